@@ -1,0 +1,258 @@
+/* config.c - the configuration table, file parsing and PM_* overrides. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+const struct config *cfg;
+
+const struct cfg_def config_keys[CFG__MAX] = {
+	{ "listen", CFG_STR, "unix:/run/prompt-manager/pm.sock",
+	  "FastCGI socket: unix:/path or HOST:PORT" },
+	{ "listen_mode", CFG_OCTAL, "0660",
+	  "permissions of a unix FastCGI socket" },
+	{ "backlog", CFG_INT, "256", "listen(2) backlog of the FastCGI socket" },
+	{ "workers", CFG_INT, "8", "number of pre-forked worker processes" },
+	{ "max_requests", CFG_INT, "10000",
+	  "requests a worker serves before it is replaced (0: never)" },
+	{ "shutdown_timeout", CFG_INT, "30",
+	  "seconds to wait for in-flight requests at shutdown before SIGKILL" },
+	{ "log_level", CFG_STR, "info", "debug, info, warn or error" },
+	{ "db_socket", CFG_STR, "", "MariaDB unix socket (empty: use TCP)" },
+	{ "db_host", CFG_STR, "localhost", "MariaDB host when db_socket is empty" },
+	{ "db_port", CFG_INT, "3306", "MariaDB TCP port" },
+	{ "db_name", CFG_STR, "prompt_manager", "database name" },
+	{ "db_user", CFG_STR, "prompt_manager", "database user" },
+	{ "db_password_file", CFG_STR, "",
+	  "file holding the database password (empty: no password)" },
+	{ "db_connect_timeout", CFG_INT, "2", "seconds to wait when connecting" },
+	{ "db_retries", CFG_INT, "2",
+	  "reconnect-and-retry attempts after a lost connection" },
+	{ "templates_dir", CFG_STR, "/usr/local/share/prompt-manager/templates",
+	  "directory of HTML templates and message catalogs" },
+	{ "migrations_dir", CFG_STR,
+	  "/usr/local/share/prompt-manager/db/migrations",
+	  "directory of NNN_name.sql migrations" },
+	{ "max_body_bytes", CFG_INT, "1048576",
+	  "largest request body accepted (larger: 413)" },
+	{ "session_idle_seconds", CFG_INT, "604800",
+	  "a session unused for this long expires" },
+	{ "session_absolute_seconds", CFG_INT, "2592000",
+	  "a session expires this long after log-in whatever its use" },
+	{ "login_max_failures_account", CFG_INT, "5",
+	  "failed log-ins per account within the window before throttling" },
+	{ "login_max_failures_address", CFG_INT, "20",
+	  "failed log-ins per client address within the window" },
+	{ "login_window_seconds", CFG_INT, "900",
+	  "window (and lock-out length) for log-in throttling" },
+	{ "argon2_memory_kib", CFG_INT, "19456",
+	  "argon2id memory cost in KiB (OWASP: 19 MiB)" },
+	{ "argon2_iterations", CFG_INT, "2", "argon2id time cost" },
+	{ "test_mode", CFG_BOOL, "false",
+	  "enable test-only routes and the clock file (never in production)" },
+	{ "clock_file", CFG_STR, "",
+	  "test_mode only: file holding the current UTC time as epoch seconds" },
+};
+
+static int set_value(struct config *c, enum cfg_key k, const char *val,
+    const char *where, struct buf *err)
+{
+	const struct cfg_def *d = &config_keys[k];
+	int64_t n = 0;
+	char *end;
+
+	switch (d->type) {
+	case CFG_STR:
+		break;
+	case CFG_INT:
+		if (parse_i64(val, 0, INT64_MAX, &n) != 0) {
+			buf_printf(err, "%s: %s must be a non-negative integer",
+			    where, d->name);
+			return -1;
+		}
+		break;
+	case CFG_OCTAL:
+		errno = 0;
+		n = strtol(val, &end, 8);
+		if (*val == '\0' || *end != '\0' || errno || n < 0 ||
+		    n > 07777) {
+			buf_printf(err, "%s: %s must be an octal mode", where,
+			    d->name);
+			return -1;
+		}
+		break;
+	case CFG_BOOL:
+		if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 ||
+		    strcmp(val, "1") == 0 || strcmp(val, "on") == 0)
+			n = 1;
+		else if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 ||
+		    strcmp(val, "0") == 0 || strcmp(val, "off") == 0)
+			n = 0;
+		else {
+			buf_printf(err, "%s: %s must be true or false", where,
+			    d->name);
+			return -1;
+		}
+		break;
+	}
+	free(c->str[k]);
+	c->str[k] = xstrdup(val);
+	c->num[k] = n;
+	return 0;
+}
+
+static int find_key(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CFG__MAX; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(struct config *c, const char *path, struct buf *err)
+{
+	char line[4096], where[600];
+	FILE *f;
+	int lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = trim(line), *eq, *key, *val;
+		int k;
+
+		lineno++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		if ((eq = strchr(p, '=')) == NULL) {
+			buf_printf(err, "%s: expected key = value", where);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = trim(p);
+		val = trim(eq + 1);
+		if (strlen(val) >= 2 && val[0] == '"' &&
+		    val[strlen(val) - 1] == '"') {
+			val[strlen(val) - 1] = '\0';
+			val++;
+		}
+		if ((k = find_key(key)) < 0) {
+			buf_printf(err, "%s: unknown key \"%s\"", where, key);
+			rc = -1;
+			break;
+		}
+		if (set_value(c, (enum cfg_key)k, val, where, err) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int config_load(struct config *c, const char *path, struct buf *err)
+{
+	char env[128], where[160];
+	int i, j;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < CFG__MAX; i++)
+		if (set_value(c, (enum cfg_key)i, config_keys[i].def,
+		    "default", err) != 0)
+			return -1;
+	if (path != NULL && load_file(c, path, err) != 0)
+		return -1;
+	for (i = 0; i < CFG__MAX; i++) {
+		const char *v;
+
+		snprintf(env, sizeof(env), "PM_%s", config_keys[i].name);
+		for (j = 3; env[j]; j++)
+			env[j] = (char)toupper((unsigned char)env[j]);
+		if ((v = getenv(env)) == NULL)
+			continue;
+		snprintf(where, sizeof(where), "environment %s", env);
+		if (set_value(c, (enum cfg_key)i, v, where, err) != 0)
+			return -1;
+	}
+	if (log_level_parse(c->str[CFG_LOG_LEVEL]) < 0) {
+		buf_printf(err, "log_level must be debug, info, warn or error");
+		return -1;
+	}
+	if (c->num[CFG_WORKERS] < 1 || c->num[CFG_WORKERS] > 256) {
+		buf_printf(err, "workers must be between 1 and 256");
+		return -1;
+	}
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	int i;
+
+	for (i = 0; i < CFG__MAX; i++) {
+		free(c->str[i]);
+		c->str[i] = NULL;
+	}
+}
+
+const char *config_default_path(void)
+{
+	static const char *candidates[] = {
+		"var/app.conf", "conf/app.conf", "/etc/prompt-manager/app.conf"
+	};
+	const char *env = getenv("PM_CONFIG");
+	size_t i;
+
+	if (env != NULL && *env != '\0')
+		return env;
+	for (i = 0; i < NELEM(candidates); i++)
+		if (access(candidates[i], R_OK) == 0)
+			return candidates[i];
+	return NULL;
+}
+
+char *config_read_secret(const char *path, struct buf *err)
+{
+	struct buf b = { 0 };
+	char chunk[512];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		buf_printf(err, "cannot read secret file %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
+	    b.data[b.len - 1] == '\r'))
+		b.data[--b.len] = '\0';
+	return buf_detach(&b);
+}

@@ -1,0 +1,90 @@
+/* config.h - every configuration key, declared once in a table.
+ *
+ * Keys are read from a "key = value" file (# comments) and each may be
+ * overridden by an environment variable PM_<KEY> (upper case). Secrets are
+ * never configuration values: the config names files that hold them
+ * (read with config_read_secret()).
+ */
+#ifndef PM_CONFIG_H
+#define PM_CONFIG_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+enum cfg_type {
+	CFG_STR,
+	CFG_INT,
+	CFG_BOOL,
+	CFG_OCTAL
+};
+
+/* Indexes config_keys[]; keep both in the same order. */
+enum cfg_key {
+	CFG_LISTEN,
+	CFG_LISTEN_MODE,
+	CFG_BACKLOG,
+	CFG_WORKERS,
+	CFG_MAX_REQUESTS,
+	CFG_SHUTDOWN_TIMEOUT,
+	CFG_LOG_LEVEL,
+	CFG_DB_SOCKET,
+	CFG_DB_HOST,
+	CFG_DB_PORT,
+	CFG_DB_NAME,
+	CFG_DB_USER,
+	CFG_DB_PASSWORD_FILE,
+	CFG_DB_CONNECT_TIMEOUT,
+	CFG_DB_RETRIES,
+	CFG_TEMPLATES_DIR,
+	CFG_MIGRATIONS_DIR,
+	CFG_MAX_BODY_BYTES,
+	CFG_SESSION_IDLE_SECONDS,
+	CFG_SESSION_ABSOLUTE_SECONDS,
+	CFG_LOGIN_MAX_FAILURES_ACCOUNT,
+	CFG_LOGIN_MAX_FAILURES_ADDRESS,
+	CFG_LOGIN_WINDOW_SECONDS,
+	CFG_ARGON2_MEMORY_KIB,
+	CFG_ARGON2_ITERATIONS,
+	CFG_TEST_MODE,
+	CFG_CLOCK_FILE,
+	CFG__MAX
+};
+
+struct cfg_def {
+	const char	*name;
+	enum cfg_type	 type;
+	const char	*def;
+	const char	*description;
+};
+
+extern const struct cfg_def config_keys[CFG__MAX];
+
+struct config {
+	char	*str[CFG__MAX];	/* every value as text (owned) */
+	int64_t	 num[CFG__MAX];	/* parsed value of INT, BOOL, OCTAL keys */
+};
+
+/* Fill c with defaults, then the file at path (when path is not NULL), then
+ * PM_* environment overrides. Unknown keys and unparsable numbers are
+ * errors. Returns 0, or -1 with a message appended to err. */
+int config_load(struct config *c, const char *path, struct buf *err);
+/* Release the strings held by c. Accepts a zeroed config. */
+void config_free(struct config *c);
+/* Find the config file to use when none was given on the command line:
+ * $PM_CONFIG, then var/app.conf, conf/app.conf (relative to the current
+ * directory), then /etc/prompt-manager/app.conf. Returns a static string or
+ * NULL when none exists. */
+const char *config_default_path(void);
+/* Read a secret from the file at path: the whole content with trailing
+ * newlines removed. Returns a string the caller frees (and should wipe),
+ * or NULL with a message in err (the message never holds the secret). */
+char *config_read_secret(const char *path, struct buf *err);
+
+/* The configuration of this process, set once after loading. */
+extern const struct config *cfg;
+
+static inline const char *cfg_str(enum cfg_key k) { return cfg->str[k]; }
+static inline int64_t cfg_int(enum cfg_key k) { return cfg->num[k]; }
+
+#endif

@@ -1,0 +1,514 @@
+/* db.c - MariaDB prepared statements, reconnection and transactions. */
+#include "db.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+struct stmt_slot {
+	const char	*sql;
+	MYSQL_STMT	*st;
+};
+
+struct db {
+	MYSQL		*conn;
+	char		*password;
+	int		 in_tx;
+	struct stmt_slot *slots;	/* open-addressing table keyed by sql */
+	size_t		 nslots;
+	size_t		 used;
+};
+
+static const char *err_names[] = {
+	"ok", "database unavailable", "duplicate key", "deadlock",
+	"constraint failed", "database error"
+};
+
+const char *db_strerror(int code)
+{
+	if (code > 0 || -code >= (int)NELEM(err_names))
+		return "unknown";
+	return err_names[-code];
+}
+
+static int lost_errno(unsigned e)
+{
+	switch (e) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case ER_CONNECTION_KILLED:
+	case ER_SERVER_SHUTDOWN:
+	case 4031:	/* ER_CLIENT_INTERACTION_TIMEOUT */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int classify(unsigned e)
+{
+	if (lost_errno(e))
+		return DB_DOWN;
+	switch (e) {
+	case ER_DUP_ENTRY:
+		return DB_DUP;
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		return DB_RETRY;
+	case ER_ROW_IS_REFERENCED_2:
+	case ER_NO_REFERENCED_ROW_2:
+	case 4025:	/* ER_CONSTRAINT_FAILED */
+		return DB_CHECK;
+	default:
+		return DB_ERROR;
+	}
+}
+
+static void drop_statements(struct db *db)
+{
+	size_t i;
+
+	for (i = 0; i < db->nslots; i++)
+		if (db->slots[i].st != NULL)
+			mysql_stmt_close(db->slots[i].st);
+	free(db->slots);
+	db->slots = NULL;
+	db->nslots = db->used = 0;
+}
+
+static void disconnect(struct db *db)
+{
+	drop_statements(db);
+	if (db->conn != NULL)
+		mysql_close(db->conn);
+	db->conn = NULL;
+}
+
+static int connect_db(struct db *db)
+{
+	unsigned int timeout = (unsigned int)cfg_int(CFG_DB_CONNECT_TIMEOUT);
+	unsigned int rw_timeout = 120;
+	my_bool off = 0;
+	const char *sock = cfg_str(CFG_DB_SOCKET);
+	MYSQL *m;
+
+	if ((m = mysql_init(NULL)) == NULL)
+		return DB_DOWN;
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+	mysql_options(m, MYSQL_OPT_RECONNECT, &off);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(m, MYSQL_INIT_COMMAND,
+	    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
+	    "NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'");
+	if (mysql_real_connect(m, sock[0] ? NULL : cfg_str(CFG_DB_HOST),
+	    cfg_str(CFG_DB_USER), db->password, cfg_str(CFG_DB_NAME),
+	    (unsigned int)cfg_int(CFG_DB_PORT), sock[0] ? sock : NULL,
+	    CLIENT_FOUND_ROWS) == NULL) {
+		log_warn("db: connect failed: %s", mysql_error(m));
+		mysql_close(m);
+		return DB_DOWN;
+	}
+	db->conn = m;
+	return DB_OK;
+}
+
+struct db *db_open(struct buf *err)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	const char *pwfile = cfg_str(CFG_DB_PASSWORD_FILE);
+
+	if (pwfile[0] != '\0' &&
+	    (db->password = config_read_secret(pwfile, err)) == NULL) {
+		free(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	disconnect(db);
+	if (db->password != NULL) {
+		explicit_bzero(db->password, strlen(db->password));
+		free(db->password);
+	}
+	free(db);
+}
+
+static size_t slot_hash(const char *sql, size_t n)
+{
+	uintptr_t p = (uintptr_t)sql;
+
+	return (size_t)((p >> 3) * 2654435761u) & (n - 1);
+}
+
+static struct stmt_slot *slot_find(struct db *db, const char *sql)
+{
+	size_t i;
+
+	if (db->used * 2 >= db->nslots) {
+		struct stmt_slot *old = db->slots;
+		size_t oldn = db->nslots, j;
+
+		db->nslots = oldn ? oldn * 2 : 64;
+		db->slots = xcalloc(db->nslots, sizeof(*db->slots));
+		for (j = 0; j < oldn; j++) {
+			if (old[j].sql == NULL)
+				continue;
+			i = slot_hash(old[j].sql, db->nslots);
+			while (db->slots[i].sql != NULL)
+				i = (i + 1) & (db->nslots - 1);
+			db->slots[i] = old[j];
+		}
+		free(old);
+	}
+	i = slot_hash(sql, db->nslots);
+	while (db->slots[i].sql != NULL && db->slots[i].sql != sql)
+		i = (i + 1) & (db->nslots - 1);
+	return &db->slots[i];
+}
+
+/* Return the prepared statement for sql, preparing it when needed. On
+ * failure returns NULL and stores the error code in *rc. */
+static MYSQL_STMT *statement(struct db *db, const char *sql, int *rc)
+{
+	struct stmt_slot *s = slot_find(db, sql);
+	my_bool on = 1;
+	MYSQL_STMT *st;
+
+	if (s->st != NULL)
+		return s->st;
+	if ((st = mysql_stmt_init(db->conn)) == NULL) {
+		*rc = DB_DOWN;
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+		unsigned e = mysql_stmt_errno(st);
+		*rc = classify(e);
+		if (*rc != DB_DOWN)
+			log_error("db: prepare failed (%u %s): %s", e,
+			    mysql_stmt_error(st), sql);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
+	s->sql = sql;
+	s->st = st;
+	db->used++;
+	return st;
+}
+
+static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct db_res *res)
+{
+	size_t ncols = mysql_num_fields(meta), cap = 0, c;
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	MYSQL_BIND *b = xcalloc(ncols, sizeof(*b));
+	unsigned long *lens = xcalloc(ncols, sizeof(*lens));
+	my_bool *nulls = xcalloc(ncols, sizeof(*nulls));
+	my_bool *errs = xcalloc(ncols, sizeof(*errs));
+	char **bufs = xcalloc(ncols, sizeof(*bufs));
+	int rc = DB_OK, f;
+
+	res->ncols = ncols;
+	for (c = 0; c < ncols; c++) {
+		unsigned long n = fields[c].max_length;
+		if (n < 64)
+			n = 64;
+		bufs[c] = xmalloc(n + 1);
+		b[c].buffer_type = MYSQL_TYPE_STRING;
+		b[c].buffer = bufs[c];
+		b[c].buffer_length = n;
+		b[c].length = &lens[c];
+		b[c].is_null = &nulls[c];
+		b[c].error = &errs[c];
+	}
+	if (mysql_stmt_bind_result(st, b) != 0) {
+		rc = classify(mysql_stmt_errno(st));
+		goto out;
+	}
+	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED) {
+		size_t base;
+
+		if (res->nrows == cap) {
+			cap = cap ? cap * 2 : 16;
+			res->cells = xrealloc(res->cells, cap * ncols * sizeof(char *));
+			res->lens = xrealloc(res->lens, cap * ncols * sizeof(unsigned long));
+		}
+		base = res->nrows * ncols;
+		for (c = 0; c < ncols; c++) {
+			if (nulls[c]) {
+				res->cells[base + c] = NULL;
+				res->lens[base + c] = 0;
+				continue;
+			}
+			if (lens[c] > b[c].buffer_length) {
+				/* Longer than the buffer: fetch the column again. */
+				MYSQL_BIND one;
+				char *big = xmalloc(lens[c] + 1);
+
+				memset(&one, 0, sizeof(one));
+				one.buffer_type = MYSQL_TYPE_STRING;
+				one.buffer = big;
+				one.buffer_length = lens[c];
+				if (mysql_stmt_fetch_column(st, &one, (unsigned)c, 0) != 0) {
+					free(big);
+					rc = DB_ERROR;
+					res->nrows++;
+					for (; c < ncols; c++)
+						res->cells[base + c] = NULL;
+					goto out;
+				}
+				big[lens[c]] = '\0';
+				res->cells[base + c] = big;
+			} else
+				res->cells[base + c] = xstrndup(bufs[c], lens[c]);
+			res->lens[base + c] = lens[c];
+		}
+		res->nrows++;
+	}
+	if (f == 1)
+		rc = classify(mysql_stmt_errno(st));
+out:
+	for (c = 0; c < ncols; c++)
+		free(bufs[c]);
+	free(bufs);
+	free(b);
+	free(lens);
+	free(nulls);
+	free(errs);
+	return rc;
+}
+
+/* One attempt: prepare (cached), bind, execute, fetch. Returns affected
+ * rows or row count, or a negative enum db_err. */
+static int64_t attempt(struct db *db, const char *sql, const struct dbv *args,
+    size_t nargs, struct db_res *res)
+{
+	MYSQL_BIND stackbind[16], *b = stackbind;
+	MYSQL_STMT *st;
+	MYSQL_RES *meta = NULL;
+	int64_t out = 0;
+	int rc = DB_OK;
+	size_t i;
+
+	if (db->conn == NULL && connect_db(db) != DB_OK)
+		return DB_DOWN;
+	if ((st = statement(db, sql, &rc)) == NULL)
+		return rc;
+	if (mysql_stmt_param_count(st) != nargs) {
+		log_error("db: statement wants %lu parameters, got %zu: %s",
+		    mysql_stmt_param_count(st), nargs, sql);
+		return DB_ERROR;
+	}
+	if (nargs > NELEM(stackbind))
+		b = xcalloc(nargs, sizeof(*b));
+	else
+		memset(stackbind, 0, sizeof(stackbind));
+	for (i = 0; i < nargs; i++) {
+		switch (args[i].t) {
+		case DBV_NULL:
+			b[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case DBV_INT:
+			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[i].buffer = (void *)&args[i].i;
+			break;
+		case DBV_DOUBLE:
+			b[i].buffer_type = MYSQL_TYPE_DOUBLE;
+			b[i].buffer = (void *)&args[i].d;
+			break;
+		case DBV_STR:
+			b[i].buffer_type = MYSQL_TYPE_STRING;
+			b[i].buffer = (void *)args[i].s;
+			b[i].buffer_length = args[i].len;
+			b[i].length = (unsigned long *)&args[i].len;
+			break;
+		}
+	}
+	if (nargs > 0 && mysql_stmt_bind_param(st, b) != 0) {
+		rc = classify(mysql_stmt_errno(st));
+		goto out;
+	}
+	if (mysql_stmt_execute(st) != 0) {
+		unsigned e = mysql_stmt_errno(st);
+		rc = classify(e);
+		if (rc == DB_ERROR || rc == DB_CHECK)
+			log_error("db: execute failed (%u %s): %s", e,
+			    mysql_stmt_error(st), sql);
+		goto out;
+	}
+	meta = mysql_stmt_result_metadata(st);
+	if (meta != NULL) {
+		if (mysql_stmt_store_result(st) != 0) {
+			rc = classify(mysql_stmt_errno(st));
+			goto out;
+		}
+		if (res != NULL)
+			rc = fetch_rows(st, meta, res);
+		out = res ? (int64_t)res->nrows : 0;
+	} else
+		out = (int64_t)mysql_stmt_affected_rows(st);
+out:
+	if (meta != NULL) {
+		mysql_free_result(meta);
+		mysql_stmt_free_result(st);
+	}
+	if (b != stackbind)
+		free(b);
+	return rc != DB_OK ? rc : out;
+}
+
+static int64_t run(struct db *db, const char *sql, const struct dbv *args,
+    size_t nargs, struct db_res *res)
+{
+	int64_t rc = DB_DOWN, tries = cfg_int(CFG_DB_RETRIES), i;
+
+	for (i = 0; i <= tries; i++) {
+		if (res != NULL)
+			db_res_free(res);
+		rc = attempt(db, sql, args, nargs, res);
+		if (rc != DB_DOWN)
+			return rc;
+		/* Lost or never had the connection: drop everything; the next
+		 * attempt reconnects and re-prepares. A transaction cannot be
+		 * resumed on a new connection: db_tx() retries it whole. */
+		if (db->conn != NULL)
+			log_warn("db: connection lost, reconnecting");
+		disconnect(db);
+		if (db->in_tx)
+			return DB_DOWN;
+	}
+	return rc;
+}
+
+int64_t db_exec(struct db *db, const char *sql, const struct dbv *args,
+    size_t nargs)
+{
+	return run(db, sql, args, nargs, NULL);
+}
+
+int64_t db_query(struct db *db, const char *sql, const struct dbv *args,
+    size_t nargs, struct db_res *res)
+{
+	memset(res, 0, sizeof(*res));
+	return run(db, sql, args, nargs, res);
+}
+
+int64_t db_insert_id(struct db *db)
+{
+	return db->conn ? (int64_t)mysql_insert_id(db->conn) : 0;
+}
+
+void db_res_free(struct db_res *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->nrows * res->ncols; i++)
+		free(res->cells[i]);
+	free(res->cells);
+	free(res->lens);
+	memset(res, 0, sizeof(*res));
+}
+
+const char *db_str(const struct db_res *res, size_t row, size_t col)
+{
+	if (row >= res->nrows || col >= res->ncols)
+		return NULL;
+	return res->cells[row * res->ncols + col];
+}
+
+size_t db_len(const struct db_res *res, size_t row, size_t col)
+{
+	if (row >= res->nrows || col >= res->ncols)
+		return 0;
+	return res->lens[row * res->ncols + col];
+}
+
+int64_t db_int(const struct db_res *res, size_t row, size_t col)
+{
+	const char *s = db_str(res, row, col);
+
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static const char SQL_BEGIN[] = "START TRANSACTION";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+
+int db_tx(struct db *db, db_tx_fn fn, void *arg)
+{
+	int attempt_no, rc = DB_DOWN;
+
+	for (attempt_no = 0; attempt_no < 3; attempt_no++) {
+		if ((rc = (int)db_exec(db, SQL_BEGIN, DB_NOARGS)) < 0)
+			return rc;
+		db->in_tx = 1;
+		rc = fn(db, arg);
+		if (rc == 0) {
+			rc = (int)db_exec(db, SQL_COMMIT, DB_NOARGS);
+			db->in_tx = 0;
+			if (rc >= 0)
+				return 0;
+			if (rc == DB_RETRY)
+				continue;
+			/* The COMMIT itself was lost: its outcome is unknown,
+			 * so do not run the work a second time. */
+			return rc;
+		}
+		if (db->conn != NULL)
+			(void)db_exec(db, SQL_ROLLBACK, DB_NOARGS);
+		db->in_tx = 0;
+		if (rc != DB_RETRY && rc != DB_DOWN)
+			return rc;
+		if (rc == DB_DOWN)
+			disconnect(db);
+	}
+	return rc;
+}
+
+int db_ping(struct db *db)
+{
+	struct db_res r;
+	int64_t rc = db_query(db, "SELECT 1", DB_NOARGS, &r);
+
+	db_res_free(&r);
+	return rc == 1 ? DB_OK : DB_DOWN;
+}
+
+int db_exec_raw(struct db *db, const char *sql, struct buf *err)
+{
+	if (db->conn == NULL && connect_db(db) != DB_OK) {
+		buf_puts(err, "cannot connect to the database");
+		return DB_DOWN;
+	}
+	if (mysql_real_query(db->conn, sql, strlen(sql)) != 0) {
+		unsigned e = mysql_errno(db->conn);
+		buf_printf(err, "%u: %s", e, mysql_error(db->conn));
+		if (lost_errno(e))
+			disconnect(db);
+		return classify(e);
+	}
+	/* Drain any result sets the script produced. */
+	do {
+		MYSQL_RES *r = mysql_store_result(db->conn);
+		if (r != NULL)
+			mysql_free_result(r);
+	} while (mysql_next_result(db->conn) == 0);
+	return DB_OK;
+}

@@ -1,0 +1,173 @@
+/* msg.c - the message catalog (templates/messages/<lang>.txt). */
+#include "msg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+struct msg {
+	char	*key;
+	char	*text;
+};
+
+static struct msg *msgs;
+static size_t nmsgs;
+
+static int msg_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct msg *)a)->key, ((const struct msg *)b)->key);
+}
+
+void msg_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nmsgs; i++) {
+		free(msgs[i].key);
+		free(msgs[i].text);
+	}
+	free(msgs);
+	msgs = NULL;
+	nmsgs = 0;
+}
+
+/* Decode the escapes \n and \\ in a catalog value, in place. */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (*s == '\\' && s[1] == 'n') {
+			*w++ = '\n';
+			s++;
+		} else if (*s == '\\' && s[1] == '\\') {
+			*w++ = '\\';
+			s++;
+		} else
+			*w++ = *s;
+	}
+	*w = '\0';
+}
+
+int msg_load(const char *templates_dir, const char *lang, struct buf *err)
+{
+	char path[1024], line[4096];
+	struct msg *v = NULL;
+	size_t n = 0, cap = 0, i;
+	int lineno = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/messages/%s.txt", templates_dir, lang);
+	if ((f = fopen(path, "r")) == NULL) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *eq, *e, *k;
+
+		lineno++;
+		p[strcspn(p, "\r\n")] = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			buf_printf(err, "%s:%d: expected key = text", path, lineno);
+			goto fail;
+		}
+		e = eq;
+		while (e > p && isspace((unsigned char)e[-1]))
+			e--;
+		k = xstrndup(p, (size_t)(e - p));
+		p = eq + 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].key = k;
+		v[n].text = xstrdup(p);
+		unescape(v[n].text);
+		n++;
+	}
+	fclose(f);
+	f = NULL;
+	qsort(v, n, sizeof(*v), msg_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1].key, v[i].key) == 0) {
+			buf_printf(err, "%s: duplicate key %s", path, v[i].key);
+			goto fail;
+		}
+	msg_free();
+	msgs = v;
+	nmsgs = n;
+	return 0;
+fail:
+	if (f != NULL)
+		fclose(f);
+	for (i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].text);
+	}
+	free(v);
+	return -1;
+}
+
+const char *msg_get(const char *key)
+{
+	struct msg probe, *m;
+
+	probe.key = (char *)key;
+	m = msgs ? bsearch(&probe, msgs, nmsgs, sizeof(*msgs), msg_cmp) : NULL;
+	if (m == NULL) {
+		log_warn("message catalog has no key %s", key);
+		return key;
+	}
+	return m->text;
+}
+
+void msg_vfmt(struct buf *out, const char *key, va_list ap)
+{
+	const char *names[16], *values[16], *t = msg_get(key);
+	size_t npairs = 0, i;
+	const char *name;
+
+	while (npairs < NELEM(names) && (name = va_arg(ap, const char *)) != NULL) {
+		names[npairs] = name;
+		values[npairs] = va_arg(ap, const char *);
+		npairs++;
+	}
+	while (*t) {
+		const char *close;
+
+		if (*t == '{' && (close = strchr(t + 1, '}')) != NULL) {
+			size_t len = (size_t)(close - t - 1);
+			for (i = 0; i < npairs; i++)
+				if (strlen(names[i]) == len &&
+				    memcmp(names[i], t + 1, len) == 0)
+					break;
+			if (i < npairs) {
+				buf_puts(out, values[i] ? values[i] : "");
+				t = close + 1;
+				continue;
+			}
+		}
+		buf_putc(out, *t++);
+	}
+}
+
+void msg_fmt(struct buf *out, const char *key, ...)
+{
+	va_list ap;
+
+	va_start(ap, key);
+	msg_vfmt(out, key, ap);
+	va_end(ap);
+}

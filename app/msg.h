@@ -1,0 +1,27 @@
+/* msg.h - the message catalog: every user-visible sentence produced by C code
+ * (form errors, API error messages, flash notices) lives in
+ * templates/messages/<lang>.txt as "key = text", so the interface can be
+ * translated without touching C. Text may hold {name} placeholders.
+ */
+#ifndef PM_MSG_H
+#define PM_MSG_H
+
+#include <stdarg.h>
+
+#include "buf.h"
+
+/* Load templates_dir/messages/<lang>.txt, replacing any loaded catalog.
+ * Returns 0, or -1 with a message in err (duplicate key, bad line). */
+int msg_load(const char *templates_dir, const char *lang, struct buf *err);
+/* Release the catalog. */
+void msg_free(void);
+/* The text for key, or key itself when missing (logged once as a warning).
+ * Returns a string owned by the catalog. */
+const char *msg_get(const char *key);
+/* Append the text for key to out with each {name} replaced by its value.
+ * The variadic arguments are name, value pairs ending with NULL; values are
+ * inserted as-is (escaping happens where the text is finally rendered). */
+void msg_fmt(struct buf *out, const char *key, ...) __attribute__((sentinel));
+void msg_vfmt(struct buf *out, const char *key, va_list ap);
+
+#endif
