@@ -2,6 +2,7 @@
 #include "msg.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,15 +56,14 @@ static void unescape(char *s)
 	*w = '\0';
 }
 
-int msg_load(const char *templates_dir, const char *lang, struct buf *err)
+/* Append the "key = text" lines of one file to *v. Returns 0 or -1. */
+static int load_file(const char *path, struct msg **v, size_t *n, size_t *cap,
+    struct buf *err)
 {
-	char path[1024], line[4096];
-	struct msg *v = NULL;
-	size_t n = 0, cap = 0, i;
+	char line[4096];
 	int lineno = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/messages/%s.txt", templates_dir, lang);
 	if ((f = fopen(path, "r")) == NULL) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		return -1;
@@ -79,7 +79,8 @@ int msg_load(const char *templates_dir, const char *lang, struct buf *err)
 			continue;
 		if ((eq = strchr(p, '=')) == NULL) {
 			buf_printf(err, "%s:%d: expected key = text", path, lineno);
-			goto fail;
+			fclose(f);
+			return -1;
 		}
 		e = eq;
 		while (e > p && isspace((unsigned char)e[-1]))
@@ -88,36 +89,75 @@ int msg_load(const char *templates_dir, const char *lang, struct buf *err)
 		p = eq + 1;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			v = xrealloc(v, cap * sizeof(*v));
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			*v = xrealloc(*v, *cap * sizeof(**v));
 		}
-		v[n].key = k;
-		v[n].text = xstrdup(p);
-		unescape(v[n].text);
-		n++;
+		(*v)[*n].key = k;
+		(*v)[*n].text = xstrdup(p);
+		unescape((*v)[*n].text);
+		(*n)++;
 	}
 	fclose(f);
-	f = NULL;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int msg_load(const char *templates_dir, const char *lang, struct buf *err)
+{
+	char dirpath[1024], path[1280];
+	struct msg *v = NULL;
+	char **files = NULL;
+	size_t n = 0, cap = 0, nfiles = 0, i;
+	struct dirent *de;
+	int rc = -1;
+	DIR *d;
+
+	snprintf(dirpath, sizeof(dirpath), "%s/messages/%s", templates_dir, lang);
+	if ((d = opendir(dirpath)) == NULL) {
+		buf_printf(err, "%s: %s", dirpath, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len > 4 && strcmp(de->d_name + len - 4, ".txt") == 0) {
+			files = xrealloc(files, (nfiles + 1) * sizeof(*files));
+			files[nfiles++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	qsort(files, nfiles, sizeof(*files), name_cmp);
+	for (i = 0; i < nfiles; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirpath, files[i]);
+		if (load_file(path, &v, &n, &cap, err) != 0)
+			goto out;
+	}
 	qsort(v, n, sizeof(*v), msg_cmp);
 	for (i = 1; i < n; i++)
 		if (strcmp(v[i - 1].key, v[i].key) == 0) {
-			buf_printf(err, "%s: duplicate key %s", path, v[i].key);
-			goto fail;
+			buf_printf(err, "%s: duplicate key %s", dirpath, v[i].key);
+			goto out;
 		}
 	msg_free();
 	msgs = v;
 	nmsgs = n;
-	return 0;
-fail:
-	if (f != NULL)
-		fclose(f);
+	v = NULL;
+	n = 0;
+	rc = 0;
+out:
 	for (i = 0; i < n; i++) {
 		free(v[i].key);
 		free(v[i].text);
 	}
 	free(v);
-	return -1;
+	for (i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	return rc;
 }
 
 const char *msg_get(const char *key)

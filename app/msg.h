@@ -1,7 +1,8 @@
 /* msg.h - the message catalog: every user-visible sentence produced by C code
  * (form errors, API error messages, flash notices) lives in
- * templates/messages/<lang>.txt as "key = text", so the interface can be
- * translated without touching C. Text may hold {name} placeholders.
+ * templates/messages/<lang>/NAME.txt (one file per feature) as "key = text", so
+ * the interface can be translated without touching C. Text may hold {name}
+ * placeholders.
  */
 #ifndef PM_MSG_H
 #define PM_MSG_H
@@ -10,7 +11,8 @@
 
 #include "buf.h"
 
-/* Load templates_dir/messages/<lang>.txt, replacing any loaded catalog.
+/* Load every templates_dir/messages/<lang>/NAME.txt, replacing any loaded
+ * catalog.
  * Returns 0, or -1 with a message in err (duplicate key, bad line). */
 int msg_load(const char *templates_dir, const char *lang, struct buf *err);
 /* Release the catalog. */

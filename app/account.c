@@ -1,0 +1,251 @@
+/* account.c - sign-up, log-in (with throttling), log-out, change password. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "msg.h"
+#include "session.h"
+#include "users.h"
+#include "util.h"
+
+/* Where to go after log-in: a local path from ?next=, else the dashboard. */
+static const char *next_path(struct req *r)
+{
+	const char *n = req_form(r, "next");
+
+	if (n == NULL)
+		n = req_query(r, "next");
+	if (n == NULL || n[0] != '/' || n[1] == '/' || n[1] == '\\' ||
+	    strpbrk(n, "\r\n") != NULL)
+		return "/dashboard";
+	return n;
+}
+
+static struct json_object *form_page(struct req *r, const char *section,
+    const char *email)
+{
+	struct json_object *d = page_data(r, section);
+
+	json_object_object_add(d, "email", json_object_new_string(email ? email : ""));
+	json_object_object_add(d, "next", json_object_new_string(next_path(r)));
+	return d;
+}
+
+void h_signup_form(struct req *r)
+{
+	if (r->user.id != 0) {
+		resp_redirect(r, "/dashboard");
+		return;
+	}
+	resp_page(r, 200, "signup", form_page(r, "signup", ""));
+}
+
+void h_signup(struct req *r)
+{
+	const char *email = req_form(r, "email"), *pw = req_form(r, "password");
+	const char *pw2 = req_form(r, "password_confirm"), *bad;
+	char norm[EMAIL_MAX + 1];
+	struct json_object *d;
+	int64_t id;
+	int failed = 0;
+
+	if (email == NULL)
+		email = "";
+	if (pw == NULL)
+		pw = "";
+	d = form_page(r, "signup", email);
+	if ((bad = email_check(email, norm)) != NULL) {
+		form_error(d, "email", bad);
+		failed = 1;
+	}
+	if ((bad = password_check(pw, email)) != NULL) {
+		form_error(d, "password", bad);
+		failed = 1;
+	} else if (pw2 != NULL && strcmp(pw, pw2) != 0) {
+		form_error(d, "password_confirm", "form.password_mismatch");
+		failed = 1;
+	}
+	if (failed) {
+		resp_page(r, 422, "signup", d);
+		return;
+	}
+	id = user_create(r->db, email, norm, pw, 0, r->now);
+	if (id == DB_DUP) {
+		form_error(d, "email", "form.email_taken");
+		resp_page(r, 422, "signup", d);
+		return;
+	}
+	if (id < 0 || session_create(r, id) != 0) {
+		json_object_put(d);
+		if (id == DB_DOWN)
+			resp_db_down(r);
+		else
+			resp_error(r, 500, "api_error", "error.internal", NULL);
+		return;
+	}
+	json_object_put(d);
+	log_info("user %lld signed up", (long long)id);
+	flash_set(r, "welcome");
+	resp_redirect(r, "/dashboard");
+}
+
+void h_login_form(struct req *r)
+{
+	if (r->user.id != 0) {
+		resp_redirect(r, next_path(r));
+		return;
+	}
+	resp_page(r, 200, "login", form_page(r, "login", ""));
+}
+
+static void login_throttled(struct req *r, struct json_object *d,
+    int64_t oldest)
+{
+	int64_t wait = oldest + cfg_int(CFG_LOGIN_WINDOW_SECONDS) - r->now;
+	char mins[32];
+
+	if (wait < 1)
+		wait = 1;
+	snprintf(mins, sizeof(mins), "%lld", (long long)((wait + 59) / 60));
+	{
+		struct buf m = { 0 };
+		msg_fmt(&m, "form.login_throttled", "minutes", mins, NULL);
+		form_error_text(d, m.data);
+		buf_free(&m);
+	}
+	resp_header(r, "Retry-After", "%lld", (long long)wait);
+	resp_page(r, 429, "login", d);
+}
+
+void h_login(struct req *r)
+{
+	const char *email = req_form(r, "email"), *pw = req_form(r, "password");
+	char norm[EMAIL_MAX + 1];
+	struct user_row u;
+	struct json_object *d;
+	int64_t by_email = 0, by_addr = 0, old_e = 0, old_a = 0;
+	int found, ok = 0;
+
+	if (email == NULL)
+		email = "";
+	if (pw == NULL)
+		pw = "";
+	d = form_page(r, "login", email);
+	if (email_check(email, norm) != NULL)
+		snprintf(norm, sizeof(norm), "%.*s", EMAIL_MAX, email);
+	if (login_failures_count(r->db, norm, r->remote_addr,
+	    r->now - cfg_int(CFG_LOGIN_WINDOW_SECONDS), &by_email, &by_addr,
+	    &old_e, &old_a) != 0) {
+		json_object_put(d);
+		resp_db_down(r);
+		return;
+	}
+	if (by_email >= cfg_int(CFG_LOGIN_MAX_FAILURES_ACCOUNT)) {
+		log_warn("log-in throttled for an account");
+		login_throttled(r, d, old_e);
+		return;
+	}
+	if (by_addr >= cfg_int(CFG_LOGIN_MAX_FAILURES_ADDRESS)) {
+		log_warn("log-in throttled for address %s", r->remote_addr);
+		login_throttled(r, d, old_a);
+		return;
+	}
+	found = user_find_by_email(r->db, norm, &u);
+	if (found < 0) {
+		json_object_put(d);
+		resp_db_down(r);
+		return;
+	}
+	if (found == 1)
+		ok = password_verify(u.password_hash, pw) == 1;
+	else
+		password_dummy_verify(pw);
+	if (!ok) {
+		if (login_failure_add(r->db, norm, r->remote_addr, r->now) != 0) {
+			json_object_put(d);
+			resp_db_down(r);
+			return;
+		}
+		form_error(d, "password", "form.login_failed");
+		resp_page(r, 401, "login", d);
+		return;
+	}
+	json_object_put(d);
+	if (login_failures_clear(r->db, norm) != 0 ||
+	    session_create(r, u.id) != 0) {
+		resp_db_down(r);
+		return;
+	}
+	log_info("user %lld logged in", (long long)u.id);
+	resp_redirect(r, next_path(r));
+}
+
+void h_logout(struct req *r)
+{
+	if (session_destroy(r) != 0) {
+		resp_db_down(r);
+		return;
+	}
+	flash_set(r, "logged_out");
+	resp_redirect(r, "/");
+}
+
+void h_settings(struct req *r)
+{
+	resp_page(r, 200, "settings", page_data(r, "settings"));
+}
+
+void h_password_change(struct req *r)
+{
+	const char *cur = req_form(r, "current_password");
+	const char *pw = req_form(r, "new_password");
+	const char *pw2 = req_form(r, "new_password_confirm"), *bad;
+	struct json_object *d = page_data(r, "settings");
+	struct user_row u;
+	int rc;
+
+	if ((rc = user_find_by_id(r->db, r->user.id, &u)) != 1) {
+		json_object_put(d);
+		resp_db_down(r);
+		return;
+	}
+	if (cur == NULL || password_verify(u.password_hash, cur) != 1)
+		form_error(d, "current_password", "form.current_password_wrong");
+	else if ((bad = password_check(pw ? pw : "", u.email)) != NULL)
+		form_error(d, "new_password", bad);
+	else if (pw2 == NULL || strcmp(pw, pw2) != 0)
+		form_error(d, "new_password_confirm", "form.password_mismatch");
+	else if (strcmp(pw, cur) == 0)
+		form_error(d, "new_password", "form.password_unchanged");
+	if (json_object_object_get_ex(d, "errors", NULL)) {
+		resp_page(r, 422, "settings", d);
+		return;
+	}
+	json_object_put(d);
+	if (user_set_password(r->db, r->user.id, pw, r->now) != 0 ||
+	    session_destroy_others(r, r->user.id, r->user.session_id) < 0) {
+		resp_db_down(r);
+		return;
+	}
+	log_info("user %lld changed password", (long long)r->user.id);
+	flash_set(r, "password_changed");
+	resp_redirect(r, "/settings");
+}
+
+void h_api_me(struct req *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(r->user.id));
+	json_object_object_add(o, "email", json_object_new_string(r->user.email));
+	json_object_object_add(o, "role",
+	    json_object_new_string(r->user.is_admin ? "admin" : "user"));
+	json_object_object_add(o, "csrf_token",
+	    json_object_new_string(r->user.csrf));
+	resp_json(r, 200, o);
+}

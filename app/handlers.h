@@ -1,0 +1,35 @@
+/* handlers.h - every request handler named in the routes table. A handler
+ * receives a parsed, routed, authenticated and CSRF-checked request and must
+ * answer it exactly once (resp_*). */
+#ifndef PM_HANDLERS_H
+#define PM_HANDLERS_H
+
+struct req;
+
+/* site.c - public pages and the signed-in shell */
+void h_home(struct req *r);
+void h_pricing(struct req *r);
+void h_dashboard(struct req *r);
+void h_prompts_placeholder(struct req *r);
+void h_executions_placeholder(struct req *r);
+void h_analytics(struct req *r);
+void h_billing(struct req *r);
+void h_admin(struct req *r);
+
+/* account.c - sign-up, log-in, log-out, settings */
+void h_signup_form(struct req *r);
+void h_signup(struct req *r);
+void h_login_form(struct req *r);
+void h_login(struct req *r);
+void h_logout(struct req *r);
+void h_settings(struct req *r);
+void h_password_change(struct req *r);
+void h_api_me(struct req *r);
+
+/* system.c - health, benchmarks' ceiling, webhooks, test hooks */
+void h_health(struct req *r);
+void h_hello(struct req *r);
+void h_stripe_webhook(struct req *r);
+void h_test_sleep(struct req *r);
+
+#endif

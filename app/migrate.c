@@ -1,0 +1,157 @@
+/* migrate.c - apply db/migrations/NNN_name.sql files once each. */
+#include "migrate.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "db.h"
+#include "util.h"
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Run each statement of a file. A statement ends where a line ends with
+ * the delimiter (";" unless a "DELIMITER x" line changed it, as in the
+ * mariadb client, for triggers whose bodies hold ";"). "--" lines are
+ * comments. Returns 0 or -1. */
+static int run_script(struct db *db, const char *path, FILE *out)
+{
+	struct buf sql = { 0 }, stmt = { 0 }, err = { 0 };
+	char chunk[4096], delim[16] = ";";
+	size_t n, i, dlen = 1;
+	int rc = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		fprintf(out, "cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&sql, chunk, n);
+	fclose(f);
+	for (i = 0; i < sql.len && rc == 0;) {
+		size_t end = i;
+		const char *line;
+		size_t len;
+
+		while (end < sql.len && sql.data[end] != '\n')
+			end++;
+		line = sql.data + i;
+		len = end - i;
+		i = end + 1;
+		while (len > 0 && isspace((unsigned char)line[len - 1]))
+			len--;
+		if (len >= 2 && line[0] == '-' && line[1] == '-')
+			continue;
+		if (len > 10 && strncasecmp(line, "DELIMITER ", 10) == 0 &&
+		    len - 10 < sizeof(delim)) {
+			memcpy(delim, line + 10, len - 10);
+			delim[len - 10] = '\0';
+			dlen = len - 10;
+			continue;
+		}
+		if (len >= dlen && memcmp(line + len - dlen, delim, dlen) == 0) {
+			buf_append(&stmt, line, len - dlen);
+			if (db_exec_raw(db, stmt.data, &err) != DB_OK) {
+				fprintf(out, "%s: failed: %s\nstatement:\n%s\n",
+				    path, buf_cstr(&err), stmt.data);
+				rc = -1;
+			}
+			buf_reset(&stmt);
+		} else {
+			buf_append(&stmt, line, len);
+			buf_putc(&stmt, '\n');
+		}
+	}
+	buf_free(&sql);
+	buf_free(&stmt);
+	buf_free(&err);
+	return rc;
+}
+
+int migrate_run(struct db *db, const char *dir, FILE *out)
+{
+	static const char lock[] = "SELECT GET_LOCK('pm_migrate', 60)";
+	static const char unlock[] = "SELECT RELEASE_LOCK('pm_migrate')";
+	static const char applied[] =
+	    "SELECT 1 FROM schema_migrations WHERE version = ?";
+	static const char record[] = "INSERT INTO schema_migrations"
+	    " (version, name, applied_at) VALUES (?, ?, ?)";
+	struct buf err = { 0 };
+	struct db_res res;
+	struct dirent *de;
+	char **names = NULL, path[1024];
+	size_t nnames = 0, i;
+	int count = 0, rc = 0;
+	DIR *d;
+
+	if (db_exec_raw(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL,"
+	    " applied_at BIGINT NOT NULL) ENGINE=InnoDB", &err) != DB_OK) {
+		fprintf(out, "cannot create schema_migrations: %s\n", buf_cstr(&err));
+		buf_free(&err);
+		return -1;
+	}
+	if (db_query(db, lock, DB_NOARGS, &res) != 1 ||
+	    db_int(&res, 0, 0) != 1) {
+		db_res_free(&res);
+		fprintf(out, "cannot take the migration lock\n");
+		return -1;
+	}
+	db_res_free(&res);
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(out, "cannot open %s: %s\n", dir, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len > 8 && isdigit((unsigned char)de->d_name[0]) &&
+		    isdigit((unsigned char)de->d_name[1]) &&
+		    isdigit((unsigned char)de->d_name[2]) && de->d_name[3] == '_' &&
+		    strcmp(de->d_name + len - 4, ".sql") == 0) {
+			names = xrealloc(names, (nnames + 1) * sizeof(*names));
+			names[nnames++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	qsort(names, nnames, sizeof(*names), name_cmp);
+	for (i = 0; i < nnames && rc == 0; i++) {
+		int version = atoi(names[i]);
+		int64_t n = db_query(db, applied, DB_ARGS(db_i(version)), &res);
+
+		db_res_free(&res);
+		if (n < 0) {
+			fprintf(out, "cannot read schema_migrations\n");
+			rc = -1;
+			break;
+		}
+		if (n > 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		fprintf(out, "applying %s\n", names[i]);
+		if (run_script(db, path, out) != 0 ||
+		    db_exec(db, record, DB_ARGS(db_i(version), db_s(names[i]),
+		    db_i(clock_now()))) < 0) {
+			rc = -1;
+			break;
+		}
+		count++;
+	}
+out:
+	(void)db_query(db, unlock, DB_NOARGS, &res);
+	db_res_free(&res);
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&err);
+	return rc == 0 ? count : -1;
+}

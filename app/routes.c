@@ -1,0 +1,38 @@
+/* routes.c - the whole site in one table: method, path, handler, auth. */
+#include "handlers.h"
+#include "router.h"
+#include "util.h"
+
+const struct route routes[] = {
+	/* Public pages */
+	{ M_GET,  "/",                    h_home,            AUTH_NONE, 0 },
+	{ M_GET,  "/pricing",             h_pricing,         AUTH_NONE, 0 },
+	{ M_GET,  "/signup",              h_signup_form,     AUTH_NONE, 0 },
+	{ M_POST, "/signup",              h_signup,          AUTH_NONE, 0 },
+	{ M_GET,  "/login",               h_login_form,      AUTH_NONE, 0 },
+	{ M_POST, "/login",               h_login,           AUTH_NONE, 0 },
+
+	/* The signed-in shell */
+	{ M_POST, "/logout",              h_logout,          AUTH_USER, 0 },
+	{ M_GET,  "/dashboard",           h_dashboard,       AUTH_USER, 0 },
+	{ M_GET,  "/prompts",             h_prompts_placeholder, AUTH_USER, 0 },
+	{ M_GET,  "/executions",          h_executions_placeholder, AUTH_USER, 0 },
+	{ M_GET,  "/analytics",           h_analytics,       AUTH_USER, 0 },
+	{ M_GET,  "/settings",            h_settings,        AUTH_USER, 0 },
+	{ M_POST, "/settings/password",   h_password_change, AUTH_USER, 0 },
+	{ M_GET,  "/billing",             h_billing,         AUTH_USER, 0 },
+	{ M_GET,  "/admin",               h_admin,           AUTH_ADMIN, 0 },
+
+	/* JSON API */
+	{ M_GET,  "/api/health",          h_health,          AUTH_NONE, RF_NO_SESSION },
+	{ M_GET,  "/api/v1/me",           h_api_me,          AUTH_USER, 0 },
+
+	/* Machines */
+	{ M_POST, "/webhooks/stripe",     h_stripe_webhook,  AUTH_NONE,
+	  RF_NO_SESSION | RF_NO_CSRF },
+	{ M_GET,  "/_hello",              h_hello,           AUTH_NONE, RF_NO_SESSION },
+	{ M_GET,  "/_test/sleep",         h_test_sleep,      AUTH_NONE,
+	  RF_NO_SESSION | RF_TEST },
+};
+
+const size_t nroutes = NELEM(routes);

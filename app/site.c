@@ -1,0 +1,43 @@
+/* site.c - public pages and the signed-in shell's sections. */
+#include "handlers.h"
+#include "http.h"
+
+void h_home(struct req *r)
+{
+	resp_page(r, 200, "home", page_data(r, "home"));
+}
+
+void h_pricing(struct req *r)
+{
+	resp_page(r, 200, "pricing", page_data(r, "pricing"));
+}
+
+void h_dashboard(struct req *r)
+{
+	resp_page(r, 200, "dashboard", page_data(r, "dashboard"));
+}
+
+void h_prompts_placeholder(struct req *r)
+{
+	resp_page(r, 200, "prompts/placeholder", page_data(r, "prompts"));
+}
+
+void h_executions_placeholder(struct req *r)
+{
+	resp_page(r, 200, "executions/placeholder", page_data(r, "executions"));
+}
+
+void h_analytics(struct req *r)
+{
+	resp_page(r, 200, "analytics", page_data(r, "analytics"));
+}
+
+void h_billing(struct req *r)
+{
+	resp_page(r, 200, "billing", page_data(r, "billing"));
+}
+
+void h_admin(struct req *r)
+{
+	resp_page(r, 200, "admin", page_data(r, "admin"));
+}

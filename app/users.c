@@ -1,0 +1,219 @@
+/* users.c - user accounts: validation rules and their queries. */
+#include "users.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "db.h"
+#include "util.h"
+
+const char *email_check(const char *email, char *out)
+{
+	const char *s = email, *at, *dot;
+	size_t n, i;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return "form.email_required";
+	if (n > EMAIL_MAX)
+		return "form.email_too_long";
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* Any printable character is kept as typed (and escaped
+		 * wherever it is shown); only blanks and controls are out. */
+		if (c <= 0x20 || c == 0x7f)
+			return "form.email_invalid";
+		out[i] = (char)tolower(c);
+	}
+	out[n] = '\0';
+	at = strchr(out, '@');
+	if (at == NULL || at == out || strchr(at + 1, '@') != NULL ||
+	    at - out > 64)
+		return "form.email_invalid";
+	dot = strrchr(at + 1, '.');
+	if (dot == NULL || dot == at + 1 || dot[1] == '\0' ||
+	    strstr(at + 1, "..") != NULL)
+		return "form.email_invalid";
+	if (!utf8_valid(out, n))
+		return "form.email_invalid";
+	return NULL;
+}
+
+static const char *const common_passwords[] = {
+	"1234567890", "12345678910", "123456789a", "0123456789", "1q2w3e4r5t",
+	"abcdefghij", "abcd123456", "password12", "password123", "password1234",
+	"passw0rd123", "qwertyuiop", "qwerty1234", "qwerty12345", "qwerty123456",
+	"iloveyou12", "letmein123", "welcome123", "sunshine12", "football12",
+	"monkey1234", "dragon1234", "baseball12", "1111111111", "0000000000",
+	"asdfghjkl1", "asdfghjkl;", "zxcvbnm123", "admin12345", "administrator",
+	"changeme123", "trustno1234",
+};
+
+const char *password_check(const char *pw, const char *email)
+{
+	size_t n = strlen(pw), chars, i, distinct = 0;
+	unsigned char seen[256] = { 0 };
+	char lower[PASSWORD_MAX * 4 + 1], local[EMAIL_MAX + 1];
+
+	if (!utf8_valid(pw, n))
+		return "form.password_invalid";
+	chars = utf8_len(pw, n);
+	if (chars < PASSWORD_MIN)
+		return "form.password_too_short";
+	if (chars > PASSWORD_MAX)
+		return "form.password_too_long";
+	for (i = 0; i < n; i++) {
+		lower[i] = (char)tolower((unsigned char)pw[i]);
+		if (!seen[(unsigned char)lower[i]]++)
+			distinct++;
+	}
+	lower[n] = '\0';
+	if (distinct < 4)
+		return "form.password_weak";
+	for (i = 0; i < NELEM(common_passwords); i++)
+		if (strcmp(lower, common_passwords[i]) == 0)
+			return "form.password_common";
+	if (email != NULL && *email != '\0') {
+		const char *at;
+		snprintf(local, sizeof(local), "%s", email);
+		for (i = 0; local[i]; i++)
+			local[i] = (char)tolower((unsigned char)local[i]);
+		if (strcmp(lower, local) == 0)
+			return "form.password_is_email";
+		if ((at = strchr(local, '@')) != NULL) {
+			local[at - local] = '\0';
+			if (strlen(local) >= 4 && strstr(lower, local) != NULL)
+				return "form.password_is_email";
+		}
+	}
+	return NULL;
+}
+
+int64_t user_create(struct db *db, const char *email, const char *email_norm,
+    const char *password, int is_admin, int64_t now)
+{
+	static const char q[] =
+	    "INSERT INTO users (email, email_norm, password_hash, role,"
+	    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)";
+	struct buf hash = { 0 };
+	int64_t rc;
+
+	if (password_hash(password, &hash) != 0)
+		return DB_ERROR;
+	rc = db_exec(db, q, DB_ARGS(db_s(email), db_s(email_norm),
+	    db_s(hash.data), db_s(is_admin ? "admin" : "user"), db_i(now),
+	    db_i(now)));
+	buf_free(&hash);
+	return rc < 0 ? rc : db_insert_id(db);
+}
+
+static int fill_user(struct db_res *res, int64_t n, struct user_row *out)
+{
+	if (n <= 0) {
+		db_res_free(res);
+		return (int)n;
+	}
+	out->id = db_int(res, 0, 0);
+	snprintf(out->email, sizeof(out->email), "%s", db_str(res, 0, 1));
+	snprintf(out->password_hash, sizeof(out->password_hash), "%s",
+	    db_str(res, 0, 2));
+	out->is_admin = strcmp(db_str(res, 0, 3), "admin") == 0;
+	db_res_free(res);
+	return 1;
+}
+
+int user_find_by_email(struct db *db, const char *email_norm,
+    struct user_row *out)
+{
+	static const char q[] = "SELECT id, email, password_hash, role"
+	    " FROM users WHERE email_norm = ?";
+	struct db_res res;
+
+	return fill_user(&res, db_query(db, q, DB_ARGS(db_s(email_norm)), &res),
+	    out);
+}
+
+int user_find_by_id(struct db *db, int64_t id, struct user_row *out)
+{
+	static const char q[] = "SELECT id, email, password_hash, role"
+	    " FROM users WHERE id = ?";
+	struct db_res res;
+
+	return fill_user(&res, db_query(db, q, DB_ARGS(db_i(id)), &res), out);
+}
+
+int user_set_password(struct db *db, int64_t id, const char *password,
+    int64_t now)
+{
+	static const char q[] = "UPDATE users SET password_hash = ?,"
+	    " updated_at = ? WHERE id = ?";
+	struct buf hash = { 0 };
+	int64_t rc;
+
+	if (password_hash(password, &hash) != 0)
+		return DB_ERROR;
+	rc = db_exec(db, q, DB_ARGS(db_s(hash.data), db_i(now), db_i(id)));
+	buf_free(&hash);
+	return rc < 0 ? (int)rc : 0;
+}
+
+int user_make_admin(struct db *db, int64_t id, int64_t now)
+{
+	int64_t rc = db_exec(db, "UPDATE users SET role = 'admin', updated_at = ?"
+	    " WHERE id = ?", DB_ARGS(db_i(now), db_i(id)));
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+int login_failures_count(struct db *db, const char *email_norm,
+    const char *addr, int64_t since, int64_t *by_email, int64_t *by_addr,
+    int64_t *oldest_email, int64_t *oldest_addr)
+{
+	static const char q[] =
+	    "SELECT (SELECT COUNT(*) FROM login_failures"
+	    "   WHERE email_norm = ? AND at >= ?),"
+	    " (SELECT COALESCE(MIN(at), 0) FROM login_failures"
+	    "   WHERE email_norm = ? AND at >= ?),"
+	    " (SELECT COUNT(*) FROM login_failures WHERE addr = ? AND at >= ?),"
+	    " (SELECT COALESCE(MIN(at), 0) FROM login_failures"
+	    "   WHERE addr = ? AND at >= ?)";
+	struct db_res res;
+	int64_t rc = db_query(db, q, DB_ARGS(db_s(email_norm), db_i(since),
+	    db_s(email_norm), db_i(since), db_s(addr), db_i(since), db_s(addr),
+	    db_i(since)), &res);
+
+	if (rc < 0) {
+		db_res_free(&res);
+		return (int)rc;
+	}
+	*by_email = db_int(&res, 0, 0);
+	*oldest_email = db_int(&res, 0, 1);
+	*by_addr = db_int(&res, 0, 2);
+	*oldest_addr = db_int(&res, 0, 3);
+	db_res_free(&res);
+	return 0;
+}
+
+int login_failure_add(struct db *db, const char *email_norm, const char *addr,
+    int64_t now)
+{
+	int64_t rc = db_exec(db, "INSERT INTO login_failures (email_norm, addr, at)"
+	    " VALUES (?, ?, ?)", DB_ARGS(db_s(email_norm), db_s(addr), db_i(now)));
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+int login_failures_clear(struct db *db, const char *email_norm)
+{
+	int64_t rc = db_exec(db, "DELETE FROM login_failures WHERE email_norm = ?",
+	    DB_ARGS(db_s(email_norm)));
+
+	return rc < 0 ? (int)rc : 0;
+}
