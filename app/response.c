@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "clock.h"
 #include "log.h"
 #include "msg.h"
 #include "tmpl.h"

@@ -1,0 +1,111 @@
+/* escape.c - HTML, URL and JSON string escaping. */
+#include "escape.h"
+
+#include <stdint.h>
+#include <string.h>
+
+void esc_html(struct buf *out, const char *s, size_t n)
+{
+	size_t i, run = 0;
+
+	buf_grow(out, n);
+	for (i = 0; i < n; i++) {
+		const char *rep;
+
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		buf_append(out, s + run, i - run);
+		buf_puts(out, rep);
+		run = i + 1;
+	}
+	buf_append(out, s + run, n - run);
+}
+
+void esc_url(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			buf_putc(out, c);
+		} else {
+			buf_putc(out, '%');
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		}
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xE0) == 0xC0) { len = 2; cp = p[0] & 0x1F; }
+	else if ((p[0] & 0xF0) == 0xE0) { len = 3; cp = p[0] & 0x0F; }
+	else if ((p[0] & 0xF8) == 0xF0) { len = 4; cp = p[0] & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+void esc_json_str(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	buf_putc(out, '"');
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t len;
+
+		switch (c) {
+		case '"': buf_puts(out, "\\\""); i++; continue;
+		case '\\': buf_puts(out, "\\\\"); i++; continue;
+		case '\n': buf_puts(out, "\\n"); i++; continue;
+		case '\r': buf_puts(out, "\\r"); i++; continue;
+		case '\t': buf_puts(out, "\\t"); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\'') {
+			buf_puts(out, "\\u00");
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+			i++;
+			continue;
+		}
+		if ((len = utf8_seq(p + i, n - i)) == 0) {
+			buf_puts(out, "\\ufffd");
+			i++;
+			continue;
+		}
+		buf_append(out, p + i, len);
+		i += len;
+	}
+	buf_putc(out, '"');
+}
