@@ -1,0 +1,261 @@
+"""Accounts: sign-up, log-in, log-out, password change, sessions, CSRF,
+throttling, roles. Bad input checks status, message and the database."""
+import re
+import time
+import unittest
+
+from tests.integration.stack import Client, get_stack
+
+PASSWORD = "correct-horse-battery"
+
+
+def count(stack, where, *args):
+    q = "SELECT COUNT(*) FROM users WHERE " + where
+    return int(stack.sql(q % args)[0][0])
+
+
+class AccountsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = get_stack()
+        cls.n = 0
+
+    def email(self):
+        AccountsTest.n += 1
+        return "user%d-%d@example.com" % (AccountsTest.n, int(time.time() * 1000) % 10**8)
+
+    def signed_up(self, server="lighttpd"):
+        c = Client(self.stack, server=server)
+        email = self.email()
+        r = c.signup(email, PASSWORD)
+        self.assertEqual(r.status, 303, r.text)
+        self.assertEqual(r.header("location"), "/dashboard")
+        return c, email
+
+    def test_signup_logout_login_change_password(self):
+        for server in ("lighttpd", "apache"):
+            with self.subTest(server=server):
+                c, email = self.signed_up(server)
+                cookie = c.set_cookie_headers("pm_session")
+                self.assertIn("HttpOnly", cookie)
+                self.assertIn("SameSite=Lax", cookie)
+                self.assertNotIn("Secure", cookie)   # plain HTTP on loopback
+                r = c.get("/dashboard")
+                self.assertEqual(r.status, 200)
+                self.assertIn("Welcome to Prompt Manager! Your account is ready.", r.text)
+                self.assertIn(email, r.text)
+                for nav in ("Prompts", "Executions", "Analytics", "Settings", "Billing"):
+                    self.assertIn(nav, r.text)
+                self.assertNotIn('href="/admin"', r.text)
+                me = c.get("/api/v1/me").json()
+                self.assertEqual(me["email"], email)
+                self.assertEqual(me["role"], "user")
+                old_session = c.cookies["pm_session"]
+                r = c.post_form("/logout", {})
+                self.assertEqual(r.status, 303)
+                self.assertNotIn("pm_session", c.cookies)
+                self.assertEqual(c.get("/dashboard").status, 303)
+                # the old token no longer works
+                c2 = Client(self.stack, server=server)
+                c2.cookies["pm_session"] = old_session
+                self.assertEqual(c2.get("/dashboard").status, 303)
+                r = c.login(email.upper(), PASSWORD)
+                self.assertEqual(r.status, 303)
+                self.assertNotEqual(c.cookies["pm_session"], old_session)
+                # another session, which a password change must end
+                other = Client(self.stack, server=server)
+                self.assertEqual(other.login(email, PASSWORD).status, 303)
+                new = "another-good-passphrase"
+                r = c.post_form("/settings/password", {
+                    "current_password": PASSWORD, "new_password": new,
+                    "new_password_confirm": new})
+                self.assertEqual(r.status, 303, r.text)
+                self.assertIn("Your password has been changed.", c.get("/settings").text)
+                self.assertEqual(other.get("/dashboard").status, 303)
+                c3 = Client(self.stack, server=server)
+                r = c3.login(email, PASSWORD)
+                self.assertEqual(r.status, 401)
+                self.assertIn("Wrong email or password.", r.text)
+                self.assertEqual(c3.login(email, new).status, 303)
+
+    def test_password_hash_is_argon2id(self):
+        c, email = self.signed_up()
+        h = self.stack.sql("SELECT password_hash FROM users WHERE email='%s'" % email)[0][0]
+        self.assertTrue(h.startswith("$argon2id$v=19$"), h)
+        self.assertNotIn(PASSWORD, h)
+        self.assertNotIn(PASSWORD, self.stack.log_text())
+
+    def test_duplicate_email_any_case(self):
+        c, email = self.signed_up()
+        other = Client(self.stack)
+        r = other.signup(email.upper(), PASSWORD)
+        self.assertEqual(r.status, 422)
+        self.assertIn("An account with this email address already exists.", r.text)
+        self.assertEqual(count(self.stack, "email_norm='%s'", email.lower()), 1)
+
+    def test_weak_and_long_passwords(self):
+        cases = [
+            ("short1", "The password is too short: use at least 10 characters."),
+            ("x" * 129, "The password is too long: use at most 128 characters."),
+            ("abababababab", "The password is too simple: use more different characters."),
+            ("password123", "This password is too common; choose another one."),
+        ]
+        for pw, msg in cases:
+            with self.subTest(pw=pw[:20]):
+                c = Client(self.stack)
+                email = self.email()
+                r = c.signup(email, pw)
+                self.assertEqual(r.status, 422)
+                self.assertIn(msg, r.text)
+                self.assertEqual(count(self.stack, "email_norm='%s'", email), 0)
+        c = Client(self.stack)
+        email = self.email()
+        csrf = c.csrf("/signup")
+        r = c.post("/signup", form={"email": email, "password": PASSWORD,
+                                    "password_confirm": PASSWORD + "x", "_csrf": csrf})
+        self.assertEqual(r.status, 422)
+        self.assertIn("The two passwords do not match.", r.text)
+        r = c.post("/signup", form={"email": "not-an-email", "password": PASSWORD,
+                                    "password_confirm": PASSWORD, "_csrf": csrf})
+        self.assertEqual(r.status, 422)
+        self.assertIn("Enter a valid email address, like name@example.com.", r.text)
+        self.assertIn('value="not-an-email"', r.text)   # the form keeps what was typed
+
+    def test_metacharacters_stored_as_typed_and_shown_escaped(self):
+        email = "o'brien+<b>x</b>\"--%d@example.com" % int(time.time() * 1000)
+        c = Client(self.stack)
+        r = c.signup(email, PASSWORD + "';DROP TABLE users;--<i>")
+        self.assertEqual(r.status, 303, r.text)
+        stored = self.stack.sql("SELECT email FROM users WHERE id=(SELECT MAX(id) FROM users)")[0][0]
+        self.assertEqual(stored, email)
+        page = c.get("/dashboard").text
+        self.assertNotIn("<b>x</b>", page)
+        self.assertIn("o&#39;brien+&lt;b&gt;x&lt;/b&gt;&quot;--", page)
+        self.assertEqual(c.get("/api/v1/me").json()["email"], email)
+        c2 = Client(self.stack)
+        self.assertEqual(c2.login(email, PASSWORD + "';DROP TABLE users;--<i>").status, 303)
+
+    def test_csrf_missing_or_wrong_is_403_and_changes_nothing(self):
+        msg = "The form has expired or did not come from this site."
+        c = Client(self.stack)
+        email = self.email()
+        c.csrf("/signup")
+        for token in (None, "", "forged-token"):
+            form = {"email": email, "password": PASSWORD, "password_confirm": PASSWORD}
+            if token is not None:
+                form["_csrf"] = token
+            r = c.post("/signup", form=form)
+            self.assertEqual(r.status, 403)
+            self.assertIn(msg, r.text)
+        self.assertEqual(count(self.stack, "email_norm='%s'", email), 0)
+        c, email = self.signed_up()
+        before = self.stack.sql("SELECT password_hash FROM users WHERE email='%s'" % email)
+        r = c.post("/settings/password", form={
+            "current_password": PASSWORD, "new_password": "zzz-new-pass-1",
+            "new_password_confirm": "zzz-new-pass-1", "_csrf": "nope"})
+        self.assertEqual(r.status, 403)
+        self.assertIn(msg, r.text)
+        r = c.post("/logout", form={})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(c.get("/dashboard").status, 200)   # still logged in
+        self.assertEqual(before, self.stack.sql(
+            "SELECT password_hash FROM users WHERE email='%s'" % email))
+        # a token of another session is refused too
+        other, _ = self.signed_up()
+        theirs = other.csrf("/settings")
+        r = c.post("/logout", form={"_csrf": theirs})
+        self.assertEqual(r.status, 403)
+        # API: a session-authenticated unsafe request needs X-CSRF-Token
+        r = c.request("POST", "/api/v1/me", json={})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json()["error"]["type"], "permission_error")
+
+    def test_forged_and_expired_sessions_are_logged_out(self):
+        c = Client(self.stack)
+        c.cookies["pm_session"] = "A" * 43
+        r = c.get("/dashboard")
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.header("location"), "/login?next=%2Fdashboard")
+        self.assertEqual(c.get("/api/v1/me").status, 401)
+        c.cookies["pm_session"] = "garbage"
+        self.assertEqual(c.get("/api/v1/me").json()["error"]["message"],
+                         "Authentication required: log in first.")
+        # idle expiry: move the injected clock past session_idle_seconds
+        c, email = self.signed_up()
+        self.assertEqual(c.get("/dashboard").status, 200)
+        now = int(time.time())
+        try:
+            self.stack.set_clock(now + 604800 + 60)
+            self.assertEqual(c.get("/dashboard").status, 303)
+            self.assertEqual(c.get("/api/v1/me").status, 401)
+        finally:
+            self.stack.set_clock(None)
+
+    def test_login_next_is_local_only(self):
+        c, email = self.signed_up()
+        c.post_form("/logout", {})
+        r = c.login(email, PASSWORD, next_url="/settings")
+        self.assertEqual(r.header("location"), "/settings")
+        c.post_form("/logout", {})
+        r = c.login(email, PASSWORD, next_url="//evil.example/x")
+        self.assertEqual(r.header("location"), "/dashboard")
+
+    def test_login_throttling_per_account(self):
+        c, email = self.signed_up()
+        c.post_form("/logout", {})
+        bad = Client(self.stack)
+        for _ in range(5):
+            self.assertEqual(bad.login(email, "wrong-password-x").status, 401)
+        r = bad.login(email, "wrong-password-x")
+        self.assertEqual(r.status, 429)
+        self.assertIn("Too many failed log-in attempts. Try again in 15 minute(s).", r.text)
+        self.assertEqual(r.header("retry-after"), "900")
+        # even the right password is refused while throttled
+        self.assertEqual(Client(self.stack).login(email, PASSWORD).status, 429)
+        now = int(time.time())
+        try:
+            self.stack.set_clock(now + 901)
+            self.assertEqual(Client(self.stack).login(email, PASSWORD).status, 303)
+        finally:
+            self.stack.set_clock(None)
+
+    def test_create_admin(self):
+        email = "admin-%d@example.com" % int(time.time() * 1000)
+        r = self.stack.admin("create-admin", email, input=PASSWORD + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(PASSWORD, r.stdout + r.stderr)
+        c = Client(self.stack)
+        self.assertEqual(c.login(email, PASSWORD).status, 303)
+        page = c.get("/dashboard").text
+        self.assertIn('href="/admin"', page)
+        self.assertEqual(c.get("/admin").status, 200)
+        self.assertEqual(c.get("/api/v1/me").json()["role"], "admin")
+        user, _ = self.signed_up()
+        r = user.get("/admin")
+        self.assertEqual(r.status, 403)
+        self.assertIn("This page is for administrators.", r.text)
+        r = self.stack.admin("create-admin", email, input=PASSWORD + "\n")
+        self.assertNotEqual(r.returncode, 0)
+        r = self.stack.admin("create-admin", "x" + email, input="short\n")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(count(self.stack, "email_norm='x%s'", email), 0)
+
+
+class ThrottleAddressTest(unittest.TestCase):
+    """Per-address throttling: many accounts from one address."""
+
+    def test_per_address(self):
+        stack = get_stack()
+        c = Client(stack)
+        # 20 failures for different (nonexistent) accounts from 127.0.0.1
+        stack.sql("DELETE FROM login_failures")
+        for i in range(20):
+            r = c.login("nobody%d@example.org" % i, "wrong-password-x")
+            self.assertEqual(r.status, 401)
+        r = c.login("nobody-else@example.org", "wrong-password-x")
+        self.assertEqual(r.status, 429)
+        stack.sql("DELETE FROM login_failures")
+
+
+if __name__ == "__main__":
+    unittest.main()
