@@ -26,6 +26,25 @@ void h_settings(struct req *r);
 void h_password_change(struct req *r);
 void h_api_me(struct req *r);
 
+/* prompt_api.c - JSON API of prompts, versions and categories */
+void h_api_prompts_list(struct req *r);
+void h_api_prompts_create(struct req *r);
+void h_api_prompts_import(struct req *r);
+void h_api_prompt_get(struct req *r);
+void h_api_prompt_update(struct req *r);
+void h_api_prompt_delete(struct req *r);
+void h_api_prompt_render(struct req *r);
+void h_api_prompt_export(struct req *r);
+void h_api_versions_list(struct req *r);
+void h_api_versions_create(struct req *r);
+void h_api_version_get(struct req *r);
+void h_api_version_promote(struct req *r);
+void h_api_version_archive(struct req *r);
+void h_api_categories_list(struct req *r);
+void h_api_categories_create(struct req *r);
+void h_api_category_update(struct req *r);
+void h_api_category_delete(struct req *r);
+
 /* system.c - health, benchmarks' ceiling, webhooks, test hooks */
 void h_health(struct req *r);
 void h_hello(struct req *r);

@@ -116,12 +116,12 @@ class RequestLayerTest(unittest.TestCase):
                                   "There is nothing at this address.")
             r = c.request("DELETE", "/login", body=b"")
             self.assertEqual(r.status, 405)
-            self.assertEqual(r.header("allow"), "GET, HEAD, POST")
-            self.assertIn("The method DELETE is not allowed here; allowed: GET, HEAD, POST.", r.text)
+            self.assertEqual(r.header("allow"), "GET, HEAD, POST, OPTIONS")
+            self.assertIn("The method DELETE is not allowed here; allowed: GET, HEAD, POST, OPTIONS.", r.text)
             r = c.request("PUT", "/api/health", json={})
             self.assert_api_error(r, 405, "invalid_request_error",
-                                  "The method PUT is not allowed here; allowed: GET, HEAD.")
-            self.assertEqual(r.header("allow"), "GET, HEAD")
+                                  "The method PUT is not allowed here; allowed: GET, HEAD, OPTIONS.")
+            self.assertEqual(r.header("allow"), "GET, HEAD, OPTIONS")
 
     def test_head_has_headers_and_no_body(self):
         for c in self.each_server():

@@ -1,0 +1,226 @@
+/* prompt_io.c - a prompt with all its versions as one portable JSON
+ * document: export, and all-or-nothing import. */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "prompts.h"
+#include "util.h"
+
+#define DOC_FORMAT "prompt-manager/prompt"
+#define DOC_VERSION 1
+
+int prompt_export(struct db *db, int64_t uid, const char *slug,
+    struct json_object **out)
+{
+	struct json_object *p, *list, *doc, *meta, *versions, *cat;
+	size_t i, n;
+	char iso[32];
+	int rc;
+
+	if ((rc = prompt_get(db, uid, slug, &p)) != 0)
+		return rc;
+	if ((rc = version_list(db, uid, slug, &list)) != 0) {
+		json_object_put(p);
+		return rc;
+	}
+	versions = json_object_new_array();
+	n = json_object_array_length(list);
+	/* oldest first, so an import replays history in order */
+	for (i = n; i-- > 0; ) {
+		struct json_object *v, *e = json_object_array_get_idx(list, i);
+		int num = json_object_get_int(json_object_object_get(e, "number"));
+
+		if ((rc = version_get(db, uid, slug, num, &v)) != 0) {
+			json_object_put(versions);
+			json_object_put(list);
+			json_object_put(p);
+			return rc;
+		}
+		json_object_object_del(v, "history");
+		json_object_object_del(v, "author");
+		json_object_array_add(versions, v);
+	}
+	json_object_put(list);
+	doc = json_object_new_object();
+	json_object_object_add(doc, "format", json_object_new_string(DOC_FORMAT));
+	json_object_object_add(doc, "format_version", json_object_new_int(DOC_VERSION));
+	json_object_object_add(doc, "exported_at",
+	    json_object_new_string(clock_iso(clock_now(), iso, sizeof(iso))));
+	meta = json_object_new_object();
+	json_object_object_add(meta, "name",
+	    json_object_get(json_object_object_get(p, "name")));
+	json_object_object_add(meta, "slug",
+	    json_object_get(json_object_object_get(p, "slug")));
+	json_object_object_add(meta, "description",
+	    json_object_get(json_object_object_get(p, "description")));
+	cat = json_object_object_get(p, "category");
+	json_object_object_add(meta, "category", cat ?
+	    json_object_get(json_object_object_get(cat, "name")) : NULL);
+	json_object_object_add(doc, "prompt", meta);
+	json_object_object_add(doc, "versions", versions);
+	json_object_put(p);
+	*out = doc;
+	return 0;
+}
+
+struct import_tx {
+	int64_t			 uid, now;
+	struct json_object	*meta;		/* prompt fields, checked */
+	struct json_object	*contents;	/* checked version contents */
+	struct json_object	*statuses;
+	const char		*category;
+	char			 slug[SLUG_MAX + 1];
+	struct pm_fail		*f;
+};
+
+static int import_fn(struct db *db, void *arg)
+{
+	struct import_tx *t = arg;
+	struct json_object *in = json_object_get(t->meta);
+	char slug[SLUG_MAX + 1];
+	int64_t cid, pid, r;
+	size_t i, n = json_object_array_length(t->contents);
+	int rc;
+
+	if (t->category != NULL) {
+		if ((cid = category_ensure(db, t->uid, t->category, t->now, t->f)) < 0) {
+			json_object_put(in);
+			return (int)cid;
+		}
+		json_object_object_add(in, "category_id", json_object_new_int64(cid));
+	}
+	rc = prompt_insert(db, t->uid, in, NULL, t->slug, 0, t->now, slug, &pid,
+	    t->f);
+	json_object_put(in);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		r = version_insert(db, pid, (int)i + 1,
+		    json_object_get_string(json_object_array_get_idx(t->statuses, i)),
+		    json_object_array_get_idx(t->contents, i), t->uid, t->now);
+		if (r < 0)
+			return (int)r;
+	}
+	r = db_exec(db, "UPDATE prompts SET latest_version = ? WHERE id = ?",
+	    DB_ARGS(db_i((int64_t)n), db_i(pid)));
+	return r < 0 ? (int)r : 0;
+}
+
+/* Refuse with a message naming the problem ({what}). */
+static int bad_doc(struct pm_fail *f, const char *what)
+{
+	pm_refuse(f, PM_INVALID, "import.invalid", NULL);
+	f->arg_name = "what";
+	snprintf(f->argbuf, sizeof(f->argbuf), "%s", what);
+	f->arg_val = f->argbuf;
+	return PM_INVALID;
+}
+
+int prompt_import(struct db *db, int64_t uid, struct json_object *doc,
+    const char *slug, int64_t now, char *slug_out, struct pm_fail *f)
+{
+	struct import_tx t = { 0 };
+	struct json_object *v, *meta, *versions, *m;
+	size_t i, n;
+	int rc, production = 0;
+	const char *s;
+
+	if (doc == NULL || !json_object_is_type(doc, json_type_object))
+		return bad_doc(f, "the document is not a JSON object");
+	if (!json_object_object_get_ex(doc, "format", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), DOC_FORMAT) != 0)
+		return bad_doc(f, "\"format\" must be \"" DOC_FORMAT "\"");
+	if (!json_object_object_get_ex(doc, "format_version", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int(v) != DOC_VERSION)
+		return bad_doc(f, "\"format_version\" must be 1");
+	if (!json_object_object_get_ex(doc, "prompt", &meta) ||
+	    !json_object_is_type(meta, json_type_object))
+		return bad_doc(f, "\"prompt\" must be an object");
+	if (!json_object_object_get_ex(doc, "versions", &versions) ||
+	    !json_object_is_type(versions, json_type_array) ||
+	    (n = json_object_array_length(versions)) == 0)
+		return bad_doc(f, "\"versions\" must be a non-empty array");
+	if (n > IMPORT_MAX_VERSIONS)
+		return pm_refuse(f, PM_TOOBIG, "import.too_many_versions", "versions");
+	m = json_object_new_object();
+	json_object_object_foreach(meta, key, val) {
+		if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0)
+			json_object_object_add(m, key, json_object_get(val));
+		else if (strcmp(key, "slug") == 0 && slug == NULL)
+			json_object_object_add(m, key, json_object_get(val));
+		else if (strcmp(key, "category") == 0 && val != NULL) {
+			if (!json_object_is_type(val, json_type_string)) {
+				json_object_put(m);
+				return bad_doc(f, "\"prompt.category\" must be a string or null");
+			}
+			t.category = json_object_get_string(val);
+		} else if (strcmp(key, "slug") != 0 && strcmp(key, "category") != 0) {
+			json_object_put(m);
+			return bad_doc(f, "\"prompt\" has an unknown field");
+		}
+	}
+	if (slug != NULL)
+		json_object_object_add(m, "slug", json_object_new_string(slug));
+	s = json_object_get_string(json_object_object_get(m, "slug"));
+	if (s == NULL || !json_object_is_type(json_object_object_get(m, "slug"),
+	    json_type_string) || !slug_valid(s)) {
+		json_object_put(m);
+		return pm_refuse(f, PM_INVALID, "prompts.slug_invalid", "slug");
+	}
+	snprintf(t.slug, sizeof(t.slug), "%s", s);
+	json_object_object_del(m, "slug");
+	if ((rc = prompt_fields(db, uid, m, 1, f)) != 0) {
+		json_object_put(m);
+		return rc;
+	}
+	t.contents = json_object_new_array();
+	t.statuses = json_object_new_array();
+	rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		struct json_object *e = json_object_array_get_idx(versions, i), *c;
+		const char *st;
+
+		if (!json_object_is_type(e, json_type_object)) {
+			rc = bad_doc(f, "every version must be an object");
+			break;
+		}
+		if (!json_object_object_get_ex(e, "number", &v) ||
+		    !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) != (int64_t)i + 1) {
+			rc = bad_doc(f, "versions must be numbered 1, 2, 3... in order");
+			break;
+		}
+		if (!json_object_object_get_ex(e, "status", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    (strcmp(st = json_object_get_string(v), "DRAFT") &&
+		    strcmp(st, "PRODUCTION") && strcmp(st, "ARCHIVED"))) {
+			rc = bad_doc(f, "a version status must be DRAFT, PRODUCTION or ARCHIVED");
+			break;
+		}
+		if (strcmp(st, "PRODUCTION") == 0 && production++) {
+			rc = bad_doc(f, "at most one version may be PRODUCTION");
+			break;
+		}
+		if ((rc = version_content(e, NULL, &c, f)) != 0)
+			break;
+		json_object_array_add(t.contents, c);
+		json_object_array_add(t.statuses, json_object_new_string(st));
+	}
+	if (rc == 0) {
+		t.uid = uid;
+		t.now = now;
+		t.meta = m;
+		t.f = f;
+		rc = db_tx(db, import_fn, &t);
+	}
+	json_object_put(t.contents);
+	json_object_put(t.statuses);
+	json_object_put(m);
+	if (rc == 0)
+		memcpy(slug_out, t.slug, SLUG_MAX + 1);
+	return rc;
+}

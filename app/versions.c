@@ -1,0 +1,694 @@
+/* versions.c - immutable prompt versions: content rules, creation,
+ * promotion and archiving (each one transaction), history, rendering. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "db.h"
+#include "prompts.h"
+#include "util.h"
+#include "vars.h"
+
+static int is_str(struct json_object *o)
+{
+	return o != NULL && json_object_is_type(o, json_type_string);
+}
+
+static int is_num(struct json_object *o)
+{
+	return o != NULL && (json_object_is_type(o, json_type_int) ||
+	    json_object_is_type(o, json_type_double));
+}
+
+/* messages: an array of {role, content}, or system + user_template. */
+static int build_messages(struct json_object *in, struct json_object *base,
+    struct json_object **out, struct pm_fail *f)
+{
+	struct json_object *m, *sys = NULL, *user = NULL, *a;
+	size_t i, n, total = 0;
+
+	if (json_object_object_get_ex(in, "messages", &m) && m != NULL) {
+		if (!json_object_is_type(m, json_type_array) ||
+		    (n = json_object_array_length(m)) == 0)
+			return pm_refuse(f, PM_INVALID, "versions.messages_invalid",
+			    "messages");
+		if (n > MESSAGES_MAX_COUNT)
+			return pm_refuse(f, PM_INVALID, "versions.messages_too_many",
+			    "messages");
+		a = json_object_new_array();
+		for (i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(m, i);
+			struct json_object *role, *content, *o;
+			const char *r;
+
+			if (!json_object_is_type(e, json_type_object) ||
+			    !json_object_object_get_ex(e, "role", &role) ||
+			    !is_str(role) ||
+			    !json_object_object_get_ex(e, "content", &content) ||
+			    !is_str(content) || json_object_object_length(e) != 2) {
+				json_object_put(a);
+				return pm_refuse(f, PM_INVALID,
+				    "versions.messages_invalid", "messages");
+			}
+			r = json_object_get_string(role);
+			if (strcmp(r, "system") && strcmp(r, "user") &&
+			    strcmp(r, "assistant")) {
+				json_object_put(a);
+				return pm_refuse(f, PM_INVALID, "versions.role_invalid",
+				    "messages");
+			}
+			total += (size_t)json_object_get_string_len(content);
+			o = json_object_new_object();
+			json_object_object_add(o, "role", json_object_new_string(r));
+			json_object_object_add(o, "content",
+			    json_object_get(content));
+			json_object_array_add(a, o);
+		}
+	} else if (json_object_object_get_ex(in, "system", &sys) ||
+	    json_object_object_get_ex(in, "user_template", &user)) {
+		json_object_object_get_ex(in, "user_template", &user);
+		if ((sys != NULL && !is_str(sys)) || (user != NULL && !is_str(user)))
+			return pm_refuse(f, PM_INVALID, "versions.messages_invalid",
+			    "user_template");
+		if (user == NULL || json_object_get_string_len(user) == 0 ||
+		    strspn(json_object_get_string(user), " \t\r\n") ==
+		    (size_t)json_object_get_string_len(user))
+			return pm_refuse(f, PM_INVALID, "versions.user_required",
+			    "user_template");
+		a = json_object_new_array();
+		if (sys != NULL && json_object_get_string_len(sys) > 0) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "role", json_object_new_string("system"));
+			json_object_object_add(o, "content", json_object_get(sys));
+			json_object_array_add(a, o);
+			total += (size_t)json_object_get_string_len(sys);
+		}
+		{
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "role", json_object_new_string("user"));
+			json_object_object_add(o, "content", json_object_get(user));
+			json_object_array_add(a, o);
+			total += (size_t)json_object_get_string_len(user);
+		}
+	} else if (base != NULL &&
+	    json_object_object_get_ex(base, "messages", &m)) {
+		a = json_object_get(m);
+	} else
+		return pm_refuse(f, PM_INVALID, "versions.messages_required",
+		    "messages");
+	if (total > MESSAGES_MAX_BYTES) {
+		json_object_put(a);
+		return pm_refuse(f, PM_TOOBIG, "versions.messages_too_large",
+		    "messages");
+	}
+	*out = a;
+	return 0;
+}
+
+static int model_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 3 || n > MODEL_ID_MAX || strchr(s, '/') == NULL || s[0] == '/')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("-._:/", s[i])))
+			return 0;
+	return 1;
+}
+
+/* params: temperature 0-2, top_p 0-1, max_tokens 1-1000000, stop: a string
+ * or up to 4 strings. Unknown keys are refused (a typo must not be
+ * silently ignored). */
+static int build_params(struct json_object *p, struct json_object **out,
+    struct pm_fail *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!json_object_is_type(p, json_type_object)) {
+		json_object_put(o);
+		return pm_refuse(f, PM_INVALID, "versions.params_invalid", "params");
+	}
+	json_object_object_foreach(p, key, v) {
+		const char *bad = NULL;
+
+		if (v == NULL)
+			continue;
+		if (strcmp(key, "temperature") == 0) {
+			if (!is_num(v) || json_object_get_double(v) < 0 ||
+			    json_object_get_double(v) > 2)
+				bad = "versions.temperature_invalid";
+		} else if (strcmp(key, "top_p") == 0) {
+			if (!is_num(v) || json_object_get_double(v) <= 0 ||
+			    json_object_get_double(v) > 1)
+				bad = "versions.top_p_invalid";
+		} else if (strcmp(key, "max_tokens") == 0) {
+			if (!json_object_is_type(v, json_type_int) ||
+			    json_object_get_int64(v) < 1 ||
+			    json_object_get_int64(v) > 1000000)
+				bad = "versions.max_tokens_invalid";
+		} else if (strcmp(key, "stop") == 0) {
+			if (json_object_is_type(v, json_type_array)) {
+				size_t i, n = json_object_array_length(v);
+				if (n > 4)
+					bad = "versions.stop_invalid";
+				for (i = 0; i < n && !bad; i++) {
+					struct json_object *s = json_object_array_get_idx(v, i);
+					if (!is_str(s) || json_object_get_string_len(s) == 0 ||
+					    json_object_get_string_len(s) > 100)
+						bad = "versions.stop_invalid";
+				}
+			} else if (!is_str(v) || json_object_get_string_len(v) == 0 ||
+			    json_object_get_string_len(v) > 100)
+				bad = "versions.stop_invalid";
+		} else
+			bad = "versions.param_unknown";
+		if (bad != NULL) {
+			json_object_put(o);
+			pm_refuse(f, PM_INVALID, bad, "params");
+			f->arg_name = "param";
+			snprintf(f->argbuf, sizeof(f->argbuf), "%.60s", key);
+			f->arg_val = f->argbuf;
+			return PM_INVALID;
+		}
+		json_object_object_add(o, key, json_object_get(v));
+	}
+	*out = o;
+	return 0;
+}
+
+/* Report the first variable error as the message (with its position) and
+ * all of them as details. */
+static int vars_refuse(struct pm_fail *f, int code, struct vars_errors *ve,
+    const char *field)
+{
+	const struct vars_error *e = &ve->v[0];
+
+	pm_refuse(f, code, e->code, field);
+	f->details = vars_errors_json(ve);
+	f->arg_name = "where";
+	if (e->line > 0)
+		snprintf(f->argbuf, sizeof(f->argbuf),
+		    "message %d, line %d, column %d%s%s", e->msg_index + 1,
+		    e->line, e->col, e->name[0] ? ", variable " : "", e->name);
+	else
+		snprintf(f->argbuf, sizeof(f->argbuf), "variable %s", e->name);
+	f->arg_val = f->argbuf;
+	vars_errors_free(ve);
+	return code;
+}
+
+/* The declarations of decls whose variable is still among names: an edit
+ * that drops a placeholder drops its inherited declaration too. */
+static struct json_object *still_used(struct json_object *decls,
+    struct json_object *names)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i, j;
+
+	if (!json_object_is_type(decls, json_type_array))
+		return a;
+	for (i = 0; i < json_object_array_length(decls); i++) {
+		struct json_object *d = json_object_array_get_idx(decls, i);
+		const char *n = json_object_get_string(json_object_object_get(d, "name"));
+
+		for (j = 0; n != NULL && j < json_object_array_length(names); j++)
+			if (strcmp(n, json_object_get_string(
+			    json_object_array_get_idx(names, j))) == 0) {
+				json_object_array_add(a, json_object_get(d));
+				break;
+			}
+	}
+	return a;
+}
+
+int version_content(struct json_object *in, struct json_object *base,
+    struct json_object **out, struct pm_fail *f)
+{
+	struct json_object *msgs = NULL, *params = NULL, *decls = NULL, *v;
+	struct json_object *names, *given = NULL, *o;
+	struct vars_errors ve = { 0 };
+	const char *model = NULL, *commit = "";
+	size_t i;
+	int rc;
+
+	if (in == NULL || !json_object_is_type(in, json_type_object))
+		return pm_refuse(f, PM_INVALID, "prompts.body_object", NULL);
+	if ((rc = build_messages(in, base, &msgs, f)) != 0)
+		return rc;
+	if (json_object_object_get_ex(in, "model", &v) && v != NULL) {
+		if (!is_str(v) || !model_valid(json_object_get_string(v))) {
+			json_object_put(msgs);
+			return pm_refuse(f, PM_INVALID, "versions.model_invalid", "model");
+		}
+		model = json_object_get_string(v);
+	} else if (base != NULL && json_object_object_get_ex(base, "model", &v))
+		model = json_object_get_string(v);
+	if (model == NULL) {
+		json_object_put(msgs);
+		return pm_refuse(f, PM_INVALID, "versions.model_required", "model");
+	}
+	if (json_object_object_get_ex(in, "params", &v) && v != NULL)
+		rc = build_params(v, &params, f);
+	else if (base != NULL && json_object_object_get_ex(base, "params", &v))
+		params = json_object_get(v);
+	else
+		params = json_object_new_object();
+	if (rc != 0) {
+		json_object_put(msgs);
+		return rc;
+	}
+	if (json_object_object_get_ex(in, "commit_message", &v) && v != NULL) {
+		if (!is_str(v) || utf8_len(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v)) > COMMIT_MAX) {
+			json_object_put(msgs);
+			json_object_put(params);
+			return pm_refuse(f, PM_INVALID, "versions.commit_too_long",
+			    "commit_message");
+		}
+		commit = json_object_get_string(v);
+	}
+	/* Variables: detected in every message, declared from the input or,
+	 * when editing without declarations, from the previous version. */
+	names = json_object_new_array();
+	for (i = 0; i < json_object_array_length(msgs); i++) {
+		struct json_object *c = json_object_object_get(
+		    json_object_array_get_idx(msgs, i), "content");
+		vars_scan(json_object_get_string(c),
+		    (size_t)json_object_get_string_len(c), (int)i, names, &ve);
+	}
+	if (ve.n == 0) {
+		if (json_object_object_get_ex(in, "variables", &v) && v != NULL)
+			given = json_object_get(v);
+		else if (base != NULL &&
+		    json_object_object_get_ex(base, "variables", &v))
+			given = still_used(v, names);
+		vars_normalize_decls(names, given, &decls, &ve);
+		json_object_put(given);
+	}
+	json_object_put(names);
+	if (ve.n > 0) {
+		json_object_put(msgs);
+		json_object_put(params);
+		json_object_put(decls);
+		return vars_refuse(f, PM_INVALID, &ve, "messages");
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "messages", msgs);
+	json_object_object_add(o, "model", json_object_new_string(model));
+	json_object_object_add(o, "params", params);
+	json_object_object_add(o, "variables", decls);
+	json_object_object_add(o, "commit_message", json_object_new_string(commit));
+	*out = o;
+	return 0;
+}
+
+static const char *json_text(struct json_object *o)
+{
+	return json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+int64_t version_insert(struct db *db, int64_t prompt_id, int number,
+    const char *status, struct json_object *content, int64_t uid,
+    int64_t now)
+{
+	int64_t rc, vid;
+
+	rc = db_exec(db, "INSERT INTO prompt_versions (prompt_id, number, status,"
+	    " messages, model, params, variables, commit_message, author_id,"
+	    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    DB_ARGS(db_i(prompt_id), db_i(number), db_s(status),
+	    db_s(json_text(json_object_object_get(content, "messages"))),
+	    db_s(json_object_get_string(json_object_object_get(content, "model"))),
+	    db_s(json_text(json_object_object_get(content, "params"))),
+	    db_s(json_text(json_object_object_get(content, "variables"))),
+	    db_s(json_object_get_string(json_object_object_get(content,
+	    "commit_message"))), db_i(uid), db_i(now)));
+	if (rc < 0)
+		return rc;
+	vid = db_insert_id(db);
+	rc = db_exec(db, "INSERT INTO version_status_changes (version_id,"
+	    " from_status, to_status, user_id, created_at)"
+	    " VALUES (?, NULL, ?, ?, ?)",
+	    DB_ARGS(db_i(vid), db_s(status), db_i(uid), db_i(now)));
+	if (rc >= 0 && strcmp(status, "PRODUCTION") == 0)
+		rc = db_exec(db, "UPDATE prompts SET production_version = ?"
+		    " WHERE id = ?", DB_ARGS(db_i(number), db_i(prompt_id)));
+	return rc < 0 ? rc : vid;
+}
+
+/* Lock the owner's live prompt row: returns its id, PM_NOTFOUND or a
+ * db_err; *latest gets latest_version. */
+static int64_t lock_prompt(struct db *db, int64_t uid, const char *slug,
+    int *latest)
+{
+	struct db_res res = { 0 };
+	int64_t n = db_query(db, "SELECT id, latest_version, name, description"
+	    " FROM prompts WHERE user_id = ? AND slug = ? AND deleted_at IS NULL"
+	    " FOR UPDATE", DB_ARGS(db_i(uid), db_s(slug)), &res), id;
+
+	id = n == 1 ? db_int(&res, 0, 0) : 0;
+	if (latest != NULL && n == 1)
+		*latest = (int)db_int(&res, 0, 1);
+	db_res_free(&res);
+	return n < 0 ? n : n == 0 ? PM_NOTFOUND : id;
+}
+
+struct vcreate_tx {
+	int64_t			 uid, now;
+	const char		*slug;
+	struct json_object	*in;
+	int			 number;
+	struct pm_fail		*f;
+};
+
+/* Content of the latest version of prompt pid (the base of an edit). */
+static int latest_content(struct db *db, int64_t pid, int number,
+    struct json_object **out)
+{
+	struct db_res res = { 0 };
+	struct json_object *o;
+	int64_t n = db_query(db, "SELECT messages, model, params, variables"
+	    " FROM prompt_versions WHERE prompt_id = ? AND number = ?",
+	    DB_ARGS(db_i(pid), db_i(number)), &res);
+
+	if (n != 1) {
+		db_res_free(&res);
+		return n < 0 ? (int)n : PM_NOTFOUND;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "messages", json_tokener_parse(db_str(&res, 0, 0)));
+	json_object_object_add(o, "model", json_object_new_string(db_str(&res, 0, 1)));
+	json_object_object_add(o, "params", json_tokener_parse(db_str(&res, 0, 2)));
+	json_object_object_add(o, "variables", json_tokener_parse(db_str(&res, 0, 3)));
+	db_res_free(&res);
+	*out = o;
+	return 0;
+}
+
+static int vcreate_fn(struct db *db, void *arg)
+{
+	struct vcreate_tx *t = arg;
+	struct json_object *base = NULL, *content = NULL, *msgs;
+	struct buf st = { 0 };
+	int latest = 0;
+	int64_t pid = lock_prompt(db, t->uid, t->slug, &latest), rc;
+	size_t i;
+
+	if (pid < 0)
+		return (int)pid;
+	if (latest > 0 && (rc = latest_content(db, pid, latest, &base)) != 0)
+		return (int)rc;
+	rc = version_content(t->in, base, &content, t->f);
+	json_object_put(base);
+	if (rc != 0)
+		return (int)rc;
+	t->number = latest + 1;
+	rc = version_insert(db, pid, t->number, "DRAFT", content, t->uid, t->now);
+	if (rc >= 0) {
+		/* search text: the name/description head, then this text */
+		msgs = json_object_object_get(content, "messages");
+		for (i = 0; i < json_object_array_length(msgs); i++) {
+			buf_putc(&st, '\n');
+			buf_puts(&st, json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(msgs, i), "content")));
+		}
+		rc = db_exec(db, "UPDATE prompts SET latest_version = ?,"
+		    " search_text = CONCAT(name, '\\n', description, ?),"
+		    " updated_at = ? WHERE id = ?",
+		    DB_ARGS(db_i(t->number), db_s(buf_cstr(&st)), db_i(t->now),
+		    db_i(pid)));
+	}
+	buf_free(&st);
+	json_object_put(content);
+	return rc < 0 ? (int)rc : 0;
+}
+
+int version_create(struct db *db, int64_t uid, const char *slug,
+    struct json_object *in, int64_t now, struct pm_fail *f)
+{
+	struct vcreate_tx t = { uid, now, slug, in, 0, f };
+	int rc = db_tx(db, vcreate_fn, &t);
+
+	return rc != 0 ? rc : t.number;
+}
+
+static void add_time(struct json_object *o, const char *key, int64_t t)
+{
+	char iso[32];
+
+	json_object_object_add(o, key,
+	    json_object_new_string(clock_iso(t, iso, sizeof(iso))));
+}
+
+int version_list(struct db *db, int64_t uid, const char *slug,
+    struct json_object **out)
+{
+	struct db_res res = { 0 };
+	struct json_object *a;
+	int64_t n, i;
+
+	n = db_query(db, "SELECT v.number, v.status, v.model, v.commit_message,"
+	    " u.email, v.created_at FROM prompts p"
+	    " JOIN prompt_versions v ON v.prompt_id = p.id"
+	    " JOIN users u ON u.id = v.author_id"
+	    " WHERE p.user_id = ? AND p.slug = ? AND p.deleted_at IS NULL"
+	    " ORDER BY v.number DESC", DB_ARGS(db_i(uid), db_s(slug)), &res);
+	if (n < 0) {
+		db_res_free(&res);
+		return (int)n;
+	}
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *st = db_str(&res, i, 1);
+
+		json_object_object_add(o, "number", json_object_new_int64(db_int(&res, i, 0)));
+		json_object_object_add(o, "status", json_object_new_string(st));
+		json_object_object_add(o, "model", json_object_new_string(db_str(&res, i, 2)));
+		json_object_object_add(o, "commit_message",
+		    json_object_new_string(db_str(&res, i, 3)));
+		json_object_object_add(o, "author", json_object_new_string(db_str(&res, i, 4)));
+		add_time(o, "created_at", db_int(&res, i, 5));
+		json_object_object_add(o, strcmp(st, "PRODUCTION") == 0 ?
+		    "is_production" : strcmp(st, "DRAFT") == 0 ? "is_draft" :
+		    "is_archived", json_object_new_boolean(1));
+		json_object_array_add(a, o);
+	}
+	db_res_free(&res);
+	*out = a;
+	return 0;
+}
+
+static struct json_object *history(struct db *db, int64_t vid, int *rc)
+{
+	struct db_res res = { 0 };
+	struct json_object *a;
+	int64_t n, i;
+
+	n = db_query(db, "SELECT h.from_status, h.to_status, u.email, h.created_at"
+	    " FROM version_status_changes h JOIN users u ON u.id = h.user_id"
+	    " WHERE h.version_id = ? ORDER BY h.id", DB_ARGS(db_i(vid)), &res);
+	*rc = n < 0 ? (int)n : 0;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		const char *from = db_str(&res, i, 0);
+
+		json_object_object_add(o, "from", from ? json_object_new_string(from) : NULL);
+		json_object_object_add(o, "to", json_object_new_string(db_str(&res, i, 1)));
+		json_object_object_add(o, "by", json_object_new_string(db_str(&res, i, 2)));
+		add_time(o, "at", db_int(&res, i, 3));
+		json_object_array_add(a, o);
+	}
+	db_res_free(&res);
+	return a;
+}
+
+int version_get(struct db *db, int64_t uid, const char *slug, int number,
+    struct json_object **out)
+{
+	struct db_res res = { 0 };
+	struct json_object *o;
+	int64_t n;
+	int rc;
+
+	n = db_query(db, "SELECT v.id, v.number, v.status, v.messages, v.model,"
+	    " v.params, v.variables, v.commit_message, u.email, v.created_at"
+	    " FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id"
+	    " JOIN users u ON u.id = v.author_id"
+	    " WHERE p.user_id = ? AND p.slug = ? AND p.deleted_at IS NULL"
+	    " AND v.number = IF(? > 0, ?, COALESCE(p.production_version,"
+	    " p.latest_version))",
+	    DB_ARGS(db_i(uid), db_s(slug), db_i(number), db_i(number)), &res);
+	if (n != 1) {
+		db_res_free(&res);
+		return n < 0 ? (int)n : PM_NOTFOUND;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "number", json_object_new_int64(db_int(&res, 0, 1)));
+	json_object_object_add(o, "status", json_object_new_string(db_str(&res, 0, 2)));
+	json_object_object_add(o, "messages", json_tokener_parse(db_str(&res, 0, 3)));
+	json_object_object_add(o, "model", json_object_new_string(db_str(&res, 0, 4)));
+	json_object_object_add(o, "params", json_tokener_parse(db_str(&res, 0, 5)));
+	json_object_object_add(o, "variables", json_tokener_parse(db_str(&res, 0, 6)));
+	json_object_object_add(o, "commit_message",
+	    json_object_new_string(db_str(&res, 0, 7)));
+	json_object_object_add(o, "author", json_object_new_string(db_str(&res, 0, 8)));
+	add_time(o, "created_at", db_int(&res, 0, 9));
+	json_object_object_add(o, "history", history(db, db_int(&res, 0, 0), &rc));
+	db_res_free(&res);
+	if (rc < 0) {
+		json_object_put(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+struct status_tx {
+	int64_t		 uid, now;
+	const char	*slug;
+	int		 number, promote;
+	struct pm_fail	*f;
+};
+
+static int change_status(struct db *db, int64_t vid, const char *from,
+    const char *to, int64_t uid, int64_t now)
+{
+	int64_t rc = db_exec(db, "UPDATE prompt_versions SET status = ? WHERE id = ?",
+	    DB_ARGS(db_s(to), db_i(vid)));
+
+	if (rc >= 0)
+		rc = db_exec(db, "INSERT INTO version_status_changes (version_id,"
+		    " from_status, to_status, user_id, created_at)"
+		    " VALUES (?, ?, ?, ?, ?)",
+		    DB_ARGS(db_i(vid), db_s(from), db_s(to), db_i(uid), db_i(now)));
+	return rc < 0 ? (int)rc : 0;
+}
+
+/* The promotion and archiving transaction. The prompt row is locked first,
+ * so concurrent status changes of one prompt run one after the other; the
+ * unique key on production_key would refuse a second PRODUCTION anyway. */
+static int status_fn(struct db *db, void *arg)
+{
+	struct status_tx *t = arg;
+	struct db_res res = { 0 };
+	int64_t pid = lock_prompt(db, t->uid, t->slug, NULL), n, vid, old = 0;
+	char status[16];
+	int rc;
+
+	if (pid < 0)
+		return (int)pid;
+	n = db_query(db, "SELECT id, status FROM prompt_versions"
+	    " WHERE prompt_id = ? AND number = ?",
+	    DB_ARGS(db_i(pid), db_i(t->number)), &res);
+	vid = n == 1 ? db_int(&res, 0, 0) : 0;
+	snprintf(status, sizeof(status), "%s", n == 1 ? db_str(&res, 0, 1) : "");
+	db_res_free(&res);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return PM_NOTFOUND;
+	if (!t->promote) {
+		if (strcmp(status, "PRODUCTION") == 0)
+			return pm_refuse(t->f, PM_CONFLICT,
+			    "versions.archive_production", NULL);
+		if (strcmp(status, "ARCHIVED") == 0)
+			return pm_refuse(t->f, PM_CONFLICT,
+			    "versions.already_archived", NULL);
+		return change_status(db, vid, status, "ARCHIVED", t->uid, t->now);
+	}
+	if (strcmp(status, "PRODUCTION") == 0)
+		return pm_refuse(t->f, PM_CONFLICT, "versions.already_production",
+		    NULL);
+	n = db_query(db, "SELECT id FROM prompt_versions WHERE prompt_id = ?"
+	    " AND status = 'PRODUCTION'", DB_ARGS(db_i(pid)), &res);
+	if (n == 1)
+		old = db_int(&res, 0, 0);
+	db_res_free(&res);
+	if (n < 0)
+		return (int)n;
+	if (old != 0 && (rc = change_status(db, old, "PRODUCTION", "ARCHIVED",
+	    t->uid, t->now)) != 0)
+		return rc;
+	if ((rc = change_status(db, vid, status, "PRODUCTION", t->uid, t->now)))
+		return rc;
+	n = db_exec(db, "UPDATE prompts SET production_version = ?, updated_at = ?"
+	    " WHERE id = ?", DB_ARGS(db_i(t->number), db_i(t->now), db_i(pid)));
+	return n < 0 ? (int)n : 0;
+}
+
+int version_promote(struct db *db, int64_t uid, const char *slug, int number,
+    int64_t now, struct pm_fail *f)
+{
+	struct status_tx t = { uid, now, slug, number, 1, f };
+
+	return db_tx(db, status_fn, &t);
+}
+
+int version_archive(struct db *db, int64_t uid, const char *slug, int number,
+    int64_t now, struct pm_fail *f)
+{
+	struct status_tx t = { uid, now, slug, number, 0, f };
+
+	return db_tx(db, status_fn, &t);
+}
+
+int version_render(struct db *db, int64_t uid, const char *slug, int number,
+    struct json_object *values, struct json_object **out, struct pm_fail *f)
+{
+	struct json_object *v, *msgs, *decls, *rendered, *o;
+	struct vars_errors ve = { 0 };
+	struct buf b = { 0 };
+	size_t i;
+	int rc;
+
+	if (values != NULL && !json_object_is_type(values, json_type_object))
+		return pm_refuse(f, PM_INVALID, "versions.variables_object",
+		    "variables");
+	if ((rc = version_get(db, uid, slug, number, &v)) != 0)
+		return rc;
+	msgs = json_object_object_get(v, "messages");
+	decls = json_object_object_get(v, "variables");
+	rendered = json_object_new_array();
+	/* Every message is rendered, so all offenders are reported at once. */
+	for (i = 0; i < json_object_array_length(msgs); i++) {
+		struct json_object *m = json_object_array_get_idx(msgs, i), *c;
+		struct json_object *role = json_object_object_get(m, "role");
+
+		c = json_object_object_get(m, "content");
+		buf_reset(&b);
+		vars_render(json_object_get_string(c),
+		    (size_t)json_object_get_string_len(c), decls, values, (int)i,
+		    &b, &ve);
+		o = json_object_new_object();
+		json_object_object_add(o, "role", json_object_get(role));
+		json_object_object_add(o, "content",
+		    json_object_new_string_len(buf_cstr(&b), (int)b.len));
+		json_object_array_add(rendered, o);
+	}
+	buf_free(&b);
+	if (ve.n > 0) {
+		json_object_put(rendered);
+		json_object_put(v);
+		return vars_refuse(f, PM_INVALID, &ve, "variables");
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "prompt", json_object_new_string(slug));
+	json_object_object_add(o, "version",
+	    json_object_get(json_object_object_get(v, "number")));
+	json_object_object_add(o, "model",
+	    json_object_get(json_object_object_get(v, "model")));
+	json_object_object_add(o, "params",
+	    json_object_get(json_object_object_get(v, "params")));
+	json_object_object_add(o, "messages", rendered);
+	json_object_put(v);
+	*out = o;
+	return 0;
+}
