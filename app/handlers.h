@@ -10,7 +10,6 @@ struct req;
 void h_home(struct req *r);
 void h_pricing(struct req *r);
 void h_dashboard(struct req *r);
-void h_prompts_placeholder(struct req *r);
 void h_executions_placeholder(struct req *r);
 void h_analytics(struct req *r);
 void h_billing(struct req *r);
@@ -25,6 +24,29 @@ void h_logout(struct req *r);
 void h_settings(struct req *r);
 void h_password_change(struct req *r);
 void h_api_me(struct req *r);
+
+/* prompt_pages.c, version_pages.c, category_pages.c - HTML pages */
+void h_prompts_page(struct req *r);
+void h_prompt_new_page(struct req *r);
+void h_prompt_create(struct req *r);
+void h_prompt_page(struct req *r);
+void h_prompt_settings_page(struct req *r);
+void h_prompt_settings(struct req *r);
+void h_prompt_delete_page(struct req *r);
+void h_prompt_delete(struct req *r);
+void h_prompt_export_page(struct req *r);
+void h_import_page(struct req *r);
+void h_import(struct req *r);
+void h_version_new_page(struct req *r);
+void h_version_create(struct req *r);
+void h_version_page(struct req *r);
+void h_version_promote(struct req *r);
+void h_version_archive(struct req *r);
+void h_diff_page(struct req *r);
+void h_categories_page(struct req *r);
+void h_category_create(struct req *r);
+void h_category_rename(struct req *r);
+void h_category_delete(struct req *r);
 
 /* prompt_api.c - JSON API of prompts, versions and categories */
 void h_api_prompts_list(struct req *r);

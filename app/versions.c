@@ -283,7 +283,9 @@ int version_content(struct json_object *in, struct json_object *base,
 	}
 	if (ve.n == 0) {
 		if (json_object_object_get_ex(in, "variables", &v) && v != NULL)
-			given = json_object_get(v);
+			given = json_object_get_boolean(json_object_object_get(in,
+			    "prune_variables")) ? still_used(v, names) :
+			    json_object_get(v);
 		else if (base != NULL &&
 		    json_object_object_get_ex(base, "variables", &v))
 			given = still_used(v, names);

@@ -5,3 +5,12 @@ document.addEventListener("submit", function (ev) {
   var msg = form.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) ev.preventDefault();
 });
+
+/* <input type=file data-fill=ID>: put the chosen file's text in #ID. */
+document.addEventListener("change", function (ev) {
+  var input = ev.target, id = input.getAttribute && input.getAttribute("data-fill");
+  if (!id || !input.files || !input.files[0]) return;
+  input.files[0].text().then(function (text) {
+    document.getElementById(id).value = text;
+  });
+});

@@ -1,0 +1,359 @@
+/* prompt_pages.c - HTML pages of prompts: list with search, filters and
+ * pagination; the prompt page; settings; delete with confirmation; export
+ * and import. */
+#include <stdio.h>
+#include <string.h>
+
+#include "answer.h"
+#include "buf.h"
+#include "db.h"
+#include "escape.h"
+#include "handlers.h"
+#include "http.h"
+#include "msg.h"
+#include "pages.h"
+#include "prompts.h"
+#include "util.h"
+
+struct json_object *page_with_title(struct req *r, const char *section,
+    const char *title_key)
+{
+	struct json_object *d = page_data(r, section);
+	char key[64];
+
+	snprintf(key, sizeof(key), "title.%s", title_key);
+	json_object_object_add(d, "title", json_object_new_string(msg_get(key)));
+	return d;
+}
+
+struct json_object *category_options(struct req *r, int64_t selected)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (category_list(r->db, r->user.id, &a, NULL) != 0)
+		return NULL;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *c = json_object_array_get_idx(a, i);
+		if (json_object_get_int64(json_object_object_get(c, "id")) == selected)
+			json_object_object_add(c, "selected", json_object_new_boolean(1));
+	}
+	return a;
+}
+
+void redirect_flash(struct req *r, const char *path, const char *flash)
+{
+	flash_set(r, flash);
+	resp_redirect(r, path);
+}
+
+const char *page_slug(struct req *r)
+{
+	const char *s = req_arg(r, "slug");
+
+	return s != NULL && slug_valid(s) ? s : NULL;
+}
+
+/* Append "&key=value" (URL-encoded) when value is set. */
+static void link_param(struct buf *b, const char *key, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	buf_printf(b, "%s%s=", b->len ? "&" : "", key);
+	esc_url(b, value, strlen(value));
+}
+
+void h_prompts_page(struct req *r)
+{
+	struct prompt_query pq = { 0 };
+	struct json_object *d, *list, *cats, *filters;
+	struct pm_fail f = { 0 };
+	const char *cat = req_query(r, "category");
+	struct buf next = { 0 };
+	int64_t v, uncat = 0;
+	int rc;
+
+	pq.q = req_query(r, "q");
+	pq.status = req_query(r, "status");
+	pq.sort = req_query(r, "sort");
+	pq.cursor = req_query(r, "cursor");
+	pq.category = -1;
+	if (cat != NULL && strcmp(cat, "none") == 0)
+		pq.category = 0;
+	else if (cat != NULL && *cat && parse_i64(cat, 1, INT64_MAX, &v) == 0)
+		pq.category = v;
+	if ((rc = prompt_list(r->db, r->user.id, &pq, &list, &f)) != 0 ||
+	    (rc = category_list(r->db, r->user.id, &cats, &uncat)) != 0) {
+		if (rc == PM_INVALID)
+			json_object_put(f.details);
+		answer_fail(r, rc, &f);
+		return;
+	}
+	d = page_data(r, "prompts");
+	json_object_object_add(d, "prompts", json_object_get(
+	    json_object_object_get(list, "items")));
+	json_object_object_add(d, "has_prompts", json_object_new_boolean(
+	    json_object_array_length(json_object_object_get(list, "items")) > 0));
+	filters = json_object_new_object();
+	json_object_object_add(filters, "q", json_object_new_string(pq.q ? pq.q : ""));
+	json_object_object_add(filters, "any", json_object_new_boolean(
+	    (pq.q && *pq.q) || pq.category != -1 || (pq.status && *pq.status)));
+	json_object_object_add(filters, "status_production", json_object_new_boolean(
+	    pq.status && strcmp(pq.status, "production") == 0));
+	json_object_object_add(filters, "status_draft", json_object_new_boolean(
+	    pq.status && strcmp(pq.status, "draft") == 0));
+	json_object_object_add(filters, "sort_name", json_object_new_boolean(
+	    pq.sort && strcmp(pq.sort, "name") == 0));
+	json_object_object_add(filters, "sort_created", json_object_new_boolean(
+	    pq.sort && strcmp(pq.sort, "created") == 0));
+	json_object_object_add(filters, "category_none",
+	    json_object_new_boolean(pq.category == 0));
+	json_object_object_add(d, "filters", filters);
+	{
+		size_t i;
+		for (i = 0; i < json_object_array_length(cats); i++) {
+			struct json_object *c = json_object_array_get_idx(cats, i);
+			if (json_object_get_int64(json_object_object_get(c, "id")) ==
+			    pq.category)
+				json_object_object_add(c, "selected",
+				    json_object_new_boolean(1));
+		}
+	}
+	json_object_object_add(d, "categories", cats);
+	json_object_object_add(d, "uncategorised", json_object_new_int64(uncat));
+	if (json_object_object_get(list, "next_cursor") != NULL) {
+		link_param(&next, "q", pq.q);
+		link_param(&next, "category", cat);
+		link_param(&next, "status", pq.status);
+		link_param(&next, "sort", pq.sort);
+		link_param(&next, "cursor", json_object_get_string(
+		    json_object_object_get(list, "next_cursor")));
+		json_object_object_add(d, "next_page",
+		    json_object_new_string(buf_cstr(&next)));
+		buf_free(&next);
+	}
+	if (pq.cursor && *pq.cursor)
+		json_object_object_add(d, "not_first_page", json_object_new_boolean(1));
+	json_object_put(list);
+	resp_page(r, 200, "prompts/list", d);
+}
+
+void h_prompt_page(struct req *r)
+{
+	const char *slug = page_slug(r);
+	struct json_object *d, *p, *versions, *prod = NULL;
+	int rc;
+
+	if (slug == NULL) {
+		answer_fail(r, PM_NOTFOUND, NULL);
+		return;
+	}
+	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0 ||
+	    (rc = version_list(r->db, r->user.id, slug, &versions)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	d = page_with_title(r, "prompts", "prompt");
+	json_object_object_add(d, "title", json_object_get(
+	    json_object_object_get(p, "name")));
+	if (json_object_object_get(p, "production_version") != NULL &&
+	    version_get(r->db, r->user.id, slug, 0, &prod) == 0) {
+		version_decorate(prod);
+		json_object_object_add(d, "production", prod);
+	} else if (json_object_get_int(json_object_object_get(p, "latest_version")) > 0 &&
+	    version_get(r->db, r->user.id, slug,
+	    json_object_get_int(json_object_object_get(p, "latest_version")), &prod) == 0) {
+		version_decorate(prod);
+		json_object_object_add(d, "latest", prod);
+	}
+	json_object_object_add(d, "diff_choices", json_object_get(versions));
+	json_object_object_add(d, "has_versions", json_object_new_boolean(
+	    json_object_array_length(versions) > 0));
+	json_object_object_add(d, "can_diff", json_object_new_boolean(
+	    json_object_array_length(versions) > 1));
+	json_object_object_add(d, "versions", versions);
+	json_object_object_add(d, "prompt", p);
+	resp_page(r, 200, "prompts/show", d);
+}
+
+static void settings_form(struct req *r, int status, struct json_object *p,
+    struct json_object *d)
+{
+	struct json_object *c = json_object_object_get(p, "category");
+	struct json_object *opts = category_options(r, c ?
+	    json_object_get_int64(json_object_object_get(c, "id")) : 0);
+
+	json_object_object_add(d, "categories", opts ? opts : json_object_new_array());
+	json_object_object_add(d, "prompt", p);
+	resp_page(r, status, "prompts/settings", d);
+}
+
+void h_prompt_settings_page(struct req *r)
+{
+	const char *slug = page_slug(r);
+	struct json_object *p;
+	int rc;
+
+	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+		return;
+	}
+	settings_form(r, 200, p, page_with_title(r, "prompts", "prompt_settings"));
+}
+
+/* Prompt fields from a settings or creation form, as the data layer takes
+ * them. */
+struct json_object *prompt_form_fields(struct req *r)
+{
+	struct json_object *in = json_object_new_object();
+	const char *name = req_form(r, "name"), *slug = req_form(r, "slug");
+	const char *desc = req_form(r, "description"), *cat = req_form(r, "category_id");
+	int64_t cid;
+
+	json_object_object_add(in, "name", json_object_new_string(name ? name : ""));
+	if (slug != NULL && *slug)
+		json_object_object_add(in, "slug", json_object_new_string(slug));
+	json_object_object_add(in, "description",
+	    json_object_new_string(desc ? desc : ""));
+	if (cat != NULL && *cat && parse_i64(cat, 1, INT64_MAX, &cid) == 0)
+		json_object_object_add(in, "category_id", json_object_new_int64(cid));
+	else
+		json_object_object_add(in, "category_id", json_object_new_int64(0));
+	return in;
+}
+
+void h_prompt_settings(struct req *r)
+{
+	const char *slug = page_slug(r);
+	struct json_object *in, *p, *d;
+	struct pm_fail f = { 0 };
+	char nslug[SLUG_MAX + 1], path[SLUG_MAX + 16];
+	int rc;
+
+	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+		return;
+	}
+	in = prompt_form_fields(r);
+	if (!json_object_object_get_ex(in, "slug", NULL))
+		json_object_object_add(in, "slug", json_object_new_string(slug));
+	rc = prompt_update(r->db, r->user.id, slug, in, r->now, nslug, &f);
+	if (rc == 0) {
+		json_object_put(in);
+		json_object_put(p);
+		snprintf(path, sizeof(path), "/prompts/%s", nslug);
+		redirect_flash(r, path, "prompt_saved");
+		return;
+	}
+	if (rc == PM_NOTFOUND || rc > PM_NOTFOUND) {	/* db_err */
+		json_object_put(in);
+		json_object_put(p);
+		answer_fail(r, rc, &f);
+		return;
+	}
+	/* Show the form again with what was typed. */
+	d = page_with_title(r, "prompts", "prompt_settings");
+	rc = form_fail(d, rc, &f);
+	json_object_object_foreach(in, k, v) {
+		if (strcmp(k, "category_id") != 0)
+			json_object_object_add(p, k, json_object_get(v));
+	}
+	json_object_put(in);
+	settings_form(r, rc, p, d);
+}
+
+void h_prompt_delete_page(struct req *r)
+{
+	const char *slug = page_slug(r);
+	struct json_object *p, *d;
+	int rc;
+
+	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+		return;
+	}
+	d = page_with_title(r, "prompts", "prompt_delete");
+	json_object_object_add(d, "prompt", p);
+	resp_page(r, 200, "prompts/delete", d);
+}
+
+void h_prompt_delete(struct req *r)
+{
+	const char *slug = page_slug(r);
+	int rc;
+
+	if (slug == NULL || (rc = prompt_delete(r->db, r->user.id, slug, r->now)))
+		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+	else
+		redirect_flash(r, "/prompts", "prompt_deleted");
+}
+
+void h_prompt_export_page(struct req *r)
+{
+	const char *slug = page_slug(r);
+	struct json_object *doc;
+	const char *s;
+	size_t len;
+	int rc;
+
+	if (slug == NULL || (rc = prompt_export(r->db, r->user.id, slug, &doc))) {
+		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+		return;
+	}
+	s = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	resp_header(r, "Content-Disposition",
+	    "attachment; filename=\"%s.prompt.json\"", slug);
+	resp_send(r, 200, "application/json", s, len);
+	json_object_put(doc);
+}
+
+void h_import_page(struct req *r)
+{
+	resp_page(r, 200, "prompts/import", page_with_title(r, "prompts", "import"));
+}
+
+void h_import(struct req *r)
+{
+	const char *doc = req_form(r, "document"), *slug = req_form(r, "slug");
+	struct json_object *d, *o;
+	struct json_tokener *tok;
+	struct pm_fail f = { 0 };
+	char out[SLUG_MAX + 1];
+	int rc;
+
+	d = page_with_title(r, "prompts", "import");
+	json_object_object_add(d, "document", json_object_new_string(doc ? doc : ""));
+	json_object_object_add(d, "slug", json_object_new_string(slug ? slug : ""));
+	tok = json_tokener_new();
+	o = doc ? json_tokener_parse_ex(tok, doc, (int)strlen(doc)) : NULL;
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		json_tokener_free(tok);
+		f.key = "import.invalid";
+		f.arg_name = "what";
+		f.arg_val = "it is not valid JSON";
+		f.field = "document";
+		resp_page(r, form_fail(d, PM_INVALID, &f), "prompts/import", d);
+		return;
+	}
+	json_tokener_free(tok);
+	rc = prompt_import(r->db, r->user.id, o, slug && *slug ? slug : NULL,
+	    r->now, out, &f);
+	json_object_put(o);
+	if (rc == DB_DOWN) {
+		json_object_put(d);
+		answer_fail(r, rc, &f);
+		return;
+	}
+	if (rc != 0) {
+		resp_page(r, form_fail(d, rc, &f), "prompts/import", d);
+		return;
+	}
+	json_object_put(d);
+	{
+		char path[SLUG_MAX + 16];
+		snprintf(path, sizeof(path), "/prompts/%s", out);
+		redirect_flash(r, path, "prompt_imported");
+	}
+}
