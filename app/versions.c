@@ -79,6 +79,16 @@ static int build_messages(struct json_object *in, struct json_object *base,
 			return pm_refuse(f, PM_INVALID, "versions.user_required",
 			    "user_template");
 		a = json_object_new_array();
+		/* Editing without "system" keeps the previous system message;
+		 * "system": "" removes it. */
+		if (sys == NULL && base != NULL &&
+		    json_object_object_get_ex(base, "messages", &m) &&
+		    json_object_array_length(m) > 0) {
+			struct json_object *first = json_object_array_get_idx(m, 0);
+			if (strcmp(json_object_get_string(json_object_object_get(first,
+			    "role")), "system") == 0)
+				sys = json_object_object_get(first, "content");
+		}
 		if (sys != NULL && json_object_get_string_len(sys) > 0) {
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "role", json_object_new_string("system"));

@@ -166,9 +166,16 @@ class AccountsTest(unittest.TestCase):
         r = c.post("/logout", form={"_csrf": theirs})
         self.assertEqual(r.status, 403)
         # API: a session-authenticated unsafe request needs X-CSRF-Token
-        r = c.request("POST", "/api/v1/me", json={})
-        self.assertEqual(r.status, 403)
-        self.assertEqual(r.json()["error"]["type"], "permission_error")
+        for token in (None, "forged"):
+            hdrs = {"X-CSRF-Token": token} if token else {}
+            r = c.request("POST", "/api/v1/categories", json={"name": "csrf"}, headers=hdrs)
+            self.assertEqual(r.status, 403)
+            self.assertEqual(r.json()["error"], {"type": "permission_error", "message": msg +
+                             " Reload the page and try again."})
+        self.assertEqual(c.get("/api/v1/categories").json()["items"], [])
+        r = c.request("POST", "/api/v1/categories", json={"name": "csrf"},
+                      headers={"X-CSRF-Token": c.csrf("/dashboard")})
+        self.assertEqual(r.status, 201)
 
     def test_forged_and_expired_sessions_are_logged_out(self):
         c = Client(self.stack)

@@ -1,0 +1,546 @@
+#!/bin/bash
+# stack.sh - run a private Prompt Manager stack (MariaDB, pm-fcgi, lighttpd
+# and/or Apache) whose state lives entirely in one directory.
+#
+# usage: scripts/stack.sh start|stop|run|status|db-start|db-stop --dir DIR
+#            [--port P] [--server lighttpd|apache|both] [--apache-port P2]
+#            [--workers N] [--set key=value ...]
+#
+#   db-start  initialise DIR/mysql on first use (database prompt_manager,
+#             user pm with a random password in DIR/secrets/db_password),
+#             then start mariadbd on DIR/run/mysqld.sock (no TCP)
+#   db-stop   shut MariaDB down
+#   start     db-start, write DIR/app.conf, migrate, start pm-fcgi and the
+#             web server(s) on 127.0.0.1, wait for /api/health
+#   stop      stop everything that runs from DIR (idempotent)
+#   run       start, then follow DIR/log/pm-fcgi.log; Ctrl-C stops all
+#   status    print what runs
+#
+# Layout of DIR: app.conf lighttpd.conf apache.conf clock
+#   run/  sockets and pid files     log/  every log file
+#   mysql/  MariaDB data            secrets/  db_password (0600)
+#
+# Everything listens on 127.0.0.1 or on unix sockets inside DIR.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+# STACK_PM_FCGI / STACK_PM_ADMIN: other builds (e.g. build/san) of the programs.
+PM_FCGI=${STACK_PM_FCGI:-$ROOT/build/pm-fcgi}
+PM_ADMIN=${STACK_PM_ADMIN:-$ROOT/build/pm-admin}
+
+die() { echo "stack: $*" >&2; exit 1; }
+note() { echo "stack: $*"; }
+
+usage() {
+	sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+# ---------------------------------------------------------------- options
+CMD=${1:-}
+[ $# -gt 0 ] && shift
+DIR=
+PORT=8080
+SERVER=lighttpd
+APACHE_PORT=
+WORKERS=4
+SETS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--dir) DIR=${2:?--dir needs a value}; shift 2 ;;
+	--dir=*) DIR=${1#*=}; shift ;;
+	--port) PORT=${2:?--port needs a value}; shift 2 ;;
+	--port=*) PORT=${1#*=}; shift ;;
+	--server) SERVER=${2:?--server needs a value}; shift 2 ;;
+	--server=*) SERVER=${1#*=}; shift ;;
+	--apache-port) APACHE_PORT=${2:?--apache-port needs a value}; shift 2 ;;
+	--apache-port=*) APACHE_PORT=${1#*=}; shift ;;
+	--workers) WORKERS=${2:?--workers needs a value}; shift 2 ;;
+	--workers=*) WORKERS=${1#*=}; shift ;;
+	--set) SETS+=("${2:?--set needs key=value}"); shift 2 ;;
+	--set=*) SETS+=("${1#*=}"); shift ;;
+	-h|--help) usage ;;
+	*) echo "stack: unknown argument: $1" >&2; usage ;;
+	esac
+done
+case $CMD in
+start|stop|run|status|db-start|db-stop) ;;
+*) usage ;;
+esac
+[ -n "$DIR" ] || die "--dir is required"
+case $SERVER in lighttpd|apache|both) ;; *) die "--server must be lighttpd, apache or both" ;; esac
+for n in "$PORT" "$WORKERS" ${APACHE_PORT:+"$APACHE_PORT"}; do
+	case $n in ''|*[!0-9]*) die "not a number: $n" ;; esac
+done
+for s in ${SETS[@]+"${SETS[@]}"}; do
+	case $s in *=*) ;; *) die "--set expects key=value, got: $s" ;; esac
+done
+
+LIGHTTPD_PORT=
+case $SERVER in
+lighttpd) LIGHTTPD_PORT=$PORT; APACHE_PORT= ;;
+apache) APACHE_PORT=${APACHE_PORT:-$PORT} ;;
+both) LIGHTTPD_PORT=$PORT; APACHE_PORT=${APACHE_PORT:-$((PORT + 1))} ;;
+esac
+
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+RUN=$DIR/run
+LOG=$DIR/log
+DB_SOCK=$RUN/mysqld.sock
+DB_PID=$RUN/mysqld.pid
+PM_SOCK=$RUN/pm.sock
+PM_PID=$RUN/pm-fcgi.pid
+LT_PID=$RUN/lighttpd.pid
+AP_PID=$RUN/apache.pid
+SECRET=$DIR/secrets/db_password
+
+[ ${#DB_SOCK} -lt 100 ] || die "--dir path too long for a unix socket: $DIR"
+
+# ---------------------------------------------------------------- helpers
+# alive PID COMM: the process exists, is not a zombie, and runs COMM.
+alive() {
+	local pid=$1 comm=$2 stat
+	case $pid in ''|*[!0-9]*) return 1 ;; esac
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	# /proc/PID/stat: "pid (comm) S ..." - comm may hold spaces.
+	local c=${stat#*(}; c=${c%)*}
+	local state=${stat##*) }; state=${state%% *}
+	[ "$state" != Z ] && [ "$state" != X ] || return 1
+	[ "$c" = "$comm" ] || [ "${comm:0:15}" = "$c" ]
+}
+
+# running PID: the process exists and is not a zombie (whatever it runs:
+# right after "cmd &" the child may not have exec'ed the program yet).
+running() {
+	local stat state
+	case $1 in ''|*[!0-9]*) return 1 ;; esac
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	state=${stat##*) }; state=${state%% *}
+	[ "$state" != Z ] && [ "$state" != X ]
+}
+
+pid_of() { # pid_of PIDFILE
+	[ -f "$1" ] && tr -dc 0-9 < "$1" 2>/dev/null || true
+}
+
+# wait_gone PID COMM SECONDS: 0 when the process ended in time.
+wait_gone() {
+	local pid=$1 comm=$2 n=$(($3 * 10))
+	while [ $n -gt 0 ]; do
+		alive "$pid" "$comm" || return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	! alive "$pid" "$comm"
+}
+
+# stop_proc NAME COMM PIDFILE TIMEOUT [SIGNAL]: signal, wait, then SIGKILL.
+stop_proc() {
+	local name=$1 comm=$2 pidfile=$3 timeout=$4 sig=${5:-TERM} pid
+	pid=$(pid_of "$pidfile")
+	if [ -n "$pid" ] && alive "$pid" "$comm"; then
+		note "stopping $name (pid $pid)"
+		kill -"$sig" "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" "$comm" "$timeout"; then
+			note "$name did not stop within ${timeout}s: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+			wait_gone "$pid" "$comm" 5 || true
+		fi
+	fi
+	rm -f "$pidfile"
+}
+
+tail_logs() {
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "----- last lines of $f" >&2
+		tail -n 25 "$f" >&2
+	done
+}
+
+# Start a command detached from our session and terminal, all output to a
+# log. Sets BG_PID. setsid does not fork here (we are never a process group
+# leader), so BG_PID is the program's own pid.
+start_bg() {
+	local logfile=$1; shift
+	setsid "$@" </dev/null >>"$logfile" 2>&1 &
+	BG_PID=$!
+}
+
+mysql_root() { mariadb --no-defaults --socket="$DB_SOCK" -uroot "$@"; }
+
+db_ping() {
+	mariadb-admin --no-defaults --socket="$DB_SOCK" -uroot \
+	    --connect-timeout=2 ping >/dev/null 2>&1
+}
+
+sql_quote() { printf "%s" "$1" | sed "s/'/''/g"; }
+
+prepare_dirs() {
+	mkdir -p "$RUN" "$LOG" "$DIR/secrets"
+	chmod 700 "$DIR/secrets"
+	# Apache's children run as www-data and must reach run/pm.sock.
+	chmod 755 "$DIR" "$RUN"
+}
+
+# ---------------------------------------------------------------- MariaDB
+MYSQLD_OPTS=(
+	--innodb-buffer-pool-size=64M
+	--innodb-log-file-size=16M
+	--innodb-flush-log-at-trx-commit=2
+	--skip-log-bin
+	--skip-name-resolve
+	--character-set-server=utf8mb4
+	--collation-server=utf8mb4_unicode_ci
+)
+
+db_start() {
+	local pid first=0 n
+	prepare_dirs
+	pid=$(pid_of "$DB_PID")
+	if [ -n "$pid" ] && alive "$pid" mariadbd && db_ping; then
+		db_setup
+		return 0
+	fi
+	if [ ! -d "$DIR/mysql/mysql" ]; then
+		note "initialising MariaDB in $DIR/mysql"
+		rm -rf "$DIR/mysql"
+		if ! mariadb-install-db --no-defaults --user=root \
+		    --datadir="$DIR/mysql" \
+		    --auth-root-authentication-method=socket --skip-test-db \
+		    "${MYSQLD_OPTS[@]}" >"$LOG/mariadb-install.log" 2>&1; then
+			tail_logs "$LOG/mariadb-install.log"
+			rm -rf "$DIR/mysql"
+			die "mariadb-install-db failed"
+		fi
+		first=1
+	fi
+	rm -f "$DB_SOCK" "$DB_SOCK.lock" "$DB_PID"
+	start_bg "$LOG/mariadb.log" mariadbd --no-defaults --user=root \
+	    --datadir="$DIR/mysql" --socket="$DB_SOCK" --skip-networking \
+	    --pid-file="$DB_PID" --log-error="$LOG/mariadb.log" \
+	    "${MYSQLD_OPTS[@]}"
+	pid=$BG_PID
+	n=300
+	until db_ping; do
+		if ! running "$pid"; then
+			tail_logs "$LOG/mariadb.log"
+			die "mariadbd exited during start-up"
+		fi
+		n=$((n - 1))
+		if [ $n -le 0 ]; then
+			tail_logs "$LOG/mariadb.log"
+			kill -TERM "$pid" 2>/dev/null || true
+			die "MariaDB did not answer within 30s"
+		fi
+		sleep 0.1
+	done
+	# mariadbd writes its pid file itself; make sure it is there.
+	[ -s "$DB_PID" ] || echo "$pid" > "$DB_PID"
+	[ $first = 1 ] && note "MariaDB initialised"
+	db_setup
+	note "MariaDB running (pid $(pid_of "$DB_PID"), socket $DB_SOCK)"
+}
+
+# Database and application user; idempotent, run at every db-start. The
+# password is created once and kept in DIR/secrets/db_password.
+db_setup() {
+	local pw
+	if [ ! -s "$SECRET" ]; then
+		(umask 077
+		 head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SECRET.tmp"
+		 mv "$SECRET.tmp" "$SECRET")
+	fi
+	chmod 600 "$SECRET"
+	pw=$(cat "$SECRET")
+	mysql_root <<-EOF || die "cannot create the database or its user"
+		CREATE DATABASE IF NOT EXISTS prompt_manager
+		  CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+		CREATE USER IF NOT EXISTS 'pm'@'localhost' IDENTIFIED BY '$(sql_quote "$pw")';
+		ALTER USER 'pm'@'localhost' IDENTIFIED BY '$(sql_quote "$pw")';
+		GRANT ALL PRIVILEGES ON prompt_manager.* TO 'pm'@'localhost';
+		FLUSH PRIVILEGES;
+	EOF
+}
+
+db_stop() {
+	local pid
+	pid=$(pid_of "$DB_PID")
+	if [ -z "$pid" ] || ! alive "$pid" mariadbd; then
+		rm -f "$DB_PID"
+		return 0
+	fi
+	note "stopping MariaDB (pid $pid)"
+	if ! mariadb-admin --no-defaults --socket="$DB_SOCK" -uroot \
+	    --connect-timeout=2 shutdown >/dev/null 2>&1; then
+		kill -TERM "$pid" 2>/dev/null || true
+	fi
+	if ! wait_gone "$pid" mariadbd 60; then
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" mariadbd 30; then
+			note "MariaDB did not stop: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
+			wait_gone "$pid" mariadbd 5 || true
+		fi
+	fi
+	rm -f "$DB_PID"
+}
+
+# ---------------------------------------------------------------- app
+write_app_conf() {
+	local s
+	{
+		echo "# generated by scripts/stack.sh - rewritten at every start"
+		echo "listen = unix:$PM_SOCK"
+		echo "listen_mode = 0666"
+		echo "workers = $WORKERS"
+		echo "db_socket = $DB_SOCK"
+		echo "db_name = prompt_manager"
+		echo "db_user = pm"
+		echo "db_password_file = $SECRET"
+		echo "templates_dir = $ROOT/templates"
+		echo "migrations_dir = $ROOT/db/migrations"
+		echo "log_level = info"
+		for s in ${SETS[@]+"${SETS[@]}"}; do
+			echo "${s%%=*} = ${s#*=}"
+		done
+	} > "$DIR/app.conf.tmp"
+	mv "$DIR/app.conf.tmp" "$DIR/app.conf"
+}
+
+app_start() {
+	local n
+	[ -x "$PM_FCGI" ] && [ -x "$PM_ADMIN" ] ||
+		die "$PM_FCGI and $PM_ADMIN are missing: run make first"
+	export PM_CONFIG=$DIR/app.conf
+	if ! "$PM_ADMIN" -c "$DIR/app.conf" migrate >>"$LOG/migrate.log" 2>&1; then
+		tail_logs "$LOG/migrate.log"
+		die "migrations failed"
+	fi
+	rm -f "$PM_SOCK"
+	start_bg "$LOG/pm-fcgi.log" "$PM_FCGI" -c "$DIR/app.conf"
+	echo "$BG_PID" > "$PM_PID"
+	n=300
+	until [ -S "$PM_SOCK" ]; do
+		if ! running "$BG_PID"; then
+			tail_logs "$LOG/pm-fcgi.log"
+			die "pm-fcgi exited during start-up"
+		fi
+		n=$((n - 1))
+		if [ $n -le 0 ]; then
+			tail_logs "$LOG/pm-fcgi.log"
+			die "pm-fcgi did not create $PM_SOCK within 30s"
+		fi
+		sleep 0.1
+	done
+	note "pm-fcgi running (pid $BG_PID, $WORKERS workers, socket $PM_SOCK)"
+}
+
+# ---------------------------------------------------------------- web servers
+write_lighttpd_conf() {
+	{
+		echo "# generated by scripts/stack.sh: a standalone lighttpd configuration"
+		echo "var.pm_port = $LIGHTTPD_PORT"
+		echo "var.pm_root = \"$ROOT\""
+		echo "var.pm_socket = \"$PM_SOCK\""
+		echo "var.pm_state = \"$LOG\""
+		echo 'server.bind = "127.0.0.1"'
+		echo 'server.port = var.pm_port'
+		echo 'server.use-ipv6 = "disable"'
+		echo 'server.document-root = var.pm_root + "/static"'
+		echo "server.pid-file = \"$LT_PID\""
+		echo "server.errorlog = \"$LOG/lighttpd-error.log\""
+		echo 'server.feature-flags = ( "server.graceful-shutdown-timeout" => 5 )'
+		# No URL normalisation: lighttpd would answer 400 itself to a bad
+		# %-escape; pm-fcgi judges request targets with its own messages.
+		# (The path used for matching is still decoded and simplified.)
+		echo 'server.http-parseopts = ( "header-strict" => "enable", "host-strict" => "enable", "host-normalize" => "enable", "url-normalize" => "disable" )'
+		if [ "$(id -u)" = 0 ]; then
+			# Drop privileges like a production server.
+			echo 'server.username = "www-data"'
+			echo 'server.groupname = "www-data"'
+		fi
+		echo "include \"$ROOT/conf/lighttpd.conf\""
+	} > "$DIR/lighttpd.conf"
+}
+
+write_apache_conf() {
+	local m mods="mpm_event authz_core mime alias env headers proxy proxy_fcgi"
+	{
+		echo "# generated by scripts/stack.sh: a standalone httpd configuration"
+		echo "ServerRoot /etc/apache2"
+		for m in $mods; do
+			echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+		done
+		echo "User www-data"
+		echo "Group www-data"
+		echo "ServerName 127.0.0.1"
+		echo "ServerTokens Prod"
+		echo "PidFile $AP_PID"
+		echo "DefaultRuntimeDir $RUN"
+		echo "Mutex file:$RUN default"
+		echo "ErrorLog $LOG/apache-error.log"
+		echo "LogLevel warn"
+		echo "TypesConfig /etc/mime.types"
+		echo "<Directory />"
+		echo "	Options None"
+		echo "	AllowOverride None"
+		echo "	Require all denied"
+		echo "</Directory>"
+		echo "Define PM_PORT $APACHE_PORT"
+		echo "Define PM_ROOT $ROOT"
+		echo "Define PM_SOCKET $PM_SOCK"
+		echo "Define PM_STATE $LOG"
+		echo "Include $ROOT/conf/apache.conf"
+	} > "$DIR/apache.conf"
+}
+
+web_start() {
+	local out
+	if [ -n "$LIGHTTPD_PORT" ]; then
+		write_lighttpd_conf
+		out=$(lighttpd -tt -f "$DIR/lighttpd.conf" 2>&1) ||
+			die "lighttpd configuration is invalid: $out"
+		if [ "$(id -u)" = 0 ]; then
+			# lighttpd opens its logs after dropping privileges.
+			touch "$LOG/lighttpd-error.log" "$LOG/lighttpd-access.log"
+			chown www-data:www-data "$LOG/lighttpd-error.log" \
+			    "$LOG/lighttpd-access.log"
+		fi
+		start_bg "$LOG/lighttpd.out" lighttpd -D -f "$DIR/lighttpd.conf"
+		LT_STARTED=$BG_PID
+		note "lighttpd started (pid $BG_PID, http://127.0.0.1:$LIGHTTPD_PORT)"
+	fi
+	if [ -n "$APACHE_PORT" ]; then
+		write_apache_conf
+		out=$(apache2 -t -f "$DIR/apache.conf" 2>&1) ||
+			die "apache configuration is invalid: $out"
+		start_bg "$LOG/apache.out" apache2 -f "$DIR/apache.conf" -DFOREGROUND
+		AP_STARTED=$BG_PID
+		note "apache started (pid $BG_PID, http://127.0.0.1:$APACHE_PORT)"
+	fi
+}
+
+health_wait() {
+	local n=300 code pending
+	while :; do
+		pending=
+		if [ -n "$LIGHTTPD_PORT" ]; then
+			running "$LT_STARTED" || {
+				tail_logs "$LOG/lighttpd.out" "$LOG/lighttpd-error.log"
+				die "lighttpd exited during start-up"; }
+			code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 \
+			    "http://127.0.0.1:$LIGHTTPD_PORT/api/health" 2>/dev/null) || code=000
+			[ "$code" = 200 ] || pending="$pending lighttpd"
+		fi
+		if [ -n "$APACHE_PORT" ]; then
+			running "$AP_STARTED" || {
+				tail_logs "$LOG/apache.out" "$LOG/apache-error.log"
+				die "apache exited during start-up"; }
+			code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 \
+			    "http://127.0.0.1:$APACHE_PORT/api/health" 2>/dev/null) || code=000
+			[ "$code" = 200 ] || pending="$pending apache"
+		fi
+		[ -z "$pending" ] && return 0
+		n=$((n - 1))
+		if [ $n -le 0 ]; then
+			echo "stack: /api/health did not answer 200 within 30s via:$pending (last: $code)" >&2
+			tail_logs "$LOG/pm-fcgi.log" "$LOG/mariadb.log" \
+			    "$LOG/lighttpd-error.log" "$LOG/lighttpd.out" \
+			    "$LOG/apache-error.log" "$LOG/apache.out"
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+web_stop() {
+	stop_proc lighttpd lighttpd "$LT_PID" 15
+	stop_proc apache apache2 "$AP_PID" 15
+}
+
+# ---------------------------------------------------------------- commands
+do_start() {
+	local pid
+	db_start
+	# A second start replaces what runs (the configuration may differ).
+	pid=$(pid_of "$PM_PID")
+	if { [ -n "$pid" ] && alive "$pid" pm-fcgi; } ||
+	    alive "$(pid_of "$LT_PID")" lighttpd ||
+	    alive "$(pid_of "$AP_PID")" apache2; then
+		note "already running: restarting the application and web servers"
+		web_stop
+		stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
+	fi
+	write_app_conf
+	{
+		echo "server=$SERVER"
+		echo "lighttpd_port=$LIGHTTPD_PORT"
+		echo "apache_port=$APACHE_PORT"
+		echo "workers=$WORKERS"
+	} > "$RUN/stack.env"
+	app_start
+	web_start
+	health_wait
+	[ -n "$LIGHTTPD_PORT" ] &&
+		echo "Prompt Manager is running at http://127.0.0.1:$LIGHTTPD_PORT"
+	[ -n "$APACHE_PORT" ] &&
+		echo "Prompt Manager is running at http://127.0.0.1:$APACHE_PORT"
+	return 0
+}
+
+do_stop() {
+	web_stop
+	stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
+	rm -f "$PM_SOCK" "$RUN/stack.env"
+	db_stop
+}
+
+do_status() {
+	local pid rc=0 name comm file
+	[ -f "$RUN/stack.env" ] && sed 's/^/config: /' "$RUN/stack.env"
+	for e in "MariaDB mariadbd $DB_PID" "pm-fcgi pm-fcgi $PM_PID" \
+	    "lighttpd lighttpd $LT_PID" "apache apache2 $AP_PID"; do
+		set -- $e
+		name=$1 comm=$2 file=$3
+		pid=$(pid_of "$file")
+		if [ -n "$pid" ] && alive "$pid" "$comm"; then
+			case $name in
+			pm-fcgi) echo "$name: running (pid $pid, workers:" \
+			    "$(grep -l "^PPid:[[:space:]]*$pid\$" /proc/[0-9]*/status 2>/dev/null | wc -l))" ;;
+			*) echo "$name: running (pid $pid)" ;;
+			esac
+		else
+			echo "$name: stopped"
+			rc=3
+		fi
+	done
+	return $rc
+}
+
+do_run() {
+	local tail_pid
+	do_start
+	trap 'trap - INT TERM; [ -n "${tail_pid:-}" ] && kill "$tail_pid" 2>/dev/null; echo; do_stop; exit 0' INT TERM
+	echo "Following $LOG/pm-fcgi.log (Ctrl-C stops the stack)"
+	tail -n 0 -F "$LOG/pm-fcgi.log" &
+	tail_pid=$!
+	while :; do
+		wait "$tail_pid" 2>/dev/null || true
+		alive "$(pid_of "$PM_PID")" pm-fcgi || {
+			echo "stack: pm-fcgi is gone" >&2; do_stop; exit 1; }
+		sleep 1
+	done
+}
+
+case $CMD in
+db-start) db_start ;;
+db-stop) db_stop ;;
+start) do_start ;;
+stop) do_stop ;;
+status) do_status ;;
+run) do_run ;;
+esac
