@@ -373,8 +373,10 @@ int prompt_insert(struct db *db, int64_t uid, struct json_object *in,
 		    db_s(buf_cstr(&st)), db_i(now), db_i(now)));
 		if (rc != DB_DUP || !auto_slug || attempt >= 50)
 			break;
-		snprintf(cur, sizeof(cur), "%.*s-%d", SLUG_MAX - 4, slug,
-		    attempt + 1);
+		/* base (at most 60 bytes) + "-" + up to 2 digits fits */
+		if ((size_t)snprintf(cur, sizeof(cur), "%.*s-%d", SLUG_MAX - 4,
+		    slug, attempt + 1) >= sizeof(cur))
+			break;
 	}
 	buf_free(&st);
 	if (rc == DB_DUP)
