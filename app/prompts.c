@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -262,7 +263,7 @@ int prompt_get(struct db *db, int64_t uid, const char *slug,
 	struct db_res res = { 0 };
 	int64_t n = db_query(db, "SELECT " PROMPT_COLS
 	    " FROM prompts p LEFT JOIN categories c ON c.id = p.category_id"
-	    " WHERE p.user_id = ? AND p.slug = ? AND p.deleted_at IS NULL",
+	    " WHERE p.user_id = ? AND p.live_slug = ?",
 	    DB_ARGS(db_i(uid), db_s(slug)), &res);
 
 	if (n == 1)
@@ -478,7 +479,7 @@ int prompt_update(struct db *db, int64_t uid, const char *slug,
 	rc = db_exec(db, "UPDATE prompts SET search_text = CONCAT(?, '\\n', ?,"
 	    " SUBSTRING(search_text, CHAR_LENGTH(name) + CHAR_LENGTH(description) + 2)),"
 	    " name = ?, slug = ?, description = ?, category_id = ?,"
-	    " updated_at = ? WHERE user_id = ? AND slug = ? AND deleted_at IS NULL",
+	    " updated_at = ? WHERE user_id = ? AND live_slug = ?",
 	    DB_ARGS(db_s(name), db_s(desc), db_s(name), db_s(nslug), db_s(desc),
 	    cid ? db_i(cid) : db_null(), db_i(now), db_i(uid), db_s(slug)));
 	json_object_put(cur);
@@ -495,10 +496,24 @@ int prompt_update(struct db *db, int64_t uid, const char *slug,
 int prompt_delete(struct db *db, int64_t uid, const char *slug, int64_t now)
 {
 	int64_t rc = db_exec(db, "UPDATE prompts SET deleted_at = ?, updated_at = ?"
-	    " WHERE user_id = ? AND slug = ? AND deleted_at IS NULL",
+	    " WHERE user_id = ? AND live_slug = ?",
 	    DB_ARGS(db_i(now), db_i(now), db_i(uid), db_s(slug)));
 
 	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
+}
+
+/* Sort categories by name, ignoring ASCII letter case, then id. */
+static int category_cmp(const void *pa, const void *pb)
+{
+	struct json_object *a = *(struct json_object *const *)pa;
+	struct json_object *b = *(struct json_object *const *)pb;
+	int c = strcasecmp(json_object_get_string(json_object_object_get(a, "name")),
+	    json_object_get_string(json_object_object_get(b, "name")));
+
+	if (c != 0)
+		return c;
+	return json_object_get_int64(json_object_object_get(a, "id")) <
+	    json_object_get_int64(json_object_object_get(b, "id")) ? -1 : 1;
 }
 
 int category_list(struct db *db, int64_t uid, struct json_object **out,
@@ -508,18 +523,31 @@ int category_list(struct db *db, int64_t uid, struct json_object **out,
 	struct json_object *a;
 	int64_t n, i;
 
-	n = db_query(db, "SELECT c.id, c.name, COUNT(p.id) FROM categories c"
-	    " LEFT JOIN prompts p ON p.category_id = c.id AND p.deleted_at IS NULL"
-	    " WHERE c.user_id = ? GROUP BY c.id, c.name ORDER BY c.name, c.id",
-	    DB_ARGS(db_i(uid)), &res);
+	/* One round trip without a temporary table: each category with an
+	 * index-only count of its live prompts, and a row with id NULL for
+	 * the uncategorised count. Sorted here. */
+	n = db_query(db, "SELECT c.id, c.name, (SELECT COUNT(*) FROM prompts p"
+	    " WHERE p.user_id = c.user_id AND p.deleted_at IS NULL"
+	    " AND p.category_id = c.id) FROM categories c WHERE c.user_id = ?"
+	    " UNION ALL SELECT NULL, NULL, COUNT(*) FROM prompts WHERE user_id = ?"
+	    " AND deleted_at IS NULL AND category_id IS NULL",
+	    DB_ARGS(db_i(uid), db_i(uid)), &res);
 	if (n < 0) {
 		db_res_free(&res);
 		return (int)n;
 	}
+	if (uncat != NULL)
+		*uncat = 0;
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_new_object();
+		struct json_object *o;
 
+		if (db_str(&res, i, 0) == NULL) {
+			if (uncat != NULL)
+				*uncat = db_int(&res, i, 2);
+			continue;
+		}
+		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_int64(db_int(&res, i, 0)));
 		json_object_object_add(o, "name", json_object_new_string(db_str(&res, i, 1)));
 		json_object_object_add(o, "prompts",
@@ -527,17 +555,7 @@ int category_list(struct db *db, int64_t uid, struct json_object **out,
 		json_object_array_add(a, o);
 	}
 	db_res_free(&res);
-	if (uncat != NULL) {
-		n = db_query(db, "SELECT COUNT(*) FROM prompts WHERE user_id = ?"
-		    " AND deleted_at IS NULL AND category_id IS NULL",
-		    DB_ARGS(db_i(uid)), &res);
-		*uncat = n == 1 ? db_int(&res, 0, 0) : 0;
-		db_res_free(&res);
-		if (n < 0) {
-			json_object_put(a);
-			return (int)n;
-		}
-	}
+	json_object_array_sort(a, category_cmp);
 	*out = a;
 	return 0;
 }

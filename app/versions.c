@@ -361,7 +361,7 @@ static int64_t lock_prompt(struct db *db, int64_t uid, const char *slug,
 {
 	struct db_res res = { 0 };
 	int64_t n = db_query(db, "SELECT id, latest_version, name, description"
-	    " FROM prompts WHERE user_id = ? AND slug = ? AND deleted_at IS NULL"
+	    " FROM prompts WHERE user_id = ? AND live_slug = ?"
 	    " FOR UPDATE", DB_ARGS(db_i(uid), db_s(slug)), &res), id;
 
 	id = n == 1 ? db_int(&res, 0, 0) : 0;
@@ -469,7 +469,7 @@ int version_list(struct db *db, int64_t uid, const char *slug,
 	    " u.email, v.created_at FROM prompts p"
 	    " JOIN prompt_versions v ON v.prompt_id = p.id"
 	    " JOIN users u ON u.id = v.author_id"
-	    " WHERE p.user_id = ? AND p.slug = ? AND p.deleted_at IS NULL"
+	    " WHERE p.user_id = ? AND p.live_slug = ?"
 	    " ORDER BY v.number DESC", DB_ARGS(db_i(uid), db_s(slug)), &res);
 	if (n < 0) {
 		db_res_free(&res);
@@ -534,7 +534,7 @@ int version_get(struct db *db, int64_t uid, const char *slug, int number,
 	    " v.params, v.variables, v.commit_message, u.email, v.created_at"
 	    " FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id"
 	    " JOIN users u ON u.id = v.author_id"
-	    " WHERE p.user_id = ? AND p.slug = ? AND p.deleted_at IS NULL"
+	    " WHERE p.user_id = ? AND p.live_slug = ?"
 	    " AND v.number = IF(? > 0, ?, COALESCE(p.production_version,"
 	    " p.latest_version))",
 	    DB_ARGS(db_i(uid), db_s(slug), db_i(number), db_i(number)), &res);
