@@ -59,6 +59,16 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "enable test-only routes and the clock file (never in production)" },
 	{ "clock_file", CFG_STR, "",
 	  "test_mode only: file holding the current UTC time as epoch seconds" },
+	{ "openrouter_base_url", CFG_STR, "https://openrouter.ai/api/v1",
+	  "OpenRouter API base URL (chat/completions, models, key)" },
+	{ "openrouter_key_file", CFG_STR, "",
+	  "file holding the platform's OpenRouter API key (empty: no key)" },
+	{ "upstream_connect_timeout_ms", CFG_INT, "5000",
+	  "milliseconds to wait for the upstream connection" },
+	{ "upstream_timeout_ms", CFG_INT, "120000",
+	  "milliseconds an upstream call may take in all (504 after)" },
+	{ "plans_dir", CFG_STR, "/usr/local/share/prompt-manager/conf/plans",
+	  "directory of plan catalogs (JSON)" },
 };
 
 static int set_value(struct config *c, enum cfg_key k, const char *val,
