@@ -17,6 +17,12 @@ int fail_status(int rc)
 	case PM_CONFLICT: return 409;
 	case PM_INVALID: return 400;
 	case PM_TOOBIG: return 413;
+	case PM_FORBIDDEN: return 403;
+	case PM_QUOTA: return 429;
+	case PM_UPSTREAM: return 502;
+	case PM_TIMEOUT: return 504;
+	case PM_RATELIMIT: return 429;
+	case PM_UNAVAILABLE: return 503;
 	case DB_DOWN: return 503;
 	default: return 500;
 	}
@@ -29,6 +35,12 @@ static const char *fail_type(int rc)
 	case PM_CONFLICT: return "conflict_error";
 	case PM_INVALID: return "invalid_request_error";
 	case PM_TOOBIG: return "request_too_large";
+	case PM_FORBIDDEN: return "plan_limit_error";
+	case PM_QUOTA: return "quota_exceeded";
+	case PM_UPSTREAM: return "upstream_error";
+	case PM_TIMEOUT: return "upstream_timeout";
+	case PM_RATELIMIT: return "rate_limit_error";
+	case PM_UNAVAILABLE: return "service_unavailable";
 	case DB_DOWN: return "service_unavailable";
 	default: return "api_error";
 	}
@@ -91,7 +103,10 @@ void fail_text(int rc, const struct pm_fail *f, struct buf *out)
 			buf_puts(out, " ");
 			msg_fmt(out, "vars.more", "count", more, NULL);
 		}
-	} else if (f->arg_name != NULL)
+	} else if (f->arg_name != NULL && f->arg2_name != NULL)
+		msg_fmt(out, f->key, f->arg_name, f->arg_val, f->arg2_name,
+		    f->arg2_val, NULL);
+	else if (f->arg_name != NULL)
 		msg_fmt(out, f->key, f->arg_name, f->arg_val, NULL);
 	else
 		msg_fmt(out, f->key, NULL);
@@ -107,12 +122,14 @@ void answer_fail(struct req *r, int rc, struct pm_fail *f)
 		resp_db_down(r);
 		goto out;
 	}
+	if (f != NULL && f->retry_after > 0)
+		resp_header(r, "Retry-After", "%lld", (long long)f->retry_after);
 	fail_text(rc, f, &m);
 	if (!r->is_api || r->done) {
 		resp_error_text(r, status, fail_type(rc), buf_cstr(&m));
 		goto out;
 	}
-	if (status >= 500)
+	if (status >= 500 && status != 502 && status != 503 && status != 504)
 		resp_error_text(r, status, fail_type(rc), buf_cstr(&m));
 	else {
 		o = json_object_new_object();

@@ -22,7 +22,13 @@ enum pm_err {
 	PM_NOTFOUND = -10,	/* no such row for this owner: 404 */
 	PM_CONFLICT = -11,	/* duplicate or wrong state: 409 */
 	PM_INVALID = -12,	/* bad input: 400 */
-	PM_TOOBIG = -13		/* over a size limit: 413 */
+	PM_TOOBIG = -13,	/* over a size limit: 413 */
+	PM_FORBIDDEN = -14,	/* the plan does not allow it: 403 */
+	PM_QUOTA = -15,		/* a plan quota is used up: 429 */
+	PM_UPSTREAM = -16,	/* the model provider failed: 502 */
+	PM_TIMEOUT = -17,	/* the model provider timed out: 504 */
+	PM_RATELIMIT = -18,	/* the model provider rate-limits: 429 */
+	PM_UNAVAILABLE = -19	/* no way to reach a provider now: 503 */
 };
 
 /* Why a call was refused: a catalog key, the input field it concerns
@@ -34,6 +40,9 @@ struct pm_fail {
 	const char		*arg_name, *arg_val;
 	char			 argbuf[160];
 	struct json_object	*details;
+	const char		*arg2_name, *arg2_val;
+	char			 arg2buf[160];
+	int64_t			 retry_after;	/* seconds, 0: none */
 };
 
 #define PROMPT_NAME_MAX		200

@@ -1,0 +1,278 @@
+/* admission.c - quota admission and settlement in MariaDB transactions. */
+#include "admission.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "db.h"
+#include "prompts.h"
+#include "util.h"
+
+void period_keys(int64_t t, int64_t *day, int64_t *month, int64_t *minute)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	*day = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday;
+	*month = (int64_t)(tm.tm_year + 1900) * 100 + (tm.tm_mon + 1);
+	*minute = t / 60;
+}
+
+int64_t next_utc_day(int64_t t)
+{
+	return (t / 86400 + 1) * 86400;
+}
+
+int64_t next_utc_month(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (++tm.tm_mon == 12) {
+		tm.tm_mon = 0;
+		tm.tm_year++;
+	}
+	return (int64_t)timegm(&tm);
+}
+
+struct admit_tx {
+	const struct admit_limits	*lim;
+	const struct admit_req		*rq;
+	struct pm_fail			*f;
+	int64_t				 id;
+};
+
+/* Refuse with quota key, naming the limit and when it resets. */
+static int over(struct pm_fail *f, const char *key, int64_t limit,
+    int64_t reset_at, int64_t now)
+{
+	char when[32];
+
+	pm_refuse(f, PM_QUOTA, key, NULL);
+	f->arg_name = "limit";
+	snprintf(f->argbuf, sizeof(f->argbuf), "%lld", (long long)limit);
+	f->arg_val = f->argbuf;
+	f->arg2_name = "reset";
+	snprintf(f->arg2buf, sizeof(f->arg2buf), "%s UTC",
+	    clock_fmt(reset_at, when, sizeof(when)));
+	f->arg2_val = f->arg2buf;
+	f->retry_after = reset_at > now ? reset_at - now : 1;
+	return PM_QUOTA;
+}
+
+static int admit_fn(struct db *db, void *arg)
+{
+	struct admit_tx *t = arg;
+	const struct admit_limits *l = t->lim;
+	const struct admit_req *rq = t->rq;
+	struct db_res res = { 0 };
+	int64_t day, month, minute, n, i, rc;
+	int64_t d_exec = 0, m_exec = 0, min_exec = 0, d_spend = 0, m_spend = 0;
+
+	period_keys(rq->now, &day, &month, &minute);
+	/* Serialise the admissions of this user. */
+	n = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
+	    DB_ARGS(db_i(rq->user_id)), &res);
+	db_res_free(&res);
+	if (n <= 0)
+		return n < 0 ? (int)n : PM_NOTFOUND;
+	if (rq->counted) {
+		n = db_query(db, "SELECT period, executions, spend_micros"
+		    " FROM usage_counters WHERE user_id = ? AND"
+		    " ((period = 'day' AND period_key = ?) OR"
+		    " (period = 'month' AND period_key = ?) OR"
+		    " (period = 'minute' AND period_key = ?))",
+		    DB_ARGS(db_i(rq->user_id), db_i(day), db_i(month), db_i(minute)),
+		    &res);
+		if (n < 0) {
+			db_res_free(&res);
+			return (int)n;
+		}
+		for (i = 0; i < n; i++) {
+			const char *p = db_str(&res, i, 0);
+			if (strcmp(p, "day") == 0) {
+				d_exec = db_int(&res, i, 1);
+				d_spend = db_int(&res, i, 2);
+			} else if (strcmp(p, "month") == 0) {
+				m_exec = db_int(&res, i, 1);
+				m_spend = db_int(&res, i, 2);
+			} else
+				min_exec = db_int(&res, i, 1);
+		}
+		db_res_free(&res);
+		if (l->per_day >= 0 && d_exec + 1 > l->per_day)
+			return over(t->f, "quota.per_day", l->per_day,
+			    next_utc_day(rq->now), rq->now);
+		if (l->per_month >= 0 && m_exec + 1 > l->per_month)
+			return over(t->f, "quota.per_month", l->per_month,
+			    next_utc_month(rq->now), rq->now);
+		if (l->burst_day >= 0 && d_exec + 1 > l->burst_day)
+			return over(t->f, "quota.burst_day", l->burst_day,
+			    next_utc_day(rq->now), rq->now);
+		if (l->burst_minute >= 0 && min_exec + 1 > l->burst_minute)
+			return over(t->f, "quota.burst_minute", l->burst_minute,
+			    (minute + 1) * 60, rq->now);
+		if (l->soft_cap_month >= 0 && l->throttle_minute >= 0 &&
+		    m_exec >= l->soft_cap_month &&
+		    min_exec + 1 > l->throttle_minute)
+			return over(t->f, "quota.throttled", l->throttle_minute,
+			    (minute + 1) * 60, rq->now);
+		if (l->daily_spend_micros >= 0 &&
+		    d_spend + rq->reserve_micros > l->daily_spend_micros)
+			return over(t->f, "quota.daily_spend", l->daily_spend_micros,
+			    next_utc_day(rq->now), rq->now);
+		if (l->monthly_budget_micros >= 0 &&
+		    m_spend + rq->reserve_micros > l->monthly_budget_micros)
+			return over(t->f, "quota.monthly_budget",
+			    l->monthly_budget_micros, next_utc_month(rq->now), rq->now);
+		rc = db_exec(db, "INSERT INTO usage_counters (user_id, period,"
+		    " period_key, executions, spend_micros) VALUES"
+		    " (?, 'day', ?, 1, ?), (?, 'month', ?, 1, ?), (?, 'minute', ?, 1, 0)"
+		    " ON DUPLICATE KEY UPDATE executions = executions + 1,"
+		    " spend_micros = spend_micros + VALUES(spend_micros)",
+		    DB_ARGS(db_i(rq->user_id), db_i(day), db_i(rq->reserve_micros),
+		    db_i(rq->user_id), db_i(month), db_i(rq->reserve_micros),
+		    db_i(rq->user_id), db_i(minute)));
+		if (rc < 0)
+			return (int)rc;
+	}
+	rc = db_exec(db, "INSERT INTO executions (user_id, prompt_id, version_id,"
+	    " version_number, model, channel, billing, status, reserved_micros,"
+	    " counted, day_key, month_key, minute_key, streamed, input, variables,"
+	    " params, output, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'RUNNING',"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
+	    DB_ARGS(db_i(rq->user_id), db_i(rq->prompt_id), db_i(rq->version_id),
+	    db_i(rq->version_number), db_s(rq->model), db_s(rq->channel),
+	    db_s(rq->billing), db_i(rq->reserve_micros), db_i(rq->counted),
+	    db_i(day), db_i(month), db_i(minute), db_i(rq->streamed),
+	    db_s(rq->input), db_s(rq->variables), db_s(rq->params), db_i(rq->now)));
+	if (rc < 0)
+		return (int)rc;
+	t->id = db_insert_id(db);
+	return 0;
+}
+
+int64_t admission_admit(struct db *db, const struct admit_limits *lim,
+    const struct admit_req *rq, struct pm_fail *f)
+{
+	struct admit_tx t = { lim, rq, f, 0 };
+	int rc = db_tx(db, admit_fn, &t);
+
+	return rc != 0 ? rc : t.id;
+}
+
+struct settle_tx {
+	int64_t				 id;
+	const struct settle_info	*s;
+};
+
+static int settle_fn(struct db *db, void *arg)
+{
+	struct settle_tx *t = arg;
+	const struct settle_info *s = t->s;
+	struct db_res res = { 0 };
+	int64_t n, uid, day, month, minute, reserved, rc;
+	int counted;
+
+	n = db_query(db, "SELECT user_id, day_key, month_key, minute_key,"
+	    " reserved_micros, counted, status FROM executions WHERE id = ?"
+	    " FOR UPDATE", DB_ARGS(db_i(t->id)), &res);
+	if (n != 1) {
+		db_res_free(&res);
+		return n < 0 ? (int)n : PM_NOTFOUND;
+	}
+	uid = db_int(&res, 0, 0);
+	day = db_int(&res, 0, 1);
+	month = db_int(&res, 0, 2);
+	minute = db_int(&res, 0, 3);
+	reserved = db_int(&res, 0, 4);
+	counted = (int)db_int(&res, 0, 5);
+	if (strcmp(db_str(&res, 0, 6), "RUNNING") != 0) {
+		db_res_free(&res);
+		return 1;
+	}
+	db_res_free(&res);
+	rc = db_exec(db, "UPDATE executions SET status = ?, error_type = ?,"
+	    " error_message = ?, upstream_status = ?, input_tokens = ?,"
+	    " output_tokens = ?, cost_micros = ?, cost_source = ?, latency_ms = ?,"
+	    " ttft_ms = ?, output = ?, upstream_id = ?, finished_at = ?"
+	    " WHERE id = ?",
+	    DB_ARGS(db_s(s->status), db_s(s->error_type), db_s(s->error_message),
+	    s->upstream_status ? db_i(s->upstream_status) : db_null(),
+	    s->input_tokens >= 0 ? db_i(s->input_tokens) : db_null(),
+	    s->output_tokens >= 0 ? db_i(s->output_tokens) : db_null(),
+	    db_i(s->cost_micros), db_s(s->cost_source),
+	    s->latency_ms >= 0 ? db_i(s->latency_ms) : db_null(),
+	    s->ttft_ms >= 0 ? db_i(s->ttft_ms) : db_null(),
+	    db_sn(s->output ? s->output : "", s->output ? s->output_len : 0),
+	    db_s(s->upstream_id), db_i(s->now), db_i(t->id)));
+	if (rc < 0 || !counted)
+		return rc < 0 ? (int)rc : 0;
+	if (s->release)
+		rc = db_exec(db, "UPDATE usage_counters SET"
+		    " executions = executions - 1,"
+		    " spend_micros = spend_micros - IF(period = 'minute', 0, ?)"
+		    " WHERE user_id = ? AND ((period = 'day' AND period_key = ?)"
+		    " OR (period = 'month' AND period_key = ?)"
+		    " OR (period = 'minute' AND period_key = ?))",
+		    DB_ARGS(db_i(reserved), db_i(uid), db_i(day), db_i(month),
+		    db_i(minute)));
+	else
+		rc = db_exec(db, "UPDATE usage_counters SET"
+		    " spend_micros = spend_micros + ?"
+		    " WHERE user_id = ? AND ((period = 'day' AND period_key = ?)"
+		    " OR (period = 'month' AND period_key = ?))",
+		    DB_ARGS(db_i(s->cost_micros - reserved), db_i(uid), db_i(day),
+		    db_i(month)));
+	return rc < 0 ? (int)rc : 0;
+}
+
+int admission_settle(struct db *db, int64_t id, const struct settle_info *s)
+{
+	struct settle_tx t = { id, s };
+
+	return db_tx(db, settle_fn, &t);
+}
+
+int admission_usage(struct db *db, int64_t user_id, int64_t now,
+    struct json_object **out)
+{
+	struct db_res res = { 0 };
+	struct json_object *o = json_object_new_object();
+	int64_t day, month, minute, n, i;
+	static const char *const names[] = { "day", "month", "minute" };
+
+	period_keys(now, &day, &month, &minute);
+	for (i = 0; i < 3; i++) {
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "executions", json_object_new_int64(0));
+		json_object_object_add(p, "spend_micros", json_object_new_int64(0));
+		json_object_object_add(o, names[i], p);
+	}
+	n = db_query(db, "SELECT period, executions, spend_micros FROM usage_counters"
+	    " WHERE user_id = ? AND ((period = 'day' AND period_key = ?) OR"
+	    " (period = 'month' AND period_key = ?) OR"
+	    " (period = 'minute' AND period_key = ?))",
+	    DB_ARGS(db_i(user_id), db_i(day), db_i(month), db_i(minute)), &res);
+	for (i = 0; i < n; i++) {
+		struct json_object *p = json_object_object_get(o, db_str(&res, i, 0));
+		json_object_object_add(p, "executions",
+		    json_object_new_int64(db_int(&res, i, 1)));
+		json_object_object_add(p, "spend_micros",
+		    json_object_new_int64(db_int(&res, i, 2)));
+	}
+	db_res_free(&res);
+	if (n < 0) {
+		json_object_put(o);
+		return (int)n;
+	}
+	*out = o;
+	return 0;
+}

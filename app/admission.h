@@ -1,0 +1,89 @@
+/* admission.h - exact quota admission and settlement of executions.
+ *
+ * Admission runs in one transaction that locks the user's row, reads the
+ * usage counters of the current UTC minute, day and month, checks every
+ * limit that applies and, only when all pass, increments the counters and
+ * inserts the execution as RUNNING with its reservation. There is no
+ * check-then-increment window: concurrent admissions of one user run one
+ * after the other, so N attempts with k executions left admit exactly k.
+ *
+ * Settlement replaces the reservation by the actual cost, or releases it
+ * entirely when the execution failed (a failed run consumes no quota).
+ * Both use the periods recorded at admission, so a run that started
+ * before midnight settles into the day it was admitted in.
+ */
+#ifndef PM_ADMISSION_H
+#define PM_ADMISSION_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+struct db;
+struct pm_fail;
+
+/* The plan limits admission enforces; -1 means unlimited. */
+struct admit_limits {
+	int64_t	per_day;		/* executions per UTC day */
+	int64_t	per_month;		/* executions per UTC month */
+	int64_t	burst_minute;		/* executions per minute */
+	int64_t	burst_day;		/* executions per day (burst) */
+	int64_t	soft_cap_month;		/* after this many in the month... */
+	int64_t	throttle_minute;	/* ...at most this many per minute */
+	int64_t	daily_spend_micros;	/* estimated spend per UTC day */
+	int64_t	monthly_budget_micros;	/* spend per UTC month */
+};
+
+/* What is being admitted. */
+struct admit_req {
+	int64_t		 user_id, prompt_id, version_id;
+	int		 version_number;
+	const char	*model;
+	const char	*channel;	/* "UI" or "API" */
+	const char	*billing;	/* "SYSTEM" or "BYOK" */
+	int		 counted;	/* counts against the quotas */
+	int		 streamed;
+	int64_t		 reserve_micros;	/* estimated maximum cost */
+	const char	*input, *variables, *params;	/* JSON texts */
+	int64_t		 now;
+};
+
+/* UTC period keys of t: YYYYMMDD, YYYYMM, t / 60. */
+void period_keys(int64_t t, int64_t *day, int64_t *month, int64_t *minute);
+/* Start of the next UTC day / month after t. */
+int64_t next_utc_day(int64_t t);
+int64_t next_utc_month(int64_t t);
+
+/* Admit one execution. Returns the new execution id, PM_QUOTA with the
+ * catalog key, the limit and Retry-After/reset time in f, or a db_err. */
+int64_t admission_admit(struct db *db, const struct admit_limits *lim,
+    const struct admit_req *rq, struct pm_fail *f);
+
+/* The outcome of an execution, for settle. */
+struct settle_info {
+	const char	*status;	/* SUCCEEDED, FAILED or CANCELLED */
+	int		 release;	/* 1: give the quota back (failure) */
+	const char	*error_type, *error_message;
+	long		 upstream_status;	/* 0 when none */
+	int64_t		 input_tokens, output_tokens;	/* -1 unknown */
+	int64_t		 cost_micros;
+	const char	*cost_source;	/* none, provider, price_table */
+	int64_t		 latency_ms, ttft_ms;	/* -1 unknown */
+	const char	*output;
+	size_t		 output_len;
+	const char	*upstream_id;
+	int64_t		 now;
+};
+
+/* Record the outcome of execution id and adjust the counters of its
+ * periods: the reservation is replaced by cost_micros, or with release
+ * the execution and its reservation are taken off entirely. Runs in one
+ * transaction; settling an execution twice is refused (returns 1). Returns
+ * 0 or a db_err. */
+int admission_settle(struct db *db, int64_t id, const struct settle_info *s);
+
+/* Usage of the user now: {"day":{"executions","spend_micros"},
+ * "month":{...}, "minute":{...}}. */
+int admission_usage(struct db *db, int64_t user_id, int64_t now,
+    struct json_object **out);
+
+#endif
