@@ -31,7 +31,7 @@ struct json_object *category_options(struct req *r, int64_t selected)
 	struct json_object *a;
 	size_t i;
 
-	if (category_list(r->db, r->user.id, &a, NULL) != 0)
+	if (category_names(r->db, r->user.id, &a) != 0)
 		return NULL;
 	for (i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *c = json_object_array_get_idx(a, i);
@@ -70,7 +70,7 @@ void h_prompts_page(struct req *r)
 	struct pm_fail f = { 0 };
 	const char *cat = req_query(r, "category");
 	struct buf next = { 0 };
-	int64_t v, uncat = 0;
+	int64_t v;
 	int rc;
 
 	pq.q = req_query(r, "q");
@@ -83,7 +83,7 @@ void h_prompts_page(struct req *r)
 	else if (cat != NULL && *cat && parse_i64(cat, 1, INT64_MAX, &v) == 0)
 		pq.category = v;
 	if ((rc = prompt_list(r->db, r->user.id, &pq, &list, &f)) != 0 ||
-	    (rc = category_list(r->db, r->user.id, &cats, &uncat)) != 0) {
+	    (rc = category_names(r->db, r->user.id, &cats)) != 0) {
 		if (rc == PM_INVALID)
 			json_object_put(f.details);
 		answer_fail(r, rc, &f);
@@ -120,7 +120,6 @@ void h_prompts_page(struct req *r)
 		}
 	}
 	json_object_object_add(d, "categories", cats);
-	json_object_object_add(d, "uncategorised", json_object_new_int64(uncat));
 	if (json_object_object_get(list, "next_cursor") != NULL) {
 		link_param(&next, "q", pq.q);
 		link_param(&next, "category", cat);

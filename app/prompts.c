@@ -560,6 +560,30 @@ int category_list(struct db *db, int64_t uid, struct json_object **out,
 	return 0;
 }
 
+int category_names(struct db *db, int64_t uid, struct json_object **out)
+{
+	struct db_res res = { 0 };
+	struct json_object *a;
+	int64_t n, i;
+
+	n = db_query(db, "SELECT id, name FROM categories WHERE user_id = ?"
+	    " ORDER BY name_key, id", DB_ARGS(db_i(uid)), &res);
+	if (n < 0) {
+		db_res_free(&res);
+		return (int)n;
+	}
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int64(db_int(&res, i, 0)));
+		json_object_object_add(o, "name", json_object_new_string(db_str(&res, i, 1)));
+		json_object_array_add(a, o);
+	}
+	db_res_free(&res);
+	*out = a;
+	return 0;
+}
+
 static int category_name_check(const char *name, struct pm_fail *f)
 {
 	return check_text(name, CATEGORY_NAME_MAX, 1, f, "name",

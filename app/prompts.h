@@ -118,6 +118,9 @@ int prompt_delete(struct db *db, int64_t uid, const char *slug, int64_t now);
  * [{"id","name","prompts"}], plus the uncategorised count in *uncat. */
 int category_list(struct db *db, int64_t uid, struct json_object **out,
     int64_t *uncat);
+/* The owner's categories by name without counts (cheap, for pickers):
+ * [{"id","name"}]. */
+int category_names(struct db *db, int64_t uid, struct json_object **out);
 /* Create a category; returns its id, PM_INVALID, PM_CONFLICT (same name in
  * any letter case) or a db_err. */
 int64_t category_create(struct db *db, int64_t uid, const char *name,
