@@ -410,6 +410,17 @@ unsupported:
 	return -1;
 }
 
+/* Whether n bytes at p hold a control character (NUL included). */
+static int has_ctl(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 {
 	const char *uri, *q, *m, *cookie, *https;
@@ -440,7 +451,7 @@ int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 		uri = "/";
 	q = strchr(uri, '?');
 	if (url_decode(uri, q ? (size_t)(q - uri) : strlen(uri), 0, &path) != 0 ||
-	    memchr(path.data, '\0', path.len) != NULL ||
+	    has_ctl(path.data, path.len) ||
 	    !utf8_valid(path.data, path.len) || path.data[0] != '/') {
 		buf_free(&path);
 		r->path = "/";

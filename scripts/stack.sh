@@ -24,7 +24,6 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
 # STACK_PM_FCGI / STACK_PM_ADMIN: other builds (e.g. build/san) of the programs.
 PM_FCGI=${STACK_PM_FCGI:-$ROOT/build/pm-fcgi}
 PM_ADMIN=${STACK_PM_ADMIN:-$ROOT/build/pm-admin}
@@ -84,8 +83,16 @@ apache) APACHE_PORT=${APACHE_PORT:-$PORT} ;;
 both) LIGHTTPD_PORT=$PORT; APACHE_PORT=${APACHE_PORT:-$((PORT + 1))} ;;
 esac
 
-mkdir -p "$DIR"
+# DIR is relative to the caller's directory; then work from the checkout.
+case $CMD in
+start|run|db-start) mkdir -p "$DIR" ;;
+*) if [ ! -d "$DIR" ]; then
+	[ "$CMD" = status ] && { echo "nothing runs: $DIR does not exist"; exit 3; }
+	exit 0
+   fi ;;
+esac
 DIR=$(cd "$DIR" && pwd)
+cd "$ROOT"
 RUN=$DIR/run
 LOG=$DIR/log
 DB_SOCK=$RUN/mysqld.sock
@@ -170,7 +177,7 @@ start_bg() {
 	BG_PID=$!
 }
 
-mysql_root() { mariadb --no-defaults --socket="$DB_SOCK" -uroot "$@"; }
+mysql_root() { mariadb --no-defaults --socket="$DB_SOCK" -uroot; }
 
 db_ping() {
 	mariadb-admin --no-defaults --socket="$DB_SOCK" -uroot \
@@ -182,8 +189,11 @@ sql_quote() { printf "%s" "$1" | sed "s/'/''/g"; }
 prepare_dirs() {
 	mkdir -p "$RUN" "$LOG" "$DIR/secrets"
 	chmod 700 "$DIR/secrets"
-	# Apache's children run as www-data and must reach run/pm.sock.
-	chmod 755 "$DIR" "$RUN"
+	# The web servers run as www-data (Apache's children, lighttpd after
+	# start-up): they must traverse DIR to reach run/pm.sock (mode 0666)
+	# and lighttpd opens its logs in log/ (owned by www-data).
+	chmod go+x "$DIR"
+	chmod 755 "$RUN" "$LOG"
 }
 
 # ---------------------------------------------------------------- MariaDB
@@ -197,6 +207,15 @@ MYSQLD_OPTS=(
 	--collation-server=utf8mb4_unicode_ci
 )
 
+# Create the system tables in DIR/mysql (output appended to the log).
+db_install() {
+	rm -rf "$DIR/mysql"
+	echo "== mariadb-install-db $(date -u +%FT%TZ)" >>"$LOG/mariadb-install.log"
+	mariadb-install-db --no-defaults --user=root --datadir="$DIR/mysql" \
+	    --auth-root-authentication-method=socket --skip-test-db \
+	    "${MYSQLD_OPTS[@]}" >>"$LOG/mariadb-install.log" 2>&1
+}
+
 db_start() {
 	local pid first=0 n
 	prepare_dirs
@@ -207,11 +226,10 @@ db_start() {
 	fi
 	if [ ! -d "$DIR/mysql/mysql" ]; then
 		note "initialising MariaDB in $DIR/mysql"
-		rm -rf "$DIR/mysql"
-		if ! mariadb-install-db --no-defaults --user=root \
-		    --datadir="$DIR/mysql" \
-		    --auth-root-authentication-method=socket --skip-test-db \
-		    "${MYSQLD_OPTS[@]}" >"$LOG/mariadb-install.log" 2>&1; then
+		if ! db_install && ! { note "mariadb-install-db failed; retrying once"; db_install; }; then
+			echo "----- errors in $LOG/mariadb-install.log" >&2
+			grep -i -m 20 -E "error|fatal|abort|denied|cannot|can't" \
+			    "$LOG/mariadb-install.log" >&2 || true
 			tail_logs "$LOG/mariadb-install.log"
 			rm -rf "$DIR/mysql"
 			die "mariadb-install-db failed"
@@ -432,7 +450,7 @@ health_wait() {
 			running "$LT_STARTED" || {
 				tail_logs "$LOG/lighttpd.out" "$LOG/lighttpd-error.log"
 				die "lighttpd exited during start-up"; }
-			code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 \
+			code=$(curl --noproxy '*' -sS -o /dev/null -w '%{http_code}' --max-time 2 \
 			    "http://127.0.0.1:$LIGHTTPD_PORT/api/health" 2>/dev/null) || code=000
 			[ "$code" = 200 ] || pending="$pending lighttpd"
 		fi
@@ -440,7 +458,7 @@ health_wait() {
 			running "$AP_STARTED" || {
 				tail_logs "$LOG/apache.out" "$LOG/apache-error.log"
 				die "apache exited during start-up"; }
-			code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 \
+			code=$(curl --noproxy '*' -sS -o /dev/null -w '%{http_code}' --max-time 2 \
 			    "http://127.0.0.1:$APACHE_PORT/api/health" 2>/dev/null) || code=000
 			[ "$code" = 200 ] || pending="$pending apache"
 		fi
@@ -500,24 +518,27 @@ do_stop() {
 }
 
 do_status() {
-	local pid rc=0 name comm file
+	local pid rc=0 name comm file n
 	[ -f "$RUN/stack.env" ] && sed 's/^/config: /' "$RUN/stack.env"
-	for e in "MariaDB mariadbd $DB_PID" "pm-fcgi pm-fcgi $PM_PID" \
-	    "lighttpd lighttpd $LT_PID" "apache apache2 $AP_PID"; do
-		set -- $e
-		name=$1 comm=$2 file=$3
+	while read -r name comm file; do
 		pid=$(pid_of "$file")
 		if [ -n "$pid" ] && alive "$pid" "$comm"; then
-			case $name in
-			pm-fcgi) echo "$name: running (pid $pid, workers:" \
-			    "$(grep -l "^PPid:[[:space:]]*$pid\$" /proc/[0-9]*/status 2>/dev/null | wc -l))" ;;
-			*) echo "$name: running (pid $pid)" ;;
-			esac
+			if [ "$name" = pm-fcgi ]; then
+				n=$(grep -ls "^PPid:[[:space:]]*$pid\$" /proc/[0-9]*/status | wc -l)
+				echo "$name: running (pid $pid, $n workers)"
+			else
+				echo "$name: running (pid $pid)"
+			fi
 		else
 			echo "$name: stopped"
 			rc=3
 		fi
-	done
+	done <<-EOF
+		MariaDB mariadbd $DB_PID
+		pm-fcgi pm-fcgi $PM_PID
+		lighttpd lighttpd $LT_PID
+		apache apache2 $AP_PID
+	EOF
 	return $rc
 }
 

@@ -4,6 +4,7 @@ Stack starts MariaDB, pm-fcgi and lighttpd and/or Apache on loopback in a
 temporary directory through scripts/stack.sh, and removes everything on
 stop() (or at interpreter exit). Client talks HTTP/1.1 to one of the web
 servers with a cookie jar and CSRF helpers. Python 3 standard library only.
+Set STACK_KEEP=1 to keep the directories (logs) after the tests.
 
     from tests.integration.stack import Client, Stack, get_stack
 
@@ -140,10 +141,13 @@ class Stack:
             args += ["--set", "%s=%s" % (k, v)]
         try:
             self._stack_sh(*args)
-        except BaseException:
+        except Exception:
             out = self.output
             self.stop()
             raise RuntimeError("could not start the stack:\n" + out) from None
+        except BaseException:
+            self.stop()
+            raise
         self.started = True
         return self
 
@@ -156,7 +160,10 @@ class Stack:
             if os.path.isdir(self.dir):
                 self._stack_sh("stop", check=False)
         finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            if os.environ.get("STACK_KEEP"):
+                print("stack: kept %s (STACK_KEEP is set)" % self.dir)
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
             try:
                 atexit.unregister(self.stop)
             except Exception:

@@ -64,14 +64,14 @@ class RequestLayerTest(unittest.TestCase):
     def test_malformed_query_path_cookie_form_are_400(self, c):
         before = user_count(self.stack)
         q = "The query string is malformed (bad percent-encoding, NUL byte or invalid UTF-8)."
-        p = "The request path is malformed (bad percent-encoding, NUL byte or invalid UTF-8)."
+        p = "The request path is malformed (bad percent-encoding, control character or invalid UTF-8)."
         f = "The form data is malformed (bad percent-encoding, NUL byte or invalid UTF-8)."
         k = "A cookie holds invalid bytes (control characters or invalid UTF-8)."
         for query in ("x=%zz", "x=%4", "x=%00", "x=%ff%fe", "%c3%28=1"):
             self.assert_page_error(c.get("/login?" + query), 400, "Bad request", q)
             self.assert_api_error(c.get("/api/health?" + query), 400,
                                   "invalid_request_error", q)
-        for path in ("/%ff", "/prompts%00x", "/a%zz"):
+        for path in ("/%ff", "/prompts%00x", "/a%zz", "/a%01b", "/a%7f"):
             r = c.get(path)
             self.assertEqual(r.status, 400, path)
             # A web server may refuse a malformed path itself (Apache does
