@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "executions.h"
 #include "prompts.h"
 #include "util.h"
 
@@ -57,7 +58,10 @@ static int over(struct pm_fail *f, const char *key, int64_t limit,
 
 	pm_refuse(f, PM_QUOTA, key, NULL);
 	f->arg_name = "limit";
-	snprintf(f->argbuf, sizeof(f->argbuf), "%lld", (long long)limit);
+	if (strstr(key, "spend") != NULL || strstr(key, "budget") != NULL)
+		money_micros(limit, f->argbuf, sizeof(f->argbuf));
+	else
+		snprintf(f->argbuf, sizeof(f->argbuf), "%lld", (long long)limit);
 	f->arg_val = f->argbuf;
 	f->arg2_name = "reset";
 	snprintf(f->arg2buf, sizeof(f->arg2buf), "%s UTC",

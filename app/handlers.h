@@ -10,7 +10,6 @@ struct req;
 void h_home(struct req *r);
 void h_pricing(struct req *r);
 void h_dashboard(struct req *r);
-void h_executions_placeholder(struct req *r);
 void h_analytics(struct req *r);
 void h_billing(struct req *r);
 void h_admin(struct req *r);
@@ -47,6 +46,13 @@ void h_categories_page(struct req *r);
 void h_category_create(struct req *r);
 void h_category_rename(struct req *r);
 void h_category_delete(struct req *r);
+
+/* run_pages.c, execution_pages.c - running prompts and their history */
+void h_run_page(struct req *r);
+void h_run(struct req *r);
+void h_api_execute(struct req *r);
+void h_executions_page(struct req *r);
+void h_execution_page(struct req *r);
 
 /* prompt_api.c - JSON API of prompts, versions and categories */
 void h_api_prompts_list(struct req *r);

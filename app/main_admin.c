@@ -10,12 +10,17 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include "models.h"
+#include "plans.h"
+#include "prompts.h"
+#include "upstream.h"
 #include "users.h"
 #include "util.h"
 
 struct command {
-	const char	*name;
-	int		 nargs;
+	const char	*name;		/* one word, or two ("plans load") */
+	int		 nargs;		/* arguments required... */
+	int		 maxargs;	/* ...and allowed */
 	const char	*args;
 	const char	*help;
 	int		(*fn)(struct db *db, char **argv);
@@ -113,12 +118,41 @@ static int cmd_config(struct db *db, char **argv)
 	return 0;
 }
 
+/* models free-tier MODEL on|off: whether the FREE plan may use a model. */
+static int cmd_models_free_tier(struct db *db, char **argv)
+{
+	int on = strcmp(argv[1], "on") == 0, rc;
+
+	if (!on && strcmp(argv[1], "off") != 0) {
+		fprintf(stderr, "pm-admin: say on or off, not %s\n", argv[1]);
+		return 1;
+	}
+	if ((rc = model_set_free_tier(db, argv[0], on)) != 0) {
+		fprintf(stderr, "pm-admin: %s\n", rc == PM_NOTFOUND ?
+		    "no such model (run pm-admin models sync first)" :
+		    db_strerror(rc));
+		return 1;
+	}
+	printf("%s: free tier %s\n", argv[0], on ? "on" : "off");
+	return 0;
+}
+
 static const struct command commands[] = {
-	{ "migrate", 0, "", "apply pending database migrations", cmd_migrate },
-	{ "create-admin", 1, "EMAIL",
+	{ "migrate", 0, 0, "", "apply pending database migrations", cmd_migrate },
+	{ "create-admin", 1, 1, "EMAIL",
 	  "create an admin account (password read from standard input)",
 	  cmd_create_admin },
-	{ "config", 0, "", "print the effective configuration", cmd_config },
+	{ "config", 0, 0, "", "print the effective configuration", cmd_config },
+	{ "plans load", 1, 1, "FILE",
+	  "load a plan catalog (conf/plans/NAME.json) and make it active",
+	  admin_plans_load },
+	{ "set-plan", 2, 2, "EMAIL PLAN", "assign a plan to a user by hand",
+	  admin_set_plan },
+	{ "models sync", 0, 2, "[--file F]",
+	  "load the model catalog from OpenRouter (or a JSON file)",
+	  admin_models_sync },
+	{ "models free-tier", 2, 2, "MODEL on|off",
+	  "allow or forbid a model on the free plan", cmd_models_free_tier },
 };
 
 static void usage(void)
@@ -127,7 +161,7 @@ static void usage(void)
 
 	fprintf(stderr, "usage: pm-admin [-c config-file] COMMAND [ARGS]\n\n");
 	for (i = 0; i < NELEM(commands); i++)
-		fprintf(stderr, "  %-14s %-8s %s\n", commands[i].name,
+		fprintf(stderr, "  %-17s %-13s %s\n", commands[i].name,
 		    commands[i].args, commands[i].help);
 	exit(2);
 }
@@ -152,10 +186,24 @@ int main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
-	for (i = 0; i < NELEM(commands); i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
+	for (i = 0; i < NELEM(commands); i++) {
+		const char *n = commands[i].name, *sp = strchr(n, ' ');
+
+		if (sp == NULL && strcmp(argv[0], n) == 0)
 			c = &commands[i];
-	if (c == NULL || argc - 1 != c->nargs)
+		else if (sp != NULL && argc >= 2 &&
+		    strlen(argv[0]) == (size_t)(sp - n) &&
+		    strncmp(argv[0], n, (size_t)(sp - n)) == 0 &&
+		    strcmp(argv[1], sp + 1) == 0)
+			c = &commands[i];
+		if (c != NULL)
+			break;
+	}
+	if (c != NULL && strchr(c->name, ' ') != NULL) {
+		argc--;
+		argv++;
+	}
+	if (c == NULL || argc - 1 < c->nargs || argc - 1 > c->maxargs)
 		usage();
 	if (path == NULL)
 		path = config_default_path();
@@ -178,7 +226,13 @@ int main(int argc, char *argv[])
 			return 1;
 		}
 	}
+	if (upstream_global_init() != 0) {
+		fprintf(stderr, "pm-admin: libcurl cannot start\n");
+		db_close(db);
+		return 1;
+	}
 	rc = c->fn(db, argv + 1);
+	upstream_global_cleanup();
 	db_close(db);
 	config_free(&conf);
 	buf_free(&err);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "server.h"
+#include "upstream.h"
 
 static void usage(void)
 {
@@ -62,6 +63,12 @@ int main(int argc, char *argv[])
 	}
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
+		return 1;
+	}
+	/* libcurl is initialised once here, before the workers are forked;
+	 * each worker then keeps its own connection cache. */
+	if (upstream_global_init() != 0) {
+		log_error("libcurl cannot start");
 		return 1;
 	}
 	if ((fd = server_listen()) < 0)

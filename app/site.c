@@ -17,11 +17,6 @@ void h_dashboard(struct req *r)
 	resp_page(r, 200, "dashboard", page_data(r, "dashboard"));
 }
 
-void h_executions_placeholder(struct req *r)
-{
-	resp_page(r, 200, "executions/placeholder", page_data(r, "executions"));
-}
-
 void h_analytics(struct req *r)
 {
 	resp_page(r, 200, "analytics", page_data(r, "analytics"));

@@ -1,0 +1,497 @@
+/* execute.c - the execution pipeline (see execute.h). */
+#include "execute.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admission.h"
+#include "buf.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "executions.h"
+#include "log.h"
+#include "models.h"
+#include "plans.h"
+#include "prompts.h"
+#include "upstream.h"
+#include "util.h"
+
+/* Default completion budget used to estimate the maximum cost when the
+ * version and the plan set no max_tokens. */
+#define DEFAULT_MAX_COMPLETION	4096
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ?
+	    json_object_get_string(v) : NULL;
+}
+
+static int contains(json_object *list, const char *s)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && i < json_object_array_length(list); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)),
+		    s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The name of the first public plan (by position) that allows what p
+ * refuses: the model (model != NULL) or the API channel. NULL if none. */
+static char *plan_that_allows(struct db *db, const char *model, int free_tier)
+{
+	json_object *all, *plans;
+	char *name = NULL;
+	size_t i;
+
+	if (plans_list_public(db, &all) != 0)
+		return NULL;
+	plans = json_object_object_get(all, "plans");
+	for (i = 0; name == NULL && i < json_object_array_length(plans); i++) {
+		json_object *p = json_object_array_get_idx(plans, i);
+		const char *mode = jstr(p, "models");
+		json_object *list = json_object_object_get(p, "model_list");
+		int ok;
+
+		if (model == NULL)
+			ok = contains(json_object_object_get(p, "allowed_channels"), "api") &&
+			    json_object_get_boolean(json_object_object_get(p, "api_access"));
+		else if (mode == NULL)
+			ok = 0;
+		else if (strcmp(mode, "all") == 0)
+			ok = 1;
+		else if (strcmp(mode, "whitelist") == 0)
+			ok = contains(list, model);
+		else if (strcmp(mode, "blacklist") == 0)
+			ok = !contains(list, model);
+		else
+			ok = free_tier;
+		if (ok)
+			name = xstrdup(jstr(p, "name"));
+	}
+	json_object_put(all);
+	return name;
+}
+
+static void set_arg(struct pm_fail *f, int which, const char *name,
+    const char *val)
+{
+	if (which == 1) {
+		f->arg_name = name;
+		snprintf(f->argbuf, sizeof(f->argbuf), "%.*s",
+		    (int)sizeof(f->argbuf) - 1, val);
+		f->arg_val = f->argbuf;
+	} else {
+		f->arg2_name = name;
+		snprintf(f->arg2buf, sizeof(f->arg2buf), "%.*s",
+		    (int)sizeof(f->arg2buf) - 1, val);
+		f->arg2_val = f->arg2buf;
+	}
+}
+
+/* 403 for a model the plan does not allow, naming a plan that does. */
+static int refuse_model(struct db *db, struct pm_fail *f,
+    const struct plan *p, const char *model, int free_tier, int from_default)
+{
+	char *other = plan_that_allows(db, model, free_tier);
+	char what[300];
+
+	snprintf(what, sizeof(what), "%.200s (%.80s plan)", model, p->name);
+	pm_refuse(f, PM_FORBIDDEN, other == NULL ? "plan.model_not_allowed_any" :
+	    from_default ? "plan.default_model_not_allowed" :
+	    "plan.model_not_allowed", "model");
+	set_arg(f, 1, "model", what);
+	set_arg(f, 2, "allowed", other ? other : "");
+	free(other);
+	return PM_FORBIDDEN;
+}
+
+/* Prompt and version ids of the resolved version, for the record. */
+static int version_ids(struct db *db, int64_t uid, const char *slug, int n,
+    int64_t *pid, int64_t *vid)
+{
+	struct db_res res = { 0 };
+	int64_t rc = db_query(db, "SELECT p.id, v.id FROM prompts p"
+	    " JOIN prompt_versions v ON v.prompt_id = p.id"
+	    " WHERE p.user_id = ? AND p.live_slug = ? AND v.number = ?",
+	    DB_ARGS(db_i(uid), db_s(slug), db_i(n)), &res);
+
+	if (rc == 1) {
+		*pid = db_int(&res, 0, 0);
+		*vid = db_int(&res, 0, 1);
+	}
+	db_res_free(&res);
+	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
+}
+
+/* A rough upper bound of the prompt's tokens: one per 3 bytes plus the
+ * per-message overhead. Only used to reserve a maximum cost. */
+static int64_t estimate_prompt_tokens(json_object *messages)
+{
+	int64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(messages); i++) {
+		json_object *c = json_object_object_get(
+		    json_object_array_get_idx(messages, i), "content");
+		n += json_object_get_string_len(c) / 3 + 8;
+	}
+	return n;
+}
+
+static void limits_of(const struct plan *p, struct admit_limits *l)
+{
+	l->per_day = plan_seat_limit(p, p->executions_per_day, p->seats_included);
+	l->per_month = plan_seat_limit(p, p->executions_per_month, p->seats_included);
+	l->burst_minute = p->burst_per_minute;
+	l->burst_day = p->burst_per_day;
+	l->soft_cap_month = plan_seat_limit(p, p->soft_cap_per_month,
+	    p->seats_included);
+	l->throttle_minute = p->throttle_per_minute;
+	l->daily_spend_micros = p->daily_spend_cap_micros;
+	l->monthly_budget_micros = p->monthly_budget_micros;
+}
+
+/* Map a failed upstream call to a refusal code and message. */
+static int upstream_failure(const struct upstream_res *rs, long timeout_ms,
+    struct pm_fail *f, const char **etype)
+{
+	char secs[32];
+
+	switch (rs->status) {
+	case UP_TIMEOUT:
+		*etype = "upstream_timeout";
+		snprintf(secs, sizeof(secs), "%ld", (timeout_ms + 999) / 1000);
+		pm_refuse(f, PM_TIMEOUT, "exec.upstream_timeout", NULL);
+		set_arg(f, 1, "seconds", secs);
+		return PM_TIMEOUT;
+	case UP_CANCELLED:
+		*etype = "cancelled";
+		return pm_refuse(f, PM_UPSTREAM, "exec.cancelled", NULL);
+	case UP_HTTP_ERROR:
+		if (rs->http_status == 429) {
+			*etype = "upstream_rate_limited";
+			pm_refuse(f, PM_RATELIMIT, "exec.upstream_rate_limited", NULL);
+			set_arg(f, 1, "detail", rs->error_message);
+			snprintf(secs, sizeof(secs), "%d",
+			    rs->retry_after > 0 ? rs->retry_after : 1);
+			set_arg(f, 2, "seconds", secs);
+			f->retry_after = rs->retry_after > 0 ? rs->retry_after : 1;
+			return PM_RATELIMIT;
+		}
+		*etype = "upstream_error";
+		pm_refuse(f, PM_UPSTREAM, "exec.upstream_error", NULL);
+		snprintf(secs, sizeof(secs), "%ld", rs->http_status);
+		set_arg(f, 1, "detail", rs->error_message);
+		set_arg(f, 2, "status", secs);
+		return PM_UPSTREAM;
+	case UP_STREAM_ERROR:
+		*etype = "upstream_stream_error";
+		pm_refuse(f, PM_UPSTREAM, "exec.upstream_stream_error", NULL);
+		set_arg(f, 1, "detail", rs->error_message);
+		return PM_UPSTREAM;
+	case UP_DROPPED:
+		*etype = "upstream_dropped";
+		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_dropped", NULL);
+	case UP_CONNECT:
+		*etype = "upstream_unreachable";
+		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_unreachable", NULL);
+	default:
+		*etype = "upstream_bad_response";
+		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_bad", NULL);
+	}
+}
+
+struct stream_ctx {
+	const struct exec_input	*in;
+	int			 gone;
+};
+
+static int relay_delta(void *arg, const char *text, size_t len)
+{
+	struct stream_ctx *s = arg;
+
+	if (s->in->on_delta != NULL && s->in->on_delta(s->in->arg, text, len) != 0)
+		s->gone = 1;
+	return s->gone;
+}
+
+static int relay_cancel(void *arg)
+{
+	struct stream_ctx *s = arg;
+
+	if (!s->gone && s->in->should_cancel != NULL &&
+	    s->in->should_cancel(s->in->arg) != 0)
+		s->gone = 1;
+	return s->gone;
+}
+
+int execute_run(struct db *db, const struct exec_input *in,
+    json_object **result, int64_t *exec_id, struct pm_fail *f)
+{
+	json_object *rendered = NULL, *params, *msgs, *o, *usage;
+	struct plan plan = { 0 };
+	struct model model = { 0 };
+	struct admit_limits lim;
+	struct admit_req ar = { 0 };
+	struct upstream_req uq = { 0 };
+	struct upstream_res rs = { 0 };
+	struct settle_info si = { 0 };
+	struct stream_ctx sc = { in, 0 };
+	struct buf err = { 0 };
+	const char *model_id, *etype = NULL;
+	char *key = NULL, money[40];
+	int64_t pid = 0, vid = 0, max_tokens, id, cost;
+	unsigned ch = strcmp(in->channel, "API") == 0 ? PLAN_CH_API : PLAN_CH_UI;
+	int rc, number, from_default;
+
+	*exec_id = 0;
+	*result = NULL;
+	/* 1. The version, rendered strictly. */
+	if ((rc = version_render(db, in->user_id, in->slug, in->version,
+	    in->variables, &rendered, f)) != 0)
+		return rc;
+	number = json_object_get_int(json_object_object_get(rendered, "version"));
+	msgs = json_object_object_get(rendered, "messages");
+	params = json_object_object_get(rendered, "params");
+	if ((rc = version_ids(db, in->user_id, in->slug, number, &pid, &vid)) != 0)
+		goto out;
+	from_default = in->model == NULL || *in->model == '\0';
+	model_id = from_default ? jstr(rendered, "model") : in->model;
+	rc = model_get(db, model_id, &model);
+	if (rc <= 0 || !model.active) {
+		if (rc < 0)
+			goto out;
+		rc = pm_refuse(f, PM_INVALID, "exec.unknown_model", "model");
+		set_arg(f, 1, "model", model_id);
+		goto out;
+	}
+	/* 2. Plan checks, before anything is reserved or sent. */
+	if ((rc = plan_for_user(db, in->user_id, &plan)) != 0) {
+		if (rc == PLAN_NOCATALOG)
+			rc = pm_refuse(f, PM_UNAVAILABLE, "exec.no_catalog", NULL);
+		goto out;
+	}
+	if (!(plan.allowed_channels & ch) ||
+	    (ch == PLAN_CH_API && !plan.api_access)) {
+		char *other = plan_that_allows(db, NULL, 0);
+		rc = pm_refuse(f, PM_FORBIDDEN, other ? "plan.channel_not_allowed" :
+		    "plan.channel_not_allowed_any", NULL);
+		set_arg(f, 1, "plan", plan.name);
+		set_arg(f, 2, "allowed", other ? other : "");
+		free(other);
+		goto out;
+	}
+	if (!plan_model_allowed(&plan, model.id, model.free_tier)) {
+		rc = refuse_model(db, f, &plan, model.id, model.free_tier,
+		    from_default);
+		goto out;
+	}
+	max_tokens = in->max_tokens;
+	if (max_tokens < 0 && json_object_object_get_ex(params, "max_tokens", &o))
+		max_tokens = json_object_get_int64(o);
+	if (max_tokens >= 0 && plan.max_tokens_per_execution >= 0 &&
+	    max_tokens > plan.max_tokens_per_execution) {
+		char lim_s[32];
+		rc = pm_refuse(f, PM_FORBIDDEN, "plan.max_tokens", "max_tokens");
+		snprintf(lim_s, sizeof(lim_s), "%lld", (long long)max_tokens);
+		set_arg(f, 1, "requested", lim_s);
+		snprintf(lim_s, sizeof(lim_s), "%lld",
+		    (long long)plan.max_tokens_per_execution);
+		set_arg(f, 2, "limit", lim_s);
+		goto out;
+	}
+	if (max_tokens < 0 && plan.max_tokens_per_execution >= 0)
+		max_tokens = plan.max_tokens_per_execution;
+	params = json_object_get(params);
+	if (max_tokens >= 0)
+		json_object_object_add(params, "max_tokens",
+		    json_object_new_int64(max_tokens));
+	/* The platform key, read per call: never kept in memory longer. */
+	if (*cfg_str(CFG_OPENROUTER_KEY_FILE) != '\0' &&
+	    (key = config_read_secret(cfg_str(CFG_OPENROUTER_KEY_FILE), &err)) == NULL) {
+		log_error("platform OpenRouter key: %s", buf_cstr(&err));
+		rc = pm_refuse(f, PM_UNAVAILABLE, "exec.no_upstream_key", NULL);
+		json_object_put(params);
+		goto out;
+	}
+	/* 3. Admission. */
+	lim.per_day = 0;
+	limits_of(&plan, &lim);
+	ar.user_id = in->user_id;
+	ar.prompt_id = pid;
+	ar.version_id = vid;
+	ar.version_number = number;
+	ar.model = model.id;
+	ar.channel = in->channel;
+	ar.billing = "SYSTEM";
+	ar.counted = (plan.counted_channels & ch) != 0;
+	ar.streamed = in->stream;
+	ar.reserve_micros = model_max_cost_micros(&model,
+	    estimate_prompt_tokens(msgs),
+	    max_tokens >= 0 ? max_tokens : DEFAULT_MAX_COMPLETION);
+	ar.input = json_object_to_json_string_ext(msgs, JSON_C_TO_STRING_PLAIN);
+	ar.variables = in->variables ? json_object_to_json_string_ext(in->variables,
+	    JSON_C_TO_STRING_PLAIN) : "{}";
+	ar.params = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
+	ar.now = in->now;
+	if ((id = admission_admit(db, &lim, &ar, f)) < 0) {
+		rc = (int)id;
+		json_object_put(params);
+		goto out;
+	}
+	*exec_id = id;
+	if (in->on_delta != NULL && in->on_delta(in->arg, NULL, 0) != 0)
+		sc.gone = 1;
+	/* 4. The upstream call. */
+	uq.base_url = cfg_str(CFG_OPENROUTER_BASE_URL);
+	uq.api_key = key;
+	uq.model = model.id;
+	uq.messages = msgs;
+	uq.params = params;
+	uq.stream = in->stream;
+	uq.connect_timeout_ms = cfg_int(CFG_UPSTREAM_CONNECT_TIMEOUT_MS);
+	uq.timeout_ms = cfg_int(CFG_UPSTREAM_TIMEOUT_MS);
+	uq.on_delta = in->stream ? relay_delta : NULL;
+	uq.should_cancel = relay_cancel;
+	uq.arg = &sc;
+	if (!sc.gone)
+		upstream_chat(&uq, &rs);
+	else
+		rs.status = UP_CANCELLED;
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+		key = NULL;
+	}
+	json_object_put(params);
+	/* 5./6. Settle. */
+	if (rs.has_cost) {
+		cost = rs.cost_micros;
+		si.cost_source = "provider";
+	} else if (rs.prompt_tokens >= 0 || rs.completion_tokens >= 0) {
+		cost = model_cost_micros(&model, rs.prompt_tokens > 0 ?
+		    rs.prompt_tokens : 0, rs.completion_tokens > 0 ?
+		    rs.completion_tokens : 0);
+		si.cost_source = "price_table";
+	} else {
+		cost = 0;
+		si.cost_source = "none";
+	}
+	si.input_tokens = rs.prompt_tokens;
+	si.output_tokens = rs.completion_tokens;
+	si.cost_micros = cost;
+	si.latency_ms = rs.latency_us >= 0 ? rs.latency_us / 1000 : -1;
+	si.ttft_ms = rs.ttft_us >= 0 ? rs.ttft_us / 1000 : -1;
+	si.output = rs.output.data;
+	si.output_len = rs.output.len;
+	si.upstream_id = rs.upstream_id[0] ? rs.upstream_id : NULL;
+	si.upstream_status = rs.http_status;
+	si.now = clock_now();
+	if (rs.status == UP_OK) {
+		si.status = "SUCCEEDED";
+		rc = 0;
+	} else {
+		rc = upstream_failure(&rs, uq.timeout_ms, f, &etype);
+		/* A cancelled run (the client left) keeps what was used: the
+		 * partial tokens are real spend. Every other failure gives
+		 * the quota back. */
+		si.status = rs.status == UP_CANCELLED ? "CANCELLED" : "FAILED";
+		si.release = rs.status != UP_CANCELLED;
+		si.error_type = etype;
+		si.error_message = rs.error_message[0] ? rs.error_message :
+		    upstream_status_name(rs.status);
+		log_warn("execution %lld: upstream %s (HTTP %ld)", (long long)id,
+		    upstream_status_name(rs.status), rs.http_status);
+	}
+	if (admission_settle(db, id, &si) < 0)
+		log_error("execution %lld could not be settled", (long long)id);
+	if (rc == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int64(id));
+		json_object_object_add(o, "status", json_object_new_string(si.status));
+		json_object_object_add(o, "prompt", json_object_new_string(in->slug));
+		json_object_object_add(o, "version", json_object_new_int(number));
+		json_object_object_add(o, "model", json_object_new_string(model.id));
+		json_object_object_add(o, "output", json_object_new_string_len(
+		    rs.output.data ? rs.output.data : "", (int)rs.output.len));
+		json_object_object_add(o, "finish_reason",
+		    json_object_new_string(rs.finish_reason));
+		usage = json_object_new_object();
+		json_object_object_add(usage, "input_tokens", rs.prompt_tokens >= 0 ?
+		    json_object_new_int64(rs.prompt_tokens) : NULL);
+		json_object_object_add(usage, "output_tokens", rs.completion_tokens >= 0 ?
+		    json_object_new_int64(rs.completion_tokens) : NULL);
+		json_object_object_add(o, "usage", usage);
+		json_object_object_add(o, "cost_micros", json_object_new_int64(cost));
+		money_micros(cost, money, sizeof(money));
+		json_object_object_add(o, "cost", json_object_new_string(money));
+		json_object_object_add(o, "latency_ms", json_object_new_int64(si.latency_ms));
+		json_object_object_add(o, "ttft_ms", si.ttft_ms >= 0 ?
+		    json_object_new_int64(si.ttft_ms) : NULL);
+		*result = o;
+	}
+	upstream_res_free(&rs);
+out:
+	buf_free(&err);
+	plan_free(&plan);
+	model_free(&model);
+	json_object_put(rendered);
+	return rc;
+}
+
+int execute_context(struct db *db, int64_t user_id, int64_t now,
+    json_object **out)
+{
+	struct plan plan = { 0 };
+	json_object *o, *models, *usage, *day, *p;
+	size_t i;
+	int rc;
+
+	if ((rc = plan_for_user(db, user_id, &plan)) != 0)
+		return rc == PLAN_NOCATALOG ? PM_UNAVAILABLE : rc;
+	if ((rc = models_list(db, &models)) != 0) {
+		plan_free(&plan);
+		return rc;
+	}
+	o = json_object_new_object();
+	p = json_object_new_object();
+	json_object_object_add(p, "code", json_object_new_string(plan.code));
+	json_object_object_add(p, "name", json_object_new_string(plan.name));
+	json_object_object_add(o, "plan", p);
+	for (i = 0; i < json_object_array_length(models); i++) {
+		json_object *m = json_object_array_get_idx(models, i);
+		const char *id = jstr(m, "id");
+		int ft = json_object_get_boolean(json_object_object_get(m, "free_tier"));
+
+		json_object_object_add(m, "allowed", json_object_new_boolean(
+		    plan_model_allowed(&plan, id, ft)));
+	}
+	json_object_object_add(o, "models", models);
+	json_object_object_add(o, "demo", json_object_new_boolean(
+	    *cfg_str(CFG_OPENROUTER_KEY_FILE) == '\0' ||
+	    strncmp(cfg_str(CFG_OPENROUTER_BASE_URL), "https://openrouter.ai", 21) != 0));
+	if (plan.executions_per_day >= 0 && admission_usage(db, user_id, now, &usage) == 0) {
+		int64_t used = json_object_get_int64(json_object_object_get(
+		    json_object_object_get(usage, "day"), "executions"));
+		int64_t limit = plan.executions_per_day, left = limit - used;
+		char when[32];
+
+		day = json_object_new_object();
+		json_object_object_add(day, "used", json_object_new_int64(used));
+		json_object_object_add(day, "limit", json_object_new_int64(limit));
+		json_object_object_add(day, "left", json_object_new_int64(left > 0 ? left : 0));
+		json_object_object_add(day, "reset", json_object_new_string(
+		    clock_fmt(next_utc_day(now), when, sizeof(when))));
+		json_object_object_add(o, "daily", day);
+		json_object_put(usage);
+	}
+	plan_free(&plan);
+	*out = o;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* execute.h - the execution pipeline, one code path for the run page and
+ * the API:
+ *   1. resolve the prompt version and render its messages strictly;
+ *   2. plan checks before any upstream call (channel, model, max_tokens);
+ *   3. admission: reserve against every counter in one transaction;
+ *   4. the upstream call (streaming or not);
+ *   5. settle: actual tokens and cost replace the reservation;
+ *   6. on failure the reservation is released and the error recorded.
+ * Refusals use the codes of prompts.h (PM_FORBIDDEN, PM_QUOTA,
+ * PM_UPSTREAM, PM_TIMEOUT, PM_RATELIMIT...) with a catalog key in the
+ * struct pm_fail; answer_fail() turns them into HTTP answers.
+ */
+#ifndef PM_EXECUTE_H
+#define PM_EXECUTE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct pm_fail;
+
+struct exec_input {
+	int64_t		 user_id;
+	const char	*slug;
+	int		 version;	/* 0: the PRODUCTION version, else latest */
+	const char	*model;		/* NULL or "": the version's default */
+	json_object	*variables;	/* typed values; NULL is none */
+	int64_t		 max_tokens;	/* -1: the version's parameter */
+	const char	*channel;	/* "UI" or "API" */
+	int		 stream;
+	/* Streaming: each piece of output as it arrives; return non-zero
+	 * when the client is gone (the upstream call is cancelled). Called
+	 * once, before the first delta, with text NULL: the run is admitted
+	 * and the response may begin. */
+	int		(*on_delta)(void *arg, const char *text, size_t len);
+	int		(*should_cancel)(void *arg);
+	void		*arg;
+	int64_t		 now;
+};
+
+/* Run one execution. Returns 0 with *result set to {"id", "status",
+ * "prompt", "version", "model", "output", "finish_reason", "usage":
+ * {"input_tokens","output_tokens"}, "cost_micros", "cost", "latency_ms",
+ * "ttft_ms"} (caller puts), or a refusal / failure code with f filled;
+ * *exec_id is the recorded execution's id (0 when refused before
+ * admission). */
+int execute_run(struct db *db, const struct exec_input *in,
+    json_object **result, int64_t *exec_id, struct pm_fail *f);
+
+/* What the run page shows before running: {"plan": {code,name}, "usage":
+ * {"used","limit","left","reset"} (daily executions, when limited),
+ * "models": [{id,name,allowed,is_free,prices}], "demo": bool}. */
+int execute_context(struct db *db, int64_t user_id, int64_t now,
+    json_object **out);
+
+#endif

@@ -1,0 +1,540 @@
+/* models.c - the model catalog: sync from OpenRouter, lookups, costs. */
+#include "models.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "prompts.h"
+#include "upstream.h"
+#include "util.h"
+
+/* Largest models file read by models_sync(). */
+#define MODELS_FILE_MAX	(64 * 1024 * 1024)
+
+void model_free(struct model *m)
+{
+	if (m == NULL)
+		return;
+	free(m->name);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ------------------------------------------------------------------ */
+/* Cost arithmetic */
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+int64_t model_cost_micros(const struct model *m, int64_t prompt_tokens,
+    int64_t completion_tokens)
+{
+	int64_t nanos;
+
+	if (prompt_tokens < 0)
+		prompt_tokens = 0;
+	if (completion_tokens < 0)
+		completion_tokens = 0;
+	nanos = sat_add(sat_mul(prompt_tokens, m->price_prompt_nanos),
+	    sat_mul(completion_tokens, m->price_completion_nanos));
+	if (nanos == INT64_MAX)
+		return INT64_MAX;
+	return nanos / 1000 + (nanos % 1000 != 0);
+}
+
+int64_t model_max_cost_micros(const struct model *m,
+    int64_t prompt_tokens_estimate, int64_t max_completion_tokens)
+{
+	if (prompt_tokens_estimate < 0)
+		prompt_tokens_estimate = 0;
+	if (max_completion_tokens < 0) {
+		if (m->context_length > 0)
+			max_completion_tokens = m->context_length >
+			    prompt_tokens_estimate ? m->context_length -
+			    prompt_tokens_estimate : 0;
+		else
+			max_completion_tokens = MODEL_FALLBACK_COMPLETION;
+	}
+	return model_cost_micros(m, prompt_tokens_estimate,
+	    max_completion_tokens);
+}
+
+char *model_usd_per_m(int64_t nanos, char *out, size_t size)
+{
+	/* nanos per token * 1e6 tokens = nanos / 1000 USD. */
+	uint64_t v = nanos < 0 ? 0 : (uint64_t)nanos;
+	char frac[4];
+	int n = 3;
+
+	snprintf(frac, sizeof(frac), "%03u", (unsigned)(v % 1000));
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	snprintf(out, size, "%llu%s%s", (unsigned long long)(v / 1000),
+	    n ? "." : "", frac);
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sync */
+
+/* One usable entry of a /models document. */
+struct entry {
+	const char	*id;
+	char		 provider[MODEL_PROVIDER_MAX + 1];
+	char		*name;		/* owned */
+	int64_t		 context_length;
+	int64_t		 pp, pc;
+	int		 is_free;
+};
+
+struct sync {
+	struct entry	*e;
+	size_t		 n, skipped;
+	int64_t		 now;
+	size_t		 added, updated, deactivated;
+};
+
+static int id_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > MODEL_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The display name: valid UTF-8 cut to MODEL_NAME_MAX characters, or the
+ * id when there is none. Caller frees. */
+static char *clean_name(const char *name, size_t n, const char *id)
+{
+	size_t i = 0, chars = 0;
+
+	if (name == NULL || n == 0 || !utf8_valid(name, n))
+		return xstrdup(id);
+	while (i < n && chars < MODEL_NAME_MAX) {
+		i++;
+		while (i < n && ((unsigned char)name[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	return xstrndup(name, i);
+}
+
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+/* Read entry i of data into e. Returns 0, or -1 when it is unusable. */
+static int read_entry(json_object *m, struct entry *e)
+{
+	json_object *v, *pricing;
+	const char *id, *slash;
+	size_t idlen, plen;
+
+	memset(e, 0, sizeof(*e));
+	v = member(m, "id");
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	id = json_object_get_string(v);
+	idlen = (size_t)json_object_get_string_len(v);
+	if (strlen(id) != idlen || !id_valid(id, idlen))
+		return -1;
+	pricing = member(m, "pricing");
+	if (dec_json_units(member(pricing, "prompt"), 9, &e->pp) != 0 ||
+	    dec_json_units(member(pricing, "completion"), 9, &e->pc) != 0)
+		return -1;
+	e->id = id;
+	slash = strchr(id, '/');
+	plen = slash ? (size_t)(slash - id) : 0;
+	if (plen > MODEL_PROVIDER_MAX)
+		plen = MODEL_PROVIDER_MAX;
+	memcpy(e->provider, id, plen);
+	e->provider[plen] = '\0';
+	v = member(m, "context_length");
+	e->context_length = -1;
+	if (json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) > 0 &&
+	    json_object_get_int64(v) <= UINT32_MAX)
+		e->context_length = json_object_get_int64(v);
+	e->is_free = (idlen >= 5 && strcmp(id + idlen - 5, ":free") == 0) ||
+	    (e->pp == 0 && e->pc == 0);
+	v = member(m, "name");
+	e->name = json_object_is_type(v, json_type_string) ?
+	    clean_name(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v), id) : xstrdup(id);
+	return 0;
+}
+
+static const char SQL_SYNC_ROWS[] =
+	"SELECT id, name, context_length, price_prompt_nanos,"
+	" price_completion_nanos, is_free, active, provider"
+	" FROM models FOR UPDATE";
+static const char SQL_SYNC_INSERT[] =
+	"INSERT INTO models (id, name, provider, context_length,"
+	" price_prompt_nanos, price_completion_nanos, is_free, free_tier,"
+	" active, created_at, updated_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)";
+static const char SQL_SYNC_UPDATE[] =
+	"UPDATE models SET name = ?, provider = ?, context_length = ?,"
+	" price_prompt_nanos = ?, price_completion_nanos = ?, is_free = ?,"
+	" active = 1, updated_at = ? WHERE id = ?";
+static const char SQL_SYNC_DEACTIVATE[] =
+	"UPDATE models SET active = 0, updated_at = ? WHERE id = ?";
+
+static struct dbv ctx_len(const struct entry *e)
+{
+	return e->context_length >= 0 ? db_i(e->context_length) : db_null();
+}
+
+/* Whether row r of res (SQL_SYNC_ROWS) differs from e or is inactive. */
+static int row_differs(const struct db_res *res, size_t r,
+    const struct entry *e)
+{
+	const char *cl = db_str(res, r, 2);
+
+	return strcmp(db_str(res, r, 1), e->name) != 0 ||
+	    (cl == NULL ? e->context_length != -1 :
+	    db_int(res, r, 2) != e->context_length) ||
+	    db_int(res, r, 3) != e->pp || db_int(res, r, 4) != e->pc ||
+	    (db_int(res, r, 5) != 0) != e->is_free ||
+	    db_int(res, r, 6) == 0 ||
+	    strcmp(db_str(res, r, 7), e->provider) != 0;
+}
+
+/* The transaction: runs again from scratch on a deadlock, so it only
+ * keeps counters it resets first. */
+static int sync_tx(struct db *db, void *arg)
+{
+	struct sync *s = arg;
+	struct db_res res = { 0 };
+	json_object *index = NULL, *v;
+	unsigned char *seen = NULL;
+	size_t i, r;
+	int64_t rc;
+
+	s->added = s->updated = s->deactivated = 0;
+	if ((rc = db_query(db, SQL_SYNC_ROWS, DB_NOARGS, &res)) < 0)
+		goto out;
+	index = json_object_new_object();
+	for (r = 0; r < res.nrows; r++)
+		json_object_object_add(index, db_str(&res, r, 0),
+		    json_object_new_int64((int64_t)r));
+	seen = xcalloc(res.nrows + 1, 1);
+	rc = 0;
+	for (i = 0; i < s->n && rc >= 0; i++) {
+		const struct entry *e = &s->e[i];
+
+		if (!json_object_object_get_ex(index, e->id, &v)) {
+			rc = db_exec(db, SQL_SYNC_INSERT, DB_ARGS(db_s(e->id),
+			    db_s(e->name), db_s(e->provider), ctx_len(e),
+			    db_i(e->pp), db_i(e->pc), db_i(e->is_free),
+			    db_i(e->is_free), db_i(s->now), db_i(s->now)));
+			s->added++;
+			continue;
+		}
+		r = (size_t)json_object_get_int64(v);
+		seen[r] = 1;
+		if (!row_differs(&res, r, e))
+			continue;
+		rc = db_exec(db, SQL_SYNC_UPDATE, DB_ARGS(db_s(e->name),
+		    db_s(e->provider), ctx_len(e), db_i(e->pp), db_i(e->pc),
+		    db_i(e->is_free), db_i(s->now), db_s(e->id)));
+		s->updated++;
+	}
+	for (r = 0; r < res.nrows && rc >= 0; r++) {
+		if (seen[r] || db_int(&res, r, 6) == 0)
+			continue;
+		rc = db_exec(db, SQL_SYNC_DEACTIVATE, DB_ARGS(db_i(s->now),
+		    db_s(db_str(&res, r, 0))));
+		s->deactivated++;
+	}
+out:
+	free(seen);
+	json_object_put(index);
+	db_res_free(&res);
+	return rc < 0 ? (int)rc : 0;
+}
+
+int models_sync_json(struct db *db, json_object *doc, int64_t now,
+    struct buf *report)
+{
+	struct sync s = { 0 };
+	json_object *data = member(doc, "data"), *ids;
+	size_t i, n;
+	int rc;
+
+	if (!json_object_is_type(data, json_type_array)) {
+		buf_puts(report, "not a models document: no \"data\" array");
+		return PM_INVALID;
+	}
+	n = json_object_array_length(data);
+	s.e = xcalloc(n + 1, sizeof(*s.e));
+	s.now = now;
+	ids = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		struct entry *e = &s.e[s.n];
+
+		if (read_entry(json_object_array_get_idx(data, i), e) != 0 ||
+		    json_object_object_get_ex(ids, e->id, NULL)) {
+			free(e->name);
+			memset(e, 0, sizeof(*e));
+			s.skipped++;
+			continue;
+		}
+		json_object_object_add(ids, e->id, NULL);
+		s.n++;
+	}
+	if (s.n == 0) {
+		buf_printf(report, "no usable model in the document (%zu"
+		    " entries): the catalog is left unchanged", n);
+		rc = PM_INVALID;
+	} else if ((rc = db_tx(db, sync_tx, &s)) == 0) {
+		buf_printf(report, "%zu models (%zu added, %zu updated, %zu"
+		    " deactivated", s.n, s.added, s.updated, s.deactivated);
+		if (s.skipped > 0)
+			buf_printf(report, ", %zu skipped", s.skipped);
+		buf_puts(report, ")");
+	}
+	for (i = 0; i < s.n; i++)
+		free(s.e[i].name);
+	free(s.e);
+	json_object_put(ids);
+	return rc;
+}
+
+/* Parse the JSON file at path. Returns the document (caller frees) or
+ * NULL with a message in err. */
+static json_object *read_json_file(const char *path, struct buf *err)
+{
+	struct buf text = { 0 };
+	struct json_tokener *tok;
+	json_object *doc = NULL;
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		buf_printf(err, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (text.len + n > MODELS_FILE_MAX) {
+			buf_printf(err, "%s is larger than %d bytes", path,
+			    MODELS_FILE_MAX);
+			goto out;
+		}
+		buf_append(&text, chunk, n);
+	}
+	if (ferror(f)) {
+		buf_printf(err, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	tok = json_tokener_new();
+	doc = json_tokener_parse_ex(tok, buf_cstr(&text), (int)text.len + 1);
+	if (doc == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		buf_printf(err, "%s is not valid JSON: %s", path,
+		    json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(doc);
+		doc = NULL;
+	}
+	json_tokener_free(tok);
+out:
+	fclose(f);
+	buf_free(&text);
+	return doc;
+}
+
+int models_sync(struct db *db, const char *path, int64_t now,
+    struct buf *report, struct buf *err)
+{
+	json_object *doc = NULL;
+	char *key = NULL;
+	int rc;
+
+	if (path != NULL) {
+		if ((doc = read_json_file(path, err)) == NULL)
+			return PM_INVALID;
+	} else {
+		const char *kf = cfg_str(CFG_OPENROUTER_KEY_FILE);
+
+		if (kf[0] != '\0' && (key = config_read_secret(kf, err)) == NULL)
+			return PM_INVALID;
+		rc = upstream_get_json(cfg_str(CFG_OPENROUTER_BASE_URL),
+		    "/models", key, (long)cfg_int(CFG_UPSTREAM_TIMEOUT_MS),
+		    &doc, err);
+		if (key != NULL) {
+			explicit_bzero(key, strlen(key));
+			free(key);
+		}
+		if (rc != 0)
+			return PM_INVALID;
+	}
+	rc = models_sync_json(db, doc, now, report);
+	if (rc == PM_INVALID) {
+		buf_append(err, report->data, report->len);
+		buf_reset(report);
+	} else if (rc < 0) {
+		buf_printf(err, "database: %s", db_strerror(rc));
+	}
+	json_object_put(doc);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups */
+
+#define MODEL_COLS "id, name, provider, context_length, price_prompt_nanos," \
+	" price_completion_nanos, is_free, free_tier, active, created_at," \
+	" updated_at"
+
+static const char SQL_MODEL_GET[] =
+	"SELECT " MODEL_COLS " FROM models WHERE id = ?";
+static const char SQL_MODELS_LIST[] =
+	"SELECT " MODEL_COLS " FROM models WHERE active = 1"
+	" ORDER BY provider, name, id";
+static const char SQL_MODEL_FREE_TIER[] =
+	"UPDATE models SET free_tier = ? WHERE id = ?";
+
+static void row_to_model(const struct db_res *res, size_t r, struct model *m)
+{
+	snprintf(m->id, sizeof(m->id), "%s", db_str(res, r, 0));
+	m->name = xstrdup(db_str(res, r, 1));
+	snprintf(m->provider, sizeof(m->provider), "%s", db_str(res, r, 2));
+	m->context_length = db_str(res, r, 3) ? db_int(res, r, 3) : -1;
+	m->price_prompt_nanos = db_int(res, r, 4);
+	m->price_completion_nanos = db_int(res, r, 5);
+	m->is_free = db_int(res, r, 6) != 0;
+	m->free_tier = db_int(res, r, 7) != 0;
+	m->active = db_int(res, r, 8) != 0;
+	m->created_at = db_int(res, r, 9);
+	m->updated_at = db_int(res, r, 10);
+}
+
+int model_get(struct db *db, const char *id, struct model *out)
+{
+	struct db_res res = { 0 };
+	int64_t rc;
+
+	memset(out, 0, sizeof(*out));
+	if (id == NULL || !id_valid(id, strlen(id)))
+		return 0;
+	rc = db_query(db, SQL_MODEL_GET, DB_ARGS(db_s(id)), &res);
+	if (rc > 0)
+		row_to_model(&res, 0, out);
+	db_res_free(&res);
+	return rc < 0 ? (int)rc : rc > 0;
+}
+
+int models_list(struct db *db, json_object **out)
+{
+	struct db_res res = { 0 };
+	json_object *list, *o;
+	struct model m;
+	char usd[32];
+	int64_t rc;
+	size_t r;
+
+	*out = NULL;
+	if ((rc = db_query(db, SQL_MODELS_LIST, DB_NOARGS, &res)) < 0) {
+		db_res_free(&res);
+		return (int)rc;
+	}
+	list = json_object_new_array_ext((int)res.nrows);
+	for (r = 0; r < res.nrows; r++) {
+		memset(&m, 0, sizeof(m));
+		row_to_model(&res, r, &m);
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(m.id));
+		json_object_object_add(o, "name", json_object_new_string(m.name));
+		json_object_object_add(o, "provider",
+		    json_object_new_string(m.provider));
+		json_object_object_add(o, "is_free",
+		    json_object_new_boolean(m.is_free));
+		json_object_object_add(o, "free_tier",
+		    json_object_new_boolean(m.free_tier));
+		json_object_object_add(o, "price_prompt_nanos",
+		    json_object_new_int64(m.price_prompt_nanos));
+		json_object_object_add(o, "price_completion_nanos",
+		    json_object_new_int64(m.price_completion_nanos));
+		json_object_object_add(o, "prompt_usd_per_m",
+		    json_object_new_string(model_usd_per_m(
+		    m.price_prompt_nanos, usd, sizeof(usd))));
+		json_object_object_add(o, "completion_usd_per_m",
+		    json_object_new_string(model_usd_per_m(
+		    m.price_completion_nanos, usd, sizeof(usd))));
+		json_object_object_add(o, "context_length",
+		    m.context_length >= 0 ?
+		    json_object_new_int64(m.context_length) : NULL);
+		json_object_array_add(list, o);
+		model_free(&m);
+	}
+	db_res_free(&res);
+	*out = list;
+	return 0;
+}
+
+int model_set_free_tier(struct db *db, const char *id, int on)
+{
+	int64_t rc;
+
+	if (id == NULL || !id_valid(id, strlen(id)))
+		return PM_NOTFOUND;
+	rc = db_exec(db, SQL_MODEL_FREE_TIER, DB_ARGS(db_i(on ? 1 : 0),
+	    db_s(id)));
+	if (rc < 0)
+		return (int)rc;
+	return rc == 0 ? PM_NOTFOUND : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* pm-admin */
+
+int admin_models_sync(struct db *db, char **argv)
+{
+	struct buf report = { 0 }, err = { 0 };
+	const char *path = NULL;
+	int rc;
+
+	if (argv != NULL && argv[0] != NULL) {
+		if (strcmp(argv[0], "--file") != 0 || argv[1] == NULL) {
+			fprintf(stderr, "usage: pm-admin models sync"
+			    " [--file FILE]\n");
+			return 2;
+		}
+		path = argv[1];
+	}
+	if (path == NULL)
+		upstream_global_init();
+	rc = models_sync(db, path, clock_now(), &report, &err);
+	if (rc < 0)
+		fprintf(stderr, "pm-admin: models sync: %s\n", buf_cstr(&err));
+	else
+		printf("%s\n", buf_cstr(&report));
+	buf_free(&report);
+	buf_free(&err);
+	return rc < 0 ? 1 : 0;
+}

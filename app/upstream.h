@@ -1,0 +1,130 @@
+/* upstream.h - the OpenRouter client: chat completions (JSON or streamed
+ * as Server-Sent Events), GET endpoints (/models, /key), and exact decimal
+ * amounts (prices and costs) without floating point.
+ *
+ * Process model: call upstream_global_init() once at program start, before
+ * forking workers. Each process then keeps its own connection cache,
+ * created on first use (so after the fork); upstream_global_cleanup()
+ * releases it at exit.
+ *
+ * Error convention of this module: upstream_chat() classifies every
+ * outcome in an enum upstream_status (UP_OK is 0) and fills a struct
+ * upstream_res that the caller frees with upstream_res_free(), whatever
+ * the outcome; partial output, token counts and cost seen before a failure
+ * are kept there. The API key is never logged, never copied into a result
+ * or a message, and its copies in request headers are wiped after use.
+ */
+#ifndef PM_UPSTREAM_H
+#define PM_UPSTREAM_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* X-Title sent when the request names none (OpenRouter app attribution). */
+#define UPSTREAM_APP_TITLE	"Prompt Manager"
+/* Largest response body read whole (JSON completion, error, GET). */
+#define UPSTREAM_MAX_BODY	(32 * 1024 * 1024)
+/* How often should_cancel is polled while waiting for the upstream. */
+#define UPSTREAM_POLL_MS	100
+
+enum upstream_status {
+	UP_OK = 0,		/* complete answer */
+	UP_TIMEOUT,		/* connect or total timeout */
+	UP_CONNECT,		/* could not connect (DNS, refused, TLS) */
+	UP_HTTP_ERROR,		/* HTTP status >= 300: see http_status */
+	UP_BAD_RESPONSE,	/* unparsable or oversized response */
+	UP_STREAM_ERROR,	/* HTTP 200 carrying an error (chunk, body or
+				 * finish_reason "error") */
+	UP_DROPPED,		/* connection closed before the end */
+	UP_CANCELLED,		/* on_delta or should_cancel asked to stop */
+	UP_INVALID,		/* bad arguments: nothing was sent */
+	UP__MAX
+};
+
+struct upstream_req {
+	const char	*base_url;	/* e.g. "https://openrouter.ai/api/v1" */
+	const char	*api_key;	/* NULL or "": no Authorization header */
+	const char	*model;		/* "openai/gpt-4o-mini" */
+	json_object	*messages;	/* array of {role, content}; borrowed */
+	json_object	*params;	/* NULL or {temperature, top_p,
+					 * max_tokens, stop}; borrowed */
+	int		 stream;	/* 1: ask for SSE */
+	long		 connect_timeout_ms;	/* <= 0: no separate limit */
+	long		 timeout_ms;		/* whole call; <= 0: none */
+	const char	*app_referer;	/* HTTP-Referer; NULL: not sent */
+	const char	*app_title;	/* X-Title; NULL: UPSTREAM_APP_TITLE */
+	/* Each piece of content as it arrives (streaming), or the whole
+	 * content once (non-streaming); may be NULL. Return non-zero to
+	 * cancel (the browser went away): the transfer is aborted at once. */
+	int		(*on_delta)(void *arg, const char *text, size_t len);
+	/* Polled at least every UPSTREAM_POLL_MS while the call runs; may
+	 * be NULL. Return non-zero to cancel. */
+	int		(*should_cancel)(void *arg);
+	void		*arg;
+};
+
+struct upstream_res {
+	enum upstream_status status;
+	long		 http_status;	/* 0 when no response arrived */
+	int		 retry_after;	/* seconds from Retry-After, or -1 */
+	/* The provider's error.message when it sent one, else a short
+	 * description of the failure; "" on success. Control characters are
+	 * replaced by spaces and the API key never appears. */
+	char		 error_message[512];
+	struct buf	 output;	/* the content received, even partial */
+	int64_t		 prompt_tokens;		/* -1 when unknown */
+	int64_t		 completion_tokens;	/* -1 when unknown */
+	int		 has_cost;	/* usage.cost was present */
+	int64_t		 cost_micros;	/* usage.cost in USD * 1e6, rounded up */
+	char		 finish_reason[32];	/* "" when none was received */
+	char		 upstream_id[128];	/* response id (or X-Generation-Id) */
+	int64_t		 ttft_us;	/* to the first content byte, -1: none */
+	int64_t		 latency_us;	/* the whole call */
+	int		 keepalives;	/* SSE comment lines received */
+};
+
+/* Initialise libcurl for the whole program. Call once at program start,
+ * before any thread or fork (pm-fcgi: in the master, before forking
+ * workers; pm-admin: in main). Returns 0, or -1 when libcurl cannot
+ * start. Later calls do nothing. */
+int upstream_global_init(void);
+/* Close this process's cached connections and release libcurl. */
+void upstream_global_cleanup(void);
+
+/* POST {base_url}/chat/completions with {model, messages, stream, params
+ * (temperature, top_p, max_tokens, stop), and when streaming "usage":
+ * {"include": true}}, parse the answer (a chat.completion document, or
+ * its SSE stream of chunks ending in "data: [DONE]") and fill rs, which
+ * the function first resets (pass a zeroed or freed struct). Returns
+ * rs->status: UP_OK (0) or the failure's kind. */
+int upstream_chat(const struct upstream_req *rq, struct upstream_res *rs);
+/* Release what rs holds; it may be reused afterwards. */
+void upstream_res_free(struct upstream_res *rs);
+/* The name of a status ("ok", "timeout", "connect", "http_error",
+ * "bad_response", "stream_error", "dropped", "cancelled", "invalid"). */
+const char *upstream_status_name(enum upstream_status st);
+
+/* GET {base_url}{path} (e.g. "/models", "/key") with the key as bearer
+ * token when api_key is neither NULL nor "", and parse the JSON answer.
+ * Returns 0 with the document in *out (caller frees with json_object_put),
+ * or -1 with a message (provider's error.message when given, never the
+ * key) appended to err. */
+int upstream_get_json(const char *base_url, const char *path,
+    const char *api_key, long timeout_ms, json_object **out, struct buf *err);
+
+/* --- exact decimal amounts --- */
+
+/* Parse the n bytes at s, a non-negative decimal number in JSON syntax
+ * ("0.00000015", "12", "1.5e-05"), as a count of units of 10^-decimals,
+ * rounded up: with decimals 9, "0.00000015" is 150 and "0.0000001234"
+ * is 124. No floating point is involved. Returns 0 with *out, or -1 for a
+ * negative number, a syntax error or a result above INT64_MAX. */
+int dec_parse_units(const char *s, size_t n, int decimals, int64_t *out);
+/* The same for a JSON number or numeric string (the number's original
+ * text is used, not its double value). Returns 0 or -1. */
+int dec_json_units(json_object *v, int decimals, int64_t *out);
+
+#endif
