@@ -49,8 +49,15 @@ static int run_script(struct db *db, const char *path, FILE *out)
 		i = end + 1;
 		while (len > 0 && isspace((unsigned char)line[len - 1]))
 			len--;
-		if (len >= 2 && line[0] == '-' && line[1] == '-')
-			continue;
+		{
+			/* A comment line, indented or not, is dropped whole:
+			 * its text may end with the delimiter. */
+			size_t k = 0;
+			while (k < len && isspace((unsigned char)line[k]))
+				k++;
+			if (len - k >= 2 && line[k] == '-' && line[k + 1] == '-')
+				continue;
+		}
 		if (len > 10 && strncasecmp(line, "DELIMITER ", 10) == 0 &&
 		    len - 10 < sizeof(delim)) {
 			memcpy(delim, line + 10, len - 10);

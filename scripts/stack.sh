@@ -44,7 +44,9 @@ PORT=8080
 SERVER=lighttpd
 APACHE_PORT=
 WORKERS=4
+PYTHON=${PYTHON:-/usr/bin/python3}
 SETS=()
+PLANS=prompt-manager
 while [ $# -gt 0 ]; do
 	case $1 in
 	--dir) DIR=${2:?--dir needs a value}; shift 2 ;;
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--apache-port=*) APACHE_PORT=${1#*=}; shift ;;
 	--workers) WORKERS=${2:?--workers needs a value}; shift 2 ;;
 	--workers=*) WORKERS=${1#*=}; shift ;;
+	--plans) PLANS=${2:?--plans needs a catalog name}; shift 2 ;;
 	--set) SETS+=("${2:?--set needs key=value}"); shift 2 ;;
 	--set=*) SETS+=("${1#*=}"); shift ;;
 	-h|--help) usage ;;
@@ -307,6 +310,44 @@ db_stop() {
 	rm -f "$DB_PID"
 }
 
+# ---------------------------------------------------------------- upstream
+# Without a platform OpenRouter key (no --set openrouter_key_file=...), the
+# local stand-in tests/fakes/openrouter.py serves the "demo models", so a
+# newcomer without internet can run prompts end to end.
+uses_real_key() {
+	local s
+	for s in ${SETS[@]+"${SETS[@]}"}; do
+		case $s in openrouter_key_file=?*) return 0 ;; esac
+	done
+	[ -n "${PM_OPENROUTER_KEY_FILE:-}" ]
+}
+
+fake_start() {
+	local n port
+	uses_real_key && return 0
+	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
+	if [ ! -s "$DIR/secrets/openrouter_key" ]; then
+		(umask 077; printf 'sk-or-v1-demo%s\n' \
+		    "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
+		    > "$DIR/secrets/openrouter_key")
+	fi
+	rm -f "$RUN/openrouter.port"
+	start_bg "$LOG/openrouter.log" "$PYTHON" "$ROOT/tests/fakes/openrouter.py" \
+	    --host 127.0.0.1 --port 0 --port-file "$RUN/openrouter.port" \
+	    --key "$(cat "$DIR/secrets/openrouter_key")" --quiet
+	echo "$BG_PID" > "$RUN/openrouter.pid"
+	n=100
+	until [ -s "$RUN/openrouter.port" ]; do
+		running "$BG_PID" || { tail_logs "$LOG/openrouter.log"; die "the fake OpenRouter exited"; }
+		n=$((n - 1))
+		[ $n -le 0 ] && die "the fake OpenRouter did not start"
+		sleep 0.1
+	done
+	port=$(cat "$RUN/openrouter.port")
+	FAKE_URL="http://127.0.0.1:$port/api/v1"
+	note "fake OpenRouter (demo models) on $FAKE_URL"
+}
+
 # ---------------------------------------------------------------- app
 write_app_conf() {
 	local s
@@ -322,6 +363,11 @@ write_app_conf() {
 		echo "templates_dir = $ROOT/templates"
 		echo "migrations_dir = $ROOT/db/migrations"
 		echo "log_level = info"
+		echo "plans_dir = $ROOT/conf/plans"
+		if [ -n "${FAKE_URL:-}" ]; then
+			echo "openrouter_base_url = $FAKE_URL"
+			echo "openrouter_key_file = $DIR/secrets/openrouter_key"
+		fi
 		for s in ${SETS[@]+"${SETS[@]}"}; do
 			echo "${s%%=*} = ${s#*=}"
 		done
@@ -337,6 +383,13 @@ app_start() {
 	if ! "$PM_ADMIN" -c "$DIR/app.conf" migrate >>"$LOG/migrate.log" 2>&1; then
 		tail_logs "$LOG/migrate.log"
 		die "migrations failed"
+	fi
+	if ! "$PM_ADMIN" -c "$DIR/app.conf" plans load "$PLANS" >>"$LOG/migrate.log" 2>&1; then
+		tail_logs "$LOG/migrate.log"
+		die "loading the plan catalog $PLANS failed"
+	fi
+	if ! "$PM_ADMIN" -c "$DIR/app.conf" models sync >>"$LOG/migrate.log" 2>&1; then
+		note "warning: the model catalog could not be synced (see $LOG/migrate.log)"
 	fi
 	rm -f "$PM_SOCK"
 	start_bg "$LOG/pm-fcgi.log" "$PM_FCGI" -c "$DIR/app.conf"
@@ -493,6 +546,7 @@ do_start() {
 		web_stop
 		stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
 	fi
+	fake_start
 	write_app_conf
 	{
 		echo "server=$SERVER"
@@ -513,6 +567,7 @@ do_start() {
 do_stop() {
 	web_stop
 	stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
+	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
 	rm -f "$PM_SOCK" "$RUN/stack.env"
 	db_stop
 }

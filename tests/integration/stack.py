@@ -254,6 +254,26 @@ class Stack:
             rows.append(tuple(_unescape_batch(v) for v in line.split("\t")))
         return rows
 
+    # The fake OpenRouter started by stack.sh when no real key is set.
+    def openrouter_url(self, path=""):
+        with open(self.path("run", "openrouter.port")) as f:
+            return "http://127.0.0.1:%s%s" % (f.read().strip(), path)
+
+    def openrouter_requests(self, clear=False):
+        """The fake's request log (chat completions received, in order);
+        with clear, empty it afterwards."""
+        import urllib.request
+        with urllib.request.urlopen(self.openrouter_url("/__fake/requests"), timeout=10) as r:
+            log = jsonlib.loads(r.read().decode("utf-8"))
+        if clear:
+            self.openrouter_clear()
+        return [e for e in log if e.get("path", "").endswith("/chat/completions")]
+
+    def openrouter_clear(self):
+        import urllib.request
+        req = urllib.request.Request(self.openrouter_url("/__fake/requests"), method="DELETE")
+        urllib.request.urlopen(req, timeout=10).read()
+
     def set_clock(self, epoch_seconds):
         """Pin the application's clock (test_mode), or with None return it to
         real time."""

@@ -1,0 +1,417 @@
+"""The execution engine (issue [3/7]) end to end against the fake
+OpenRouter: plan checks before any upstream call, exact admission under
+concurrency, the UTC reset, streaming through lighttpd and Apache,
+upstream failures releasing the quota, client disconnects, history."""
+import http.client
+import json
+import threading
+import time
+import unittest
+
+from tests.integration.stack import Client, Stack
+
+PASSWORD = "correct-horse-battery"
+FREE_MODEL = "meta-llama/llama-3.1-8b-instruct:free"
+PAID_MODEL = "openai/gpt-4o"
+_n = [0]
+
+
+def user(stack, server="lighttpd", plan=None):
+    _n[0] += 1
+    c = Client(stack, server=server)
+    c.email = "x%d-%d@example.com" % (_n[0], int(time.time() * 1000) % 10**9)
+    assert c.signup(c.email, PASSWORD).status == 303
+    c.token = c.csrf("/dashboard")
+    if plan:
+        r = stack.admin("set-plan", c.email, plan)
+        assert r.returncode == 0, r.stderr
+    return c
+
+
+def api(c, method, path, body=None):
+    return c.request(method, path, json=body if body is not None else {},
+                     headers={"X-CSRF-Token": c.token})
+
+
+def make_prompt(c, template="Tell me about {{topic}}", model=FREE_MODEL, slug=None, **kw):
+    body = {"name": slug or "Run me", "user_template": template, "model": model}
+    if slug:
+        body["slug"] = slug
+    body.update(kw)
+    r = api(c, "POST", "/api/v1/prompts", body)
+    assert r.status == 201, r.text
+    return r.json()["slug"]
+
+
+def run(c, slug, variables=None, stream=False, model=None, version=None, server=None):
+    form = {"_csrf": c.token}
+    for k, v in (variables or {"topic": "tides"}).items():
+        form["var." + k] = v
+    if model:
+        form["model"] = model
+    if version:
+        form["version"] = str(version)
+    headers = {"Accept": "text/event-stream"} if stream else {}
+    return c.request("POST", "/prompts/%s/run" % slug, form=form, headers=headers)
+
+
+def sse_events(body):
+    out = []
+    for block in body.decode("utf-8").split("\n\n"):
+        ev, data = None, ""
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                ev = line[7:]
+            elif line.startswith("data: "):
+                data += line[6:]
+        if ev:
+            out.append((ev, json.loads(data)))
+    return out
+
+
+class ExecutionTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(server="both", workers=4,
+                          settings={"upstream_timeout_ms": "2000"})
+        cls.stack.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def setUp(self):
+        self.stack.set_clock(None)
+        self.stack.openrouter_clear()
+
+    def day_count(self, c):
+        rows = self.stack.sql("SELECT COALESCE(SUM(executions), 0) FROM usage_counters u "
+                              "JOIN users x ON x.id = u.user_id WHERE x.email = '%s' "
+                              "AND period = 'day'" % c.email)
+        return int(rows[0][0])
+
+    def executions(self, c):
+        return self.stack.sql("SELECT e.status, e.error_type, e.input_tokens, e.output_tokens, "
+                              "e.cost_micros, e.output FROM executions e JOIN users x ON "
+                              "x.id = e.user_id WHERE x.email = '%s' ORDER BY e.id" % c.email)
+
+    def test_free_user_story(self):
+        """Three streamed runs, the fourth refused with the reset time, a
+        non-free model refused before any call, then PRO works."""
+        c = user(self.stack)
+        slug = make_prompt(c)
+        page = c.get("/prompts/%s/run" % slug).text
+        self.assertIn("3 of 3</span> runs left today, resets at", page)
+        self.assertIn("demo models", page)
+        self.assertIn(PAID_MODEL + " — upgrade to use", page)
+        for i in range(3):
+            r = run(c, slug, {"topic": "tides %d" % i}, stream=True)
+            self.assertEqual(r.status, 200, r.text)
+            self.assertTrue(r.header("content-type").startswith("text/event-stream"))
+            ev = sse_events(r.body)
+            deltas = "".join(d["t"] for e, d in ev if e == "delta")
+            self.assertEqual(deltas, "echo: Tell me about tides %d" % i)
+            self.assertGreater(len([1 for e, _ in ev if e == "delta"]), 3)   # token by token
+            done = [d for e, d in ev if e == "done"][0]
+            self.assertEqual(done["output"], deltas)
+            self.assertEqual(done["status"], "SUCCEEDED")
+            self.assertEqual(done["cost_micros"], 0)          # a free model
+        self.assertIn("0 of 3</span> runs left today", c.get("/prompts/%s/run" % slug).text)
+        r = run(c, slug, stream=True)
+        self.assertEqual(r.status, 429)
+        err = r.json()["error"]
+        self.assertEqual(err["type"], "quota_exceeded")
+        self.assertRegex(err["message"], r"You have used your 3 executions for today\. Your quota "
+                                         r"resets at \d{4}-\d\d-\d\d 00:00:00 UTC\. Upgrade to PRO")
+        self.assertGreater(int(r.header("retry-after")), 0)
+        r = run(c, slug)                        # the form without script
+        self.assertEqual(r.status, 429)
+        self.assertIn("You have used your 3 executions for today.", r.text)
+        self.assertEqual(len(self.stack.openrouter_requests()), 3)
+        # a non-free model: 403 before any upstream call (the quota is
+        # checked after the plan, so this is also true with runs left)
+        c2 = user(self.stack)
+        slug2 = make_prompt(c2)
+        r = run(c2, slug2, model=PAID_MODEL, stream=True)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json()["error"]["type"], "plan_limit_error")
+        self.assertIn("The model openai/gpt-4o (Free plan) is not included in your plan; "
+                      "the Pro plan includes it.", r.json()["error"]["message"])
+        slug3 = make_prompt(c2, model=PAID_MODEL, slug="paid-default")
+        r = run(c2, slug3, stream=True)
+        self.assertEqual(r.status, 403)
+        self.assertIn("This version's default model openai/gpt-4o", r.json()["error"]["message"])
+        self.assertEqual(len(self.stack.openrouter_requests()), 3)
+        self.assertEqual(self.day_count(c2), 0)
+        # PRO by hand: the paid model and the API work, without a quota
+        r = self.stack.admin("set-plan", c.email, "PRO")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for _ in range(2):
+            r = run(c, slug, model=PAID_MODEL)
+            self.assertEqual(r.status, 200, r.text)
+            self.assertIn("echo: Tell me about tides", r.text)
+        r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
+                {"variables": {"topic": "api"}, "model": PAID_MODEL})
+        self.assertEqual(r.status, 200, r.text)
+        res = r.json()
+        self.assertEqual(res["output"], "echo: Tell me about api")
+        # cost from the provider's usage.cost: words + 4 per message at
+        # the fake's gpt-4o prices (2.5e-6 in, 1e-5 out)
+        self.assertEqual(res["usage"], {"input_tokens": 8, "output_tokens": 5})
+        self.assertEqual(res["cost_micros"], 70)
+        # the history shows every run with tokens and cost
+        rows = self.executions(c)
+        self.assertEqual([x[0] for x in rows], ["SUCCEEDED"] * 6)
+        page = c.get("/executions").text
+        self.assertIn("6 execution(s)", page)
+        self.assertIn(PAID_MODEL, page)
+        self.assertIn("$0.000070", page)
+        eid = json.loads(json.dumps(res))["id"]
+        detail = c.get("/executions/%d" % eid).text
+        self.assertIn("echo: Tell me about api", detail)
+        self.assertIn("API · SYSTEM", detail)
+        self.assertEqual(user(self.stack).get("/executions/%d" % eid).status, 404)
+
+    def test_free_plan_has_no_api(self):
+        c = user(self.stack)
+        slug = make_prompt(c)
+        r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug, {"variables": {"topic": "x"}})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json()["error"], {"type": "plan_limit_error", "message":
+                         "Running prompts through the API is not included in the Free plan; "
+                         "the Pro plan includes it."})
+        self.assertEqual(self.stack.openrouter_requests(), [])
+
+    def test_bad_input(self):
+        c = user(self.stack, plan="PRO")
+        slug = make_prompt(c, template="Hi {{name}}, {{age}}",
+                           variables=[{"name": "age", "type": "number"}])
+        r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
+                {"variables": {"name": "a", "age": 1}, "model": "nope/unknown"})
+        self.assertEqual((r.status, r.json()["error"]["message"]),
+                         (400, "The model nope/unknown is not in the model catalog."))
+        r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
+                {"variables": {"age": "x", "extra": 1}})
+        self.assertEqual(r.status, 400)
+        found = {(d["code"], d["variable"]) for d in r.json()["error"]["details"]}
+        self.assertEqual(found, {("vars.missing", "name"), ("vars.type_number", "age"),
+                                 ("vars.unknown", "extra")})
+        r = run(c, slug, {"name": "a", "age": "old"})
+        self.assertEqual(r.status, 400)
+        self.assertIn("The variable &quot;age&quot; must be a number.", r.text)
+        r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug, {"variables": {}, "colour": 1})
+        self.assertEqual(r.status, 400)
+        self.assertEqual(self.stack.openrouter_requests(), [])
+        self.assertEqual(self.executions(c), [])
+        self.assertEqual(api(c, "POST", "/api/v1/prompts/nope/execute", {}).status, 404)
+
+    def test_500_parallel_runs_with_3_left_admit_exactly_3(self):
+        c = user(self.stack)
+        slug = make_prompt(c)
+        statuses, lock = [], threading.Lock()
+
+        def go(k):
+            cl = Client(self.stack)
+            cl.cookies = dict(c.cookies)
+            r = cl.request("POST", "/prompts/%s/run" % slug,
+                           form={"_csrf": c.token, "var.topic": "t%d" % k})
+            with lock:
+                statuses.append(r.status)
+
+        threads = [threading.Thread(target=go, args=(k,)) for k in range(500)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(len(statuses), 500)
+        self.assertEqual(statuses.count(200), 3, sorted(set(statuses)))
+        self.assertEqual(statuses.count(429), 497)
+        self.assertEqual(len(self.stack.openrouter_requests()), 3)
+        self.assertEqual(self.day_count(c), 3)
+        self.assertEqual(len(self.executions(c)), 3)
+
+    def test_utc_midnight_reset(self):
+        c = user(self.stack)
+        slug = make_prompt(c)
+        day = (int(time.time()) // 86400 + 1) * 86400        # a coming midnight
+        self.stack.set_clock(day - 30)
+        for _ in range(3):
+            self.assertEqual(run(c, slug).status, 200)
+        r = run(c, slug)
+        self.assertEqual(r.status, 429)
+        self.assertEqual(r.header("retry-after"), "30")
+        self.assertIn(time.strftime("%Y-%m-%d 00:00:00 UTC", time.gmtime(day)), r.text)
+        self.stack.set_clock(day + 5)
+        self.assertEqual(run(c, slug).status, 200)
+        self.assertIn("2 of 3</span> runs left today", c.get("/prompts/%s/run" % slug).text)
+
+    def test_upstream_failures_are_recorded_and_release_the_quota(self):
+        c = user(self.stack)
+        slug = make_prompt(c, template="{{topic}}")
+        cases = [
+            ("[[fake:delay_ms=4000]]", 504, "upstream_timeout",
+             "The model did not answer within 2 seconds."),
+            ("[[fake:garbage=1]]", 502, "upstream_error",
+             "The model provider sent an answer that could not be read."),
+            ("[[fake:status=429,retry_after=7]]", 429, "rate_limit_error",
+             "Try again in 7 seconds"),
+            ("[[fake:status=503]]", 502, "upstream_error", "The model provider failed (HTTP 503)"),
+        ]
+        for directive, status, etype, text in cases:
+            with self.subTest(directive=directive):
+                r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug, {}) if False else \
+                    run(c, slug, {"topic": directive}, stream=False)
+                self.assertEqual(r.status, status, r.text)
+                self.assertIn(text, r.text)
+                if status == 429:
+                    self.assertEqual(r.header("retry-after"), "7")
+        self.assertEqual(self.day_count(c), 0)           # nothing consumed
+        rows = self.executions(c)
+        self.assertEqual([x[0] for x in rows], ["FAILED"] * 4)
+        self.assertEqual([x[1] for x in rows], ["upstream_timeout", "upstream_bad_response",
+                                                "upstream_rate_limited", "upstream_error"])
+        self.assertEqual(len(self.stack.openrouter_requests()), 4)
+        # mid-stream failures after HTTP 200
+        for directive, text in (("[[fake:error_chunk_after=2]]", "Provider disconnected"),
+                                ("[[fake:drop_after=2]]", "lost before the answer was complete")):
+            r = run(c, slug, {"topic": "a b c d e f " + directive}, stream=True)
+            self.assertEqual(r.status, 200)
+            ev = sse_events(r.body)
+            self.assertEqual([e for e, _ in ev][:2], ["delta", "delta"])
+            self.assertEqual(ev[-1][0], "error")
+            self.assertIn(text, ev[-1][1]["message"])
+        rows = self.executions(c)
+        self.assertEqual([x[0] for x in rows[-2:]], ["FAILED", "FAILED"])
+        self.assertTrue(rows[-1][5].startswith("echo: a "))       # partial output kept
+        self.assertEqual(self.day_count(c), 0)
+        # and the quota is intact: three good runs still pass
+        for _ in range(3):
+            self.assertEqual(run(c, slug, {"topic": "ok"}).status, 200)
+
+    def test_keepalives_and_unknown_fields_are_ignored(self):
+        c = user(self.stack)
+        slug = make_prompt(c, template="{{topic}}")
+        r = run(c, slug, {"topic": "x y [[fake:unknown_fields=1,delay_ms=300,no_cost=1]]"},
+                stream=True)
+        ev = sse_events(r.body)
+        done = [d for e, d in ev if e == "done"][0]
+        self.assertEqual(done["output"], "echo: x y [[fake:unknown_fields=1,delay_ms=300,no_cost=1]]")
+        self.assertEqual(done["status"], "SUCCEEDED")
+
+    def test_client_disconnect_cancels_upstream(self):
+        c = user(self.stack, plan="PRO")
+        slug = make_prompt(c, template="{{topic}}")
+        body = "_csrf=%s&var.topic=%s" % (c.token, "go+[[fake:words=400,chunk_delay_ms=50]]")
+        conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for("lighttpd"), timeout=10)
+        cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
+        conn.request("POST", "/prompts/%s/run" % slug, body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+            "Accept": "text/event-stream"})
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        got = resp.read1(200)
+        self.assertIn(b"event: delta", got)
+        conn.sock.close()                       # the browser goes away
+        conn.close()
+        ok = False
+        for _ in range(100):
+            time.sleep(0.1)
+            reqs = self.stack.openrouter_requests()
+            rows = self.executions(c)
+            if reqs and reqs[-1].get("outcome") == "disconnected" and rows and rows[-1][0] != "RUNNING":
+                ok = True
+                break
+        self.assertTrue(ok, (reqs[-1:] if reqs else None, rows))
+        status, etype, tin, tout, cost, output = rows[-1]
+        self.assertEqual(status, "CANCELLED")
+        self.assertTrue(output.startswith("w1 w2"), output[:40])
+        self.assertLess(len(output.split()), 400)
+
+    def test_streaming_through_apache(self):
+        c = user(self.stack, server="apache")
+        slug = make_prompt(c)
+        t0 = time.time()
+        r = run(c, slug, {"topic": "apache"}, stream=True)
+        self.assertEqual(r.status, 200)
+        ev = sse_events(r.body)
+        self.assertEqual("".join(d["t"] for e, d in ev if e == "delta"), "echo: Tell me about apache")
+        self.assertLess(time.time() - t0, 10)
+
+    def test_history_filters_and_pagination(self):
+        c = user(self.stack, plan="PRO")
+        a = make_prompt(c, slug="alpha")
+        b = make_prompt(c, slug="beta")
+        for i in range(3):
+            self.assertEqual(run(c, a, {"topic": str(i)}).status, 200)
+        self.assertEqual(run(c, b, {"topic": "[[fake:status=502]]"}).status, 502)
+        self.assertEqual(run(c, b, {"topic": "z"}, model=PAID_MODEL).status, 200)
+        page = c.get("/executions?prompt=alpha").text
+        self.assertIn("3 execution(s)", page)
+        self.assertIn("1 execution(s)", c.get("/executions?status=FAILED").text)
+        self.assertIn("1 execution(s)", c.get("/executions?model=" + PAID_MODEL).text)
+        self.assertIn("5 execution(s)", c.get("/executions?billing=SYSTEM").text)
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        self.assertIn("5 execution(s)", c.get("/executions?from=%s&to=%s" % (today, today)).text)
+        self.assertIn("No execution matches these filters.", c.get("/executions?from=2001-01-01&to=2001-01-02").text)
+        r = c.get("/executions?from=yesterday")
+        self.assertEqual(r.status, 400)
+        self.assertIn("Dates are written YYYY-MM-DD (UTC).", r.text)
+        self.assertIn("No executions yet.", user(self.stack).get("/executions").text)
+
+
+class CatalogRulesTest(unittest.TestCase):
+    """The two neighbouring catalogs enforce their own rules."""
+
+    def test_gateway_burst_and_whitelist(self):
+        stack = Stack(server="lighttpd", workers=2)
+        stack.start()
+        self.addCleanup(stack.stop)
+        r = stack.admin("plans", "load", "gateway")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        c = user(stack)
+        slug = make_prompt(c, model="openai/gpt-4o-mini")
+        stack.set_clock((int(time.time()) // 60 + 1) * 60 + 5)   # early in a minute
+        url = "/api/v1/prompts/%s/execute" % slug
+        # a gateway: requests come through the API only
+        r = run(c, slug, stream=True)
+        self.assertEqual(r.status, 403)
+        for _ in range(10):
+            r = api(c, "POST", url, {"variables": {"topic": "burst"}})
+            self.assertEqual(r.status, 200, r.text)
+        r = api(c, "POST", url, {"variables": {"topic": "burst"}})
+        self.assertEqual(r.status, 429)
+        self.assertIn("at most 10 per minute", r.json()["error"]["message"])
+        self.assertEqual(r.header("retry-after"), "55")
+        r = api(c, "POST", url, {"variables": {"topic": "x"}, "model": PAID_MODEL})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json()["error"]["type"], "plan_limit_error")
+        self.assertIn("nor in any other plan", r.json()["error"]["message"])
+        self.assertEqual(len(stack.openrouter_requests()), 10)
+
+    def test_agents_platform_monthly_cap_and_throttle(self):
+        stack = Stack(server="lighttpd", workers=2)
+        stack.start()
+        self.addCleanup(stack.stop)
+        self.assertEqual(stack.admin("plans", "load", "agents-platform").returncode, 0)
+        free, pro = user(stack), user(stack, plan="PRO")
+        now = (int(time.time()) // 60 + 1) * 60 + 5
+        stack.set_clock(now)
+        month = int(time.strftime("%Y%m", time.gmtime(now)))
+        for c, n in ((free, 100), (pro, 3000)):
+            stack.sql("INSERT INTO usage_counters (user_id, period, period_key, executions) "
+                      "SELECT id, 'month', %d, %d FROM users WHERE email = '%s'" % (month, n, c.email))
+        s1 = make_prompt(free, model="openai/gpt-4o-mini")
+        r = run(free, s1, stream=True)
+        self.assertEqual(r.status, 429)
+        self.assertIn("You have used your 100 executions for this month", r.json()["error"]["message"])
+        s2 = make_prompt(pro, model="openai/gpt-4o-mini")
+        self.assertEqual(run(pro, s2).status, 200)             # 1 per minute after 3,000
+        r = run(pro, s2, stream=True)
+        self.assertEqual(r.status, 429)
+        self.assertIn("limited to 1 per minute", r.json()["error"]["message"])
+        stack.set_clock(now + 60)
+        self.assertEqual(run(pro, s2).status, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
