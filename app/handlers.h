@@ -12,7 +12,6 @@ void h_pricing(struct req *r);
 void h_dashboard(struct req *r);
 void h_analytics(struct req *r);
 void h_billing(struct req *r);
-void h_admin(struct req *r);
 
 /* account.c - sign-up, log-in, log-out, settings */
 void h_signup_form(struct req *r);
@@ -46,6 +45,10 @@ void h_categories_page(struct req *r);
 void h_category_create(struct req *r);
 void h_category_rename(struct req *r);
 void h_category_delete(struct req *r);
+
+/* admin_pages.c - the admin console */
+void h_admin(struct req *r);
+void h_admin_free_tier(struct req *r);
 
 /* run_pages.c, execution_pages.c - running prompts and their history */
 void h_run_page(struct req *r);

@@ -45,6 +45,7 @@ const struct route routes[] = {
 	{ M_POST, "/settings/password",   h_password_change, AUTH_USER, 0 },
 	{ M_GET,  "/billing",             h_billing,         AUTH_USER, 0 },
 	{ M_GET,  "/admin",               h_admin,           AUTH_ADMIN, 0 },
+	{ M_POST, "/admin/models/free-tier", h_admin_free_tier, AUTH_ADMIN, 0 },
 
 	/* JSON API */
 	{ M_GET,  "/api/health",          h_health,          AUTH_NONE, RF_NO_SESSION },

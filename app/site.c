@@ -27,7 +27,3 @@ void h_billing(struct req *r)
 	resp_page(r, 200, "billing", page_data(r, "billing"));
 }
 
-void h_admin(struct req *r)
-{
-	resp_page(r, 200, "admin", page_data(r, "admin"));
-}

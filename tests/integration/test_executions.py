@@ -172,6 +172,31 @@ class ExecutionTest(unittest.TestCase):
         self.assertIn("API · SYSTEM", detail)
         self.assertEqual(user(self.stack).get("/executions/%d" % eid).status, 404)
 
+    def test_admin_chooses_free_tier_models(self):
+        email = "root-%d@example.com" % int(time.time() * 1000)
+        self.assertEqual(self.stack.admin("create-admin", email, input=PASSWORD + "\n").returncode, 0)
+        admin = Client(self.stack)
+        self.assertEqual(admin.login(email, PASSWORD).status, 303)
+        page = admin.get("/admin").text
+        self.assertIn("Active plan catalog: <strong>prompt-manager</strong>", page)
+        self.assertIn("mistralai/mistral-7b-instruct:free", page)
+        c = user(self.stack)
+        slug = make_prompt(c, model="openai/gpt-4o-mini", slug="mini")
+        self.assertEqual(run(c, slug, stream=True).status, 403)
+        r = c.post_form("/admin/models/free-tier", {"model": "openai/gpt-4o-mini", "free_tier": "on"})
+        self.assertEqual(r.status, 403)                  # not an admin
+        try:
+            r = admin.post_form("/admin/models/free-tier",
+                                {"model": "openai/gpt-4o-mini", "free_tier": "on"})
+            self.assertEqual((r.status, r.header("location")), (303, "/admin"))
+            self.assertEqual(run(c, slug).status, 200)
+            r = admin.post_form("/admin/models/free-tier", {"model": "nope/x", "free_tier": "on"})
+            self.assertEqual(r.status, 404)
+        finally:
+            r = self.stack.admin("models", "free-tier", "openai/gpt-4o-mini", "off")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(run(c, slug, stream=True).status, 403)
+
     def test_free_plan_has_no_api(self):
         c = user(self.stack)
         slug = make_prompt(c)
@@ -336,6 +361,39 @@ class ExecutionTest(unittest.TestCase):
         ev = sse_events(r.body)
         self.assertEqual("".join(d["t"] for e, d in ev if e == "delta"), "echo: Tell me about apache")
         self.assertLess(time.time() - t0, 10)
+
+    def test_tokens_are_not_buffered_by_either_web_server(self):
+        """Each token reaches the client when it leaves the upstream: with
+        300 ms between upstream chunks, deltas arrive spread out, through
+        lighttpd and through Apache."""
+        for server in ("lighttpd", "apache"):
+            with self.subTest(server=server):
+                c = user(self.stack, server=server, plan="PRO")
+                slug = make_prompt(c, template="{{topic}}", slug="stream-" + server)
+                body = "_csrf=%s&var.topic=%s" % (c.token, "[[fake:words=6,chunk_delay_ms=300]]")
+                conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for(server), timeout=20)
+                cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
+                t0 = time.time()
+                conn.request("POST", "/prompts/%s/run" % slug, body=body, headers={
+                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+                    "Accept": "text/event-stream"})
+                resp = conn.getresponse()
+                self.assertEqual(resp.status, 200)
+                arrivals, buf = [], b""
+                while True:
+                    chunk = resp.read1(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+                    while b"\n\n" in buf:
+                        block, buf = buf.split(b"\n\n", 1)
+                        if block.startswith(b"event: delta"):
+                            arrivals.append(time.time() - t0)
+                conn.close()
+                self.assertEqual(len(arrivals), 6)
+                gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+                self.assertTrue(all(g > 0.15 for g in gaps), gaps)
+                self.assertLess(arrivals[0], 1.0)
 
     def test_history_filters_and_pagination(self):
         c = user(self.stack, plan="PRO")

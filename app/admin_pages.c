@@ -1,0 +1,43 @@
+/* admin_pages.c - the admin console: the model catalog, where admins
+ * choose which models the free tier may use (seed 002: "modèles
+ * disponibles gratuitement (configurés par l'admin)"). */
+#include <string.h>
+
+#include "answer.h"
+#include "handlers.h"
+#include "http.h"
+#include "models.h"
+#include "pages.h"
+#include "plans.h"
+#include "prompts.h"
+
+void h_admin(struct req *r)
+{
+	json_object *d = page_data(r, "admin"), *models, *plans;
+
+	if (models_list(r->db, &models) == 0) {
+		json_object_object_add(d, "has_models", json_object_new_boolean(
+		    json_object_array_length(models) > 0));
+		json_object_object_add(d, "models", models);
+	}
+	if (plans_list_public(r->db, &plans) == 0)
+		json_object_object_add(d, "catalog", plans);
+	resp_page(r, 200, "admin", d);
+}
+
+void h_admin_free_tier(struct req *r)
+{
+	const char *id = req_form(r, "model"), *on = req_form(r, "free_tier");
+	int rc;
+
+	if (id == NULL || on == NULL || (strcmp(on, "on") && strcmp(on, "off"))) {
+		struct pm_fail f = { 0 };
+		answer_fail(r, pm_refuse(&f, PM_INVALID, "admin.free_tier_form", NULL), &f);
+		return;
+	}
+	if ((rc = model_set_free_tier(r->db, id, strcmp(on, "on") == 0)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	redirect_flash(r, "/admin", "free_tier_saved");
+}
