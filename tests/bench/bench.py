@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 from tests.integration.stack import Client, Stack  # noqa: E402
@@ -68,6 +69,68 @@ def make_prompts(c, token, n):
         t.join()
 
 
+def ttft(conn_factory, method, path, body, headers, first_marker, n=30):
+    """Median time to the first streamed content of n sequential calls."""
+    import http.client
+    import statistics
+    times = []
+    for _ in range(n):
+        conn = conn_factory()
+        t0 = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        buf = b""
+        while first_marker not in buf:
+            chunk = resp.read1(4096)
+            if not chunk:
+                break
+            buf += chunk
+        times.append((time.perf_counter() - t0) * 1000)
+        resp.read()
+        conn.close()
+    return statistics.median(times)
+
+
+def execute_bench(stack, c, token, cookie):
+    """The execute endpoint through the whole pipeline versus the upstream
+    stand-in called directly, both non-streaming at 16 connections; and
+    the time to first token of a streamed run versus the stand-in's."""
+    import http.client
+    from urllib.parse import urlparse
+    r = stack.admin("set-plan", "bench@example.com", "PRO")
+    assert r.returncode == 0, r.stderr
+    r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+        "name": "Exec bench", "slug": "exec-bench", "model": "fake/fast",
+        "user_template": "Say {{text}}"})
+    assert r.status == 201, r.text
+    key = open(stack.path("secrets", "openrouter_key")).read().strip()
+    up = urlparse(stack.openrouter_url("/api/v1/chat/completions"))
+    direct = post_script({"model": "fake/fast", "messages": [
+        {"role": "user", "content": "Say hello"}]}, {"Authorization": "Bearer " + key})
+    via = post_script({"variables": {"text": "hello"}},
+                      {"Cookie": cookie, "X-CSRF-Token": token})
+    rows = []
+    for name, url, script in (("upstream stand-in direct", stack.openrouter_url(
+            "/api/v1/chat/completions"), direct),
+            ("POST execute (pipeline)", stack.url("/api/v1/prompts/exec-bench/execute"), via)):
+        wrk(url, (), script)
+        rows.append((name,) + wrk(url, (), script))
+    os.unlink(direct)
+    os.unlink(via)
+    t_direct = ttft(lambda: http.client.HTTPConnection(up.hostname, up.port, timeout=30),
+                    "POST", up.path, json.dumps({"model": "fake/fast", "stream": True,
+                    "messages": [{"role": "user", "content": "Say hello"}]}),
+                    {"Authorization": "Bearer " + key, "Content-Type": "application/json"},
+                    b'"content"')
+    t_via = ttft(lambda: http.client.HTTPConnection("127.0.0.1", stack.port_for("lighttpd"),
+                                                    timeout=30),
+                 "POST", "/api/v1/prompts/exec-bench/execute",
+                 json.dumps({"variables": {"text": "hello"}, "stream": True}),
+                 {"Cookie": cookie, "X-CSRF-Token": token, "Content-Type": "application/json"},
+                 b"event: delta")
+    return rows, t_direct, t_via
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
@@ -75,6 +138,7 @@ def rss_kb(pid):
 
 def main():
     workers = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
+    os.environ["STACK_FAKE_FLAGS"] = "--fast"
     stack = Stack(server="lighttpd", workers=workers,
                   settings={"log_level": "warn", "test_mode": "false",
                             "max_requests": "0"})
@@ -111,6 +175,18 @@ def main():
             print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
                 name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
                 100 * rps / hello, errs))
+        erows, t_direct, t_via = execute_bench(stack, c, token, cookie)
+        print()
+        print("execution pipeline, non-streaming, %s connections:" % CONNECTIONS)
+        for name, rps, pct, errs in erows:
+            print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
+                name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
+                100 * rps / hello, errs))
+        d, v = erows[0], erows[1]
+        print("added latency: p50 %.2f ms, p99 %.2f ms" % (
+            v[2].get("50", 0) - d[2].get("50", 0), v[2].get("99", 0) - d[2].get("99", 0)))
+        print("streaming time to first token (median of 30): direct %.2f ms, "
+              "through the pipeline %.2f ms, overhead %.2f ms" % (t_direct, t_via, t_via - t_direct))
         pids = stack.worker_pids()
         print("worker RSS: %s KiB (max of %d workers after the load)"
               % (max(rss_kb(p) for p in pids), len(pids)))

@@ -441,6 +441,7 @@ class FakeServer(http.server.ThreadingHTTPServer):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeOpenRouter/1.0"
+    disable_nagle_algorithm = True  # small writes (SSE events) go out at once
 
     def version_string(self):
         return self.server_version
