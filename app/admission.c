@@ -47,7 +47,7 @@ struct admit_tx {
 	const struct admit_limits	*lim;
 	const struct admit_req		*rq;
 	struct pm_fail			*f;
-	int64_t				 id;
+	struct admit_ticket		*tk;
 };
 
 /* Refuse with quota key, naming the limit and when it resets. */
@@ -81,36 +81,36 @@ static int admit_fn(struct db *db, void *arg)
 	int64_t d_exec = 0, m_exec = 0, min_exec = 0, d_spend = 0, m_spend = 0;
 
 	period_keys(rq->now, &day, &month, &minute);
-	/* Serialise the admissions of this user. */
-	n = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
-	    DB_ARGS(db_i(rq->user_id)), &res);
-	db_res_free(&res);
-	if (n <= 0)
-		return n < 0 ? (int)n : PM_NOTFOUND;
-	if (rq->counted) {
-		n = db_query(db, "SELECT period, executions, spend_micros"
-		    " FROM usage_counters WHERE user_id = ? AND"
-		    " ((period = 'day' AND period_key = ?) OR"
-		    " (period = 'month' AND period_key = ?) OR"
-		    " (period = 'minute' AND period_key = ?))",
-		    DB_ARGS(db_i(rq->user_id), db_i(day), db_i(month), db_i(minute)),
-		    &res);
-		if (n < 0) {
-			db_res_free(&res);
-			return (int)n;
-		}
-		for (i = 0; i < n; i++) {
-			const char *p = db_str(&res, i, 0);
-			if (strcmp(p, "day") == 0) {
-				d_exec = db_int(&res, i, 1);
-				d_spend = db_int(&res, i, 2);
-			} else if (strcmp(p, "month") == 0) {
-				m_exec = db_int(&res, i, 1);
-				m_spend = db_int(&res, i, 2);
-			} else
-				min_exec = db_int(&res, i, 1);
-		}
+	/* One statement locks the user's row (serialising the admissions of
+	 * this user) and reads the counters of the current periods. */
+	n = db_query(db, "SELECT c.period, c.executions, c.spend_micros"
+	    " FROM users u LEFT JOIN usage_counters c ON c.user_id = u.id AND"
+	    " ((c.period = 'day' AND c.period_key = ?) OR"
+	    " (c.period = 'month' AND c.period_key = ?) OR"
+	    " (c.period = 'minute' AND c.period_key = ?))"
+	    " WHERE u.id = ? FOR UPDATE",
+	    DB_ARGS(db_i(day), db_i(month), db_i(minute), db_i(rq->user_id)),
+	    &res);
+	if (n <= 0) {
 		db_res_free(&res);
+		return n < 0 ? (int)n : PM_NOTFOUND;
+	}
+	for (i = 0; i < n; i++) {
+		const char *p = db_str(&res, i, 0);
+
+		if (p == NULL)
+			continue;
+		if (strcmp(p, "day") == 0) {
+			d_exec = db_int(&res, i, 1);
+			d_spend = db_int(&res, i, 2);
+		} else if (strcmp(p, "month") == 0) {
+			m_exec = db_int(&res, i, 1);
+			m_spend = db_int(&res, i, 2);
+		} else
+			min_exec = db_int(&res, i, 1);
+	}
+	db_res_free(&res);
+	if (rq->counted) {
 		if (l->per_day >= 0 && d_exec + 1 > l->per_day)
 			return over(t->f, "quota.per_day", l->per_day,
 			    next_utc_day(rq->now), rq->now);
@@ -159,55 +159,43 @@ static int admit_fn(struct db *db, void *arg)
 	    db_s(rq->input), db_s(rq->variables), db_s(rq->params), db_i(rq->now)));
 	if (rc < 0)
 		return (int)rc;
-	t->id = db_insert_id(db);
+	t->tk->id = db_insert_id(db);
+	t->tk->user_id = rq->user_id;
+	t->tk->day = day;
+	t->tk->month = month;
+	t->tk->minute = minute;
+	t->tk->reserved = rq->reserve_micros;
+	t->tk->counted = rq->counted;
 	return 0;
 }
 
 int64_t admission_admit(struct db *db, const struct admit_limits *lim,
-    const struct admit_req *rq, struct pm_fail *f)
+    const struct admit_req *rq, struct admit_ticket *tk, struct pm_fail *f)
 {
-	struct admit_tx t = { lim, rq, f, 0 };
+	struct admit_tx t = { lim, rq, f, tk };
 	int rc = db_tx(db, admit_fn, &t);
 
-	return rc != 0 ? rc : t.id;
+	return rc != 0 ? rc : tk->id;
 }
 
 struct settle_tx {
-	int64_t				 id;
+	const struct admit_ticket	*tk;
 	const struct settle_info	*s;
 };
 
 static int settle_fn(struct db *db, void *arg)
 {
 	struct settle_tx *t = arg;
+	const struct admit_ticket *tk = t->tk;
 	const struct settle_info *s = t->s;
-	struct db_res res = { 0 };
-	int64_t n, uid, day, month, minute, reserved, rc;
-	int counted;
+	int64_t rc;
 
-	n = db_query(db, "SELECT user_id, day_key, month_key, minute_key,"
-	    " reserved_micros, counted, status FROM executions WHERE id = ?"
-	    " FOR UPDATE", DB_ARGS(db_i(t->id)), &res);
-	if (n != 1) {
-		db_res_free(&res);
-		return n < 0 ? (int)n : PM_NOTFOUND;
-	}
-	uid = db_int(&res, 0, 0);
-	day = db_int(&res, 0, 1);
-	month = db_int(&res, 0, 2);
-	minute = db_int(&res, 0, 3);
-	reserved = db_int(&res, 0, 4);
-	counted = (int)db_int(&res, 0, 5);
-	if (strcmp(db_str(&res, 0, 6), "RUNNING") != 0) {
-		db_res_free(&res);
-		return 1;
-	}
-	db_res_free(&res);
+	/* Only a RUNNING execution settles: a second settle matches no row. */
 	rc = db_exec(db, "UPDATE executions SET status = ?, error_type = ?,"
 	    " error_message = ?, upstream_status = ?, input_tokens = ?,"
 	    " output_tokens = ?, cost_micros = ?, cost_source = ?, latency_ms = ?,"
 	    " ttft_ms = ?, output = ?, upstream_id = ?, finished_at = ?"
-	    " WHERE id = ?",
+	    " WHERE id = ? AND status = 'RUNNING'",
 	    DB_ARGS(db_s(s->status), db_s(s->error_type), db_s(s->error_message),
 	    s->upstream_status ? db_i(s->upstream_status) : db_null(),
 	    s->input_tokens >= 0 ? db_i(s->input_tokens) : db_null(),
@@ -216,9 +204,13 @@ static int settle_fn(struct db *db, void *arg)
 	    s->latency_ms >= 0 ? db_i(s->latency_ms) : db_null(),
 	    s->ttft_ms >= 0 ? db_i(s->ttft_ms) : db_null(),
 	    db_sn(s->output ? s->output : "", s->output ? s->output_len : 0),
-	    db_s(s->upstream_id), db_i(s->now), db_i(t->id)));
-	if (rc < 0 || !counted)
-		return rc < 0 ? (int)rc : 0;
+	    db_s(s->upstream_id), db_i(s->now), db_i(tk->id)));
+	if (rc < 0)
+		return (int)rc;
+	if (rc == 0)
+		return 1;
+	if (!tk->counted)
+		return 0;
 	if (s->release)
 		rc = db_exec(db, "UPDATE usage_counters SET"
 		    " executions = executions - 1,"
@@ -226,21 +218,22 @@ static int settle_fn(struct db *db, void *arg)
 		    " WHERE user_id = ? AND ((period = 'day' AND period_key = ?)"
 		    " OR (period = 'month' AND period_key = ?)"
 		    " OR (period = 'minute' AND period_key = ?))",
-		    DB_ARGS(db_i(reserved), db_i(uid), db_i(day), db_i(month),
-		    db_i(minute)));
+		    DB_ARGS(db_i(tk->reserved), db_i(tk->user_id), db_i(tk->day),
+		    db_i(tk->month), db_i(tk->minute)));
 	else
 		rc = db_exec(db, "UPDATE usage_counters SET"
 		    " spend_micros = spend_micros + ?"
 		    " WHERE user_id = ? AND ((period = 'day' AND period_key = ?)"
 		    " OR (period = 'month' AND period_key = ?))",
-		    DB_ARGS(db_i(s->cost_micros - reserved), db_i(uid), db_i(day),
-		    db_i(month)));
+		    DB_ARGS(db_i(s->cost_micros - tk->reserved), db_i(tk->user_id),
+		    db_i(tk->day), db_i(tk->month)));
 	return rc < 0 ? (int)rc : 0;
 }
 
-int admission_settle(struct db *db, int64_t id, const struct settle_info *s)
+int admission_settle(struct db *db, const struct admit_ticket *tk,
+    const struct settle_info *s)
 {
-	struct settle_tx t = { id, s };
+	struct settle_tx t = { tk, s };
 
 	return db_tx(db, settle_fn, &t);
 }

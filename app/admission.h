@@ -53,10 +53,19 @@ void period_keys(int64_t t, int64_t *day, int64_t *month, int64_t *minute);
 int64_t next_utc_day(int64_t t);
 int64_t next_utc_month(int64_t t);
 
-/* Admit one execution. Returns the new execution id, PM_QUOTA with the
- * catalog key, the limit and Retry-After/reset time in f, or a db_err. */
+/* What settlement needs to know of an admitted execution. */
+struct admit_ticket {
+	int64_t		 id, user_id;
+	int64_t		 day, month, minute;	/* the periods it counts in */
+	int64_t		 reserved;
+	int		 counted;
+};
+
+/* Admit one execution. Returns the new execution id (tk filled), PM_QUOTA
+ * with the catalog key, the limit and Retry-After/reset time in f, or a
+ * db_err. */
 int64_t admission_admit(struct db *db, const struct admit_limits *lim,
-    const struct admit_req *rq, struct pm_fail *f);
+    const struct admit_req *rq, struct admit_ticket *tk, struct pm_fail *f);
 
 /* The outcome of an execution, for settle. */
 struct settle_info {
@@ -74,12 +83,13 @@ struct settle_info {
 	int64_t		 now;
 };
 
-/* Record the outcome of execution id and adjust the counters of its
- * periods: the reservation is replaced by cost_micros, or with release
- * the execution and its reservation are taken off entirely. Runs in one
- * transaction; settling an execution twice is refused (returns 1). Returns
- * 0 or a db_err. */
-int admission_settle(struct db *db, int64_t id, const struct settle_info *s);
+/* Record the outcome of the admitted execution tk and adjust the counters
+ * of its periods: the reservation is replaced by cost_micros, or with
+ * release the execution and its reservation are taken off entirely. Runs
+ * in one transaction; settling an execution twice is refused (returns 1).
+ * Returns 0 or a db_err. */
+int admission_settle(struct db *db, const struct admit_ticket *tk,
+    const struct settle_info *s);
 
 /* Usage of the user now: {"day":{"executions","spend_micros"},
  * "month":{...}, "minute":{...}}. */

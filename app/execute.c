@@ -111,24 +111,6 @@ static int refuse_model(struct db *db, struct pm_fail *f,
 	return PM_FORBIDDEN;
 }
 
-/* Prompt and version ids of the resolved version, for the record. */
-static int version_ids(struct db *db, int64_t uid, const char *slug, int n,
-    int64_t *pid, int64_t *vid)
-{
-	struct db_res res = { 0 };
-	int64_t rc = db_query(db, "SELECT p.id, v.id FROM prompts p"
-	    " JOIN prompt_versions v ON v.prompt_id = p.id"
-	    " WHERE p.user_id = ? AND p.live_slug = ? AND v.number = ?",
-	    DB_ARGS(db_i(uid), db_s(slug), db_i(n)), &res);
-
-	if (rc == 1) {
-		*pid = db_int(&res, 0, 0);
-		*vid = db_int(&res, 0, 1);
-	}
-	db_res_free(&res);
-	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
-}
-
 /* A rough upper bound of the prompt's tokens: one per 3 bytes plus the
  * per-message overhead. Only used to reserve a maximum cost. */
 static int64_t estimate_prompt_tokens(json_object *messages)
@@ -239,6 +221,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 	struct model model = { 0 };
 	struct admit_limits lim;
 	struct admit_req ar = { 0 };
+	struct admit_ticket tk = { 0 };
 	struct upstream_req uq = { 0 };
 	struct upstream_res rs = { 0 };
 	struct settle_info si = { 0 };
@@ -253,14 +236,12 @@ int execute_run(struct db *db, const struct exec_input *in,
 	*exec_id = 0;
 	*result = NULL;
 	/* 1. The version, rendered strictly. */
-	if ((rc = version_render(db, in->user_id, in->slug, in->version,
-	    in->variables, &rendered, f)) != 0)
+	if ((rc = version_render_ids(db, in->user_id, in->slug, in->version,
+	    in->variables, &rendered, &pid, &vid, f)) != 0)
 		return rc;
 	number = json_object_get_int(json_object_object_get(rendered, "version"));
 	msgs = json_object_object_get(rendered, "messages");
 	params = json_object_object_get(rendered, "params");
-	if ((rc = version_ids(db, in->user_id, in->slug, number, &pid, &vid)) != 0)
-		goto out;
 	from_default = in->model == NULL || *in->model == '\0';
 	model_id = from_default ? jstr(rendered, "model") : in->model;
 	rc = model_get(db, model_id, &model);
@@ -340,7 +321,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 	    JSON_C_TO_STRING_PLAIN) : "{}";
 	ar.params = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
 	ar.now = in->now;
-	if ((id = admission_admit(db, &lim, &ar, f)) < 0) {
+	if ((id = admission_admit(db, &lim, &ar, &tk, f)) < 0) {
 		rc = (int)id;
 		json_object_put(params);
 		goto out;
@@ -409,7 +390,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 		log_warn("execution %lld: upstream %s (HTTP %ld)", (long long)id,
 		    upstream_status_name(rs.status), rs.http_status);
 	}
-	if (admission_settle(db, id, &si) < 0)
+	if (admission_settle(db, &tk, &si) < 0)
 		log_error("execution %lld could not be settled", (long long)id);
 	if (rc == 0) {
 		o = json_object_new_object();

@@ -46,41 +46,41 @@ struct plan_key {
  * have the same names except "default" (is_default) and "public"
  * (is_public). */
 static const struct plan_key plan_keys[] = {
-	{ "code",			PK_CODE,	F(code), 0 },
-	{ "name",			PK_NAME,	F(name), 0 },
-	{ "position",			PK_COUNT,	F(position), 1000000 },
-	{ "default",			PK_BOOL,	F(is_default), 0 },
-	{ "public",			PK_BOOL,	F(is_public), 0 },
-	{ "price_monthly_cents",	PK_LIMIT,	F(price_monthly_cents), BIG },
-	{ "price_annual_cents",		PK_LIMIT,	F(price_annual_cents), BIG },
-	{ "price_byok_monthly_cents",	PK_LIMIT,	F(price_byok_monthly_cents), BIG },
-	{ "price_byok_annual_cents",	PK_LIMIT,	F(price_byok_annual_cents), BIG },
-	{ "price_per_seat",		PK_BOOL,	F(price_per_seat), 0 },
-	{ "price_custom",		PK_BOOL,	F(price_custom), 0 },
-	{ "executions_per_day",		PK_LIMIT,	F(executions_per_day), BIG },
-	{ "executions_per_month",	PK_LIMIT,	F(executions_per_month), BIG },
-	{ "limits_per_seat",		PK_BOOL,	F(limits_per_seat), 0 },
-	{ "counted_channels",		PK_CHANNELS,	F(counted_channels), 0 },
-	{ "allowed_channels",		PK_CHANNELS,	F(allowed_channels), 0 },
-	{ "burst_per_minute",		PK_LIMIT,	F(burst_per_minute), BIG },
-	{ "burst_per_day",		PK_LIMIT,	F(burst_per_day), BIG },
-	{ "soft_cap_per_month",		PK_LIMIT,	F(soft_cap_per_month), BIG },
-	{ "throttle_per_minute",	PK_LIMIT,	F(throttle_per_minute), BIG },
-	{ "models",			PK_MODELS,	F(models), 0 },
-	{ "model_list",			PK_MODEL_LIST,	F(model_list), 0 },
-	{ "byok_models",		PK_BYOK_MODELS,	F(byok_models), 0 },
-	{ "api_access",			PK_BOOL,	F(api_access), 0 },
-	{ "api_keys",			PK_LIMIT,	F(api_keys), BIG },
-	{ "byok_allowed",		PK_BOOL,	F(byok_allowed), 0 },
-	{ "log_retention_days",		PK_LIMIT,	F(log_retention_days), BIG },
-	{ "cache_ttl_hours",		PK_LIMIT,	F(cache_ttl_hours), BIG },
-	{ "daily_spend_cap_micros",	PK_LIMIT,	F(daily_spend_cap_micros), BIG },
-	{ "monthly_budget_micros",	PK_LIMIT,	F(monthly_budget_micros), BIG },
-	{ "max_tokens_per_execution",	PK_LIMIT,	F(max_tokens_per_execution), BIG },
-	{ "sandbox_tries_per_day",	PK_LIMIT,	F(sandbox_tries_per_day), BIG },
-	{ "seats_included",		PK_LIMIT,	F(seats_included), BIG },
-	{ "seats_max",			PK_LIMIT,	F(seats_max), BIG },
-	{ "features",			PK_FEATURES,	F(features), 0 },
+	{ "code", PK_CODE, F(code), 0 },
+	{ "name", PK_NAME, F(name), 0 },
+	{ "position", PK_COUNT, F(position), 1000000 },
+	{ "default", PK_BOOL, F(is_default), 0 },
+	{ "public", PK_BOOL, F(is_public), 0 },
+	{ "price_monthly_cents", PK_LIMIT, F(price_monthly_cents), BIG },
+	{ "price_annual_cents", PK_LIMIT, F(price_annual_cents), BIG },
+	{ "price_byok_monthly_cents", PK_LIMIT, F(price_byok_monthly_cents), BIG },
+	{ "price_byok_annual_cents", PK_LIMIT, F(price_byok_annual_cents), BIG },
+	{ "price_per_seat", PK_BOOL, F(price_per_seat), 0 },
+	{ "price_custom", PK_BOOL, F(price_custom), 0 },
+	{ "executions_per_day", PK_LIMIT, F(executions_per_day), BIG },
+	{ "executions_per_month", PK_LIMIT, F(executions_per_month), BIG },
+	{ "limits_per_seat", PK_BOOL, F(limits_per_seat), 0 },
+	{ "counted_channels", PK_CHANNELS, F(counted_channels), 0 },
+	{ "allowed_channels", PK_CHANNELS, F(allowed_channels), 0 },
+	{ "burst_per_minute", PK_LIMIT, F(burst_per_minute), BIG },
+	{ "burst_per_day", PK_LIMIT, F(burst_per_day), BIG },
+	{ "soft_cap_per_month", PK_LIMIT, F(soft_cap_per_month), BIG },
+	{ "throttle_per_minute", PK_LIMIT, F(throttle_per_minute), BIG },
+	{ "models", PK_MODELS, F(models), 0 },
+	{ "model_list", PK_MODEL_LIST, F(model_list), 0 },
+	{ "byok_models", PK_BYOK_MODELS, F(byok_models), 0 },
+	{ "api_access", PK_BOOL, F(api_access), 0 },
+	{ "api_keys", PK_LIMIT, F(api_keys), BIG },
+	{ "byok_allowed", PK_BOOL, F(byok_allowed), 0 },
+	{ "log_retention_days", PK_LIMIT, F(log_retention_days), BIG },
+	{ "cache_ttl_hours", PK_LIMIT, F(cache_ttl_hours), BIG },
+	{ "daily_spend_cap_micros", PK_LIMIT, F(daily_spend_cap_micros), BIG },
+	{ "monthly_budget_micros", PK_LIMIT, F(monthly_budget_micros), BIG },
+	{ "max_tokens_per_execution", PK_LIMIT, F(max_tokens_per_execution), BIG },
+	{ "sandbox_tries_per_day", PK_LIMIT, F(sandbox_tries_per_day), BIG },
+	{ "seats_included", PK_LIMIT, F(seats_included), BIG },
+	{ "seats_max", PK_LIMIT, F(seats_max), BIG },
+	{ "features", PK_FEATURES, F(features), 0 },
 };
 #define NKEYS NELEM(plan_keys)
 
@@ -497,6 +497,13 @@ static struct json_object *parse_json(const char *text, size_t len,
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue && len > 0) {
+		/* A bare literal ("null", "12") ends only at the end of the
+		 * data: say so with a final NUL. */
+		o = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success) {
 		json_object_put(o);

@@ -183,6 +183,12 @@ int version_archive(struct db *db, int64_t uid, const char *slug, int number,
 int version_render(struct db *db, int64_t uid, const char *slug, int number,
     struct json_object *values, struct json_object **out, struct pm_fail *f);
 
+/* version_render() that also gives the ids of the prompt and of the
+ * rendered version (for the execution record); either may be NULL. */
+int version_render_ids(struct db *db, int64_t uid, const char *slug,
+    int number, struct json_object *values, struct json_object **out,
+    int64_t *pid, int64_t *vid, struct pm_fail *f);
+
 /* --- prompt_io.c: export and import as one JSON document --- */
 
 /* The prompt with all its versions as a portable document. */

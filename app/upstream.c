@@ -512,9 +512,13 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (!x->mode_set) {
 		x->mode_set = 1;
+		/* A 2xx answer to a streaming request is an event stream
+		 * unless it says otherwise (JSON: parsed whole; anything
+		 * else, such as a proxy's HTML page: a bad response). */
 		x->sse_mode = x->rq != NULL && x->rq->stream &&
 		    x->rs->http_status >= 200 && x->rs->http_status < 300 &&
-		    strncasecmp(x->content_type, "application/json", 16) != 0;
+		    (x->content_type[0] == '\0' ||
+		    strncasecmp(x->content_type, "text/event-stream", 17) == 0);
 	}
 	if (x->sse_mode) {
 		rc = sse_feed(&x->sse, p, n);
@@ -699,7 +703,8 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 		if (cc != CURLE_OK)
 			curl_message(x, cc, errbuf);
 		else
-			set_message(x, "the stream ended before its end");
+			set_message(x, "the connection closed before the end of the"
+			    " answer");
 		return UP_DROPPED;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -871,6 +876,10 @@ int upstream_get_json(const char *base_url, const char *path,
 	int rc = -1;
 
 	*out = NULL;
+	if (base_url == NULL || path == NULL) {
+		buf_puts(err, "no base URL or path");
+		return -1;
+	}
 	res_reset(&rs);
 	memset(&x, 0, sizeof(x));
 	x.rs = &rs;

@@ -98,8 +98,19 @@ void upstream_global_cleanup(void);
  * (temperature, top_p, max_tokens, stop), and when streaming "usage":
  * {"include": true}}, parse the answer (a chat.completion document, or
  * its SSE stream of chunks ending in "data: [DONE]") and fill rs, which
- * the function first resets (pass a zeroed or freed struct). Returns
- * rs->status: UP_OK (0) or the failure's kind. */
+ * the function first resets (pass a zeroed or freed struct).
+ *
+ * Outcomes: HTTP >= 300 is UP_HTTP_ERROR (message, Retry-After). With
+ * HTTP 2xx: an "error" object or finish_reason "error" is
+ * UP_STREAM_ERROR; an event or body that is not a JSON object (or an
+ * answer that is neither JSON nor an event stream) is UP_BAD_RESPONSE; a
+ * stream is complete at "data: [DONE]", or at a clean end of the
+ * connection after a finish_reason, and UP_DROPPED otherwise. A call
+ * past timeout_ms is UP_TIMEOUT (with what arrived so far).
+ *
+ * Blocking; the callbacks run inside the call and must not call
+ * upstream_chat() themselves. Returns rs->status: UP_OK (0) or the
+ * failure's kind. */
 int upstream_chat(const struct upstream_req *rq, struct upstream_res *rs);
 /* Release what rs holds; it may be reused afterwards. */
 void upstream_res_free(struct upstream_res *rs);

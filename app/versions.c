@@ -522,8 +522,11 @@ static struct json_object *history(struct db *db, int64_t vid, int *rc)
 	return a;
 }
 
-int version_get(struct db *db, int64_t uid, const char *slug, int number,
-    struct json_object **out)
+/* version_get(), optionally without the history, also giving the ids of
+ * the prompt and the version (either may be NULL). */
+static int version_fetch(struct db *db, int64_t uid, const char *slug,
+    int number, int with_history, struct json_object **out, int64_t *pid,
+    int64_t *vid)
 {
 	struct db_res res = { 0 };
 	struct json_object *o;
@@ -531,7 +534,7 @@ int version_get(struct db *db, int64_t uid, const char *slug, int number,
 	int rc;
 
 	n = db_query(db, "SELECT v.id, v.number, v.status, v.messages, v.model,"
-	    " v.params, v.variables, v.commit_message, u.email, v.created_at"
+	    " v.params, v.variables, v.commit_message, u.email, v.created_at, p.id"
 	    " FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id"
 	    " JOIN users u ON u.id = v.author_id"
 	    " WHERE p.user_id = ? AND p.live_slug = ?"
@@ -553,7 +556,14 @@ int version_get(struct db *db, int64_t uid, const char *slug, int number,
 	    json_object_new_string(db_str(&res, 0, 7)));
 	json_object_object_add(o, "author", json_object_new_string(db_str(&res, 0, 8)));
 	add_time(o, "created_at", db_int(&res, 0, 9));
-	json_object_object_add(o, "history", history(db, db_int(&res, 0, 0), &rc));
+	rc = 0;
+	if (with_history)
+		json_object_object_add(o, "history",
+		    history(db, db_int(&res, 0, 0), &rc));
+	if (pid != NULL)
+		*pid = db_int(&res, 0, 10);
+	if (vid != NULL)
+		*vid = db_int(&res, 0, 0);
 	db_res_free(&res);
 	if (rc < 0) {
 		json_object_put(o);
@@ -561,6 +571,12 @@ int version_get(struct db *db, int64_t uid, const char *slug, int number,
 	}
 	*out = o;
 	return 0;
+}
+
+int version_get(struct db *db, int64_t uid, const char *slug, int number,
+    struct json_object **out)
+{
+	return version_fetch(db, uid, slug, number, 1, out, NULL, NULL);
 }
 
 struct status_tx {
@@ -655,6 +671,13 @@ int version_archive(struct db *db, int64_t uid, const char *slug, int number,
 int version_render(struct db *db, int64_t uid, const char *slug, int number,
     struct json_object *values, struct json_object **out, struct pm_fail *f)
 {
+	return version_render_ids(db, uid, slug, number, values, out, NULL, NULL, f);
+}
+
+int version_render_ids(struct db *db, int64_t uid, const char *slug,
+    int number, struct json_object *values, struct json_object **out,
+    int64_t *pid, int64_t *vid, struct pm_fail *f)
+{
 	struct json_object *v, *msgs, *decls, *rendered, *o;
 	struct vars_errors ve = { 0 };
 	struct buf b = { 0 };
@@ -664,7 +687,7 @@ int version_render(struct db *db, int64_t uid, const char *slug, int number,
 	if (values != NULL && !json_object_is_type(values, json_type_object))
 		return pm_refuse(f, PM_INVALID, "versions.variables_object",
 		    "variables");
-	if ((rc = version_get(db, uid, slug, number, &v)) != 0)
+	if ((rc = version_fetch(db, uid, slug, number, 0, &v, pid, vid)) != 0)
 		return rc;
 	msgs = json_object_object_get(v, "messages");
 	decls = json_object_object_get(v, "variables");

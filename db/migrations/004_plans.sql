@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS plans (
   -- channels counted toward the quotas, and channels allowed to execute
   counted_channels SET('ui','api') NOT NULL,
   allowed_channels SET('ui','api') NOT NULL,
-  -- rate limits over the last 60 seconds and the last 24 hours
+  -- rate limits per clock minute and per UTC day
   burst_per_minute     BIGINT NULL,
   burst_per_day        BIGINT NULL,
   -- past soft_cap_per_month executions in the month, at most
