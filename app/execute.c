@@ -192,12 +192,14 @@ static int upstream_failure(const struct upstream_res *rs, long timeout_ms,
 struct stream_ctx {
 	const struct exec_input	*in;
 	int			 gone;
+	int64_t			 deltas;	/* content chunks received */
 };
 
 static int relay_delta(void *arg, const char *text, size_t len)
 {
 	struct stream_ctx *s = arg;
 
+	s->deltas++;
 	if (s->in->on_delta != NULL && s->in->on_delta(s->in->arg, text, len) != 0)
 		s->gone = 1;
 	return s->gone;
@@ -225,7 +227,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 	struct upstream_req uq = { 0 };
 	struct upstream_res rs = { 0 };
 	struct settle_info si = { 0 };
-	struct stream_ctx sc = { in, 0 };
+	struct stream_ctx sc = { in, 0, 0 };
 	struct buf err = { 0 };
 	const char *model_id, *etype = NULL;
 	char *key = NULL, money[40];
@@ -355,6 +357,15 @@ int execute_run(struct db *db, const struct exec_input *in,
 	if (rs.has_cost) {
 		cost = rs.cost_micros;
 		si.cost_source = "provider";
+	} else if (rs.status == UP_CANCELLED && rs.prompt_tokens < 0 &&
+	    rs.completion_tokens < 0 && sc.deltas > 0) {
+		/* The client left mid-stream: the provider never sent usage.
+		 * What was used is settled from the price table, counting one
+		 * token per streamed chunk and the prompt estimate. */
+		rs.prompt_tokens = estimate_prompt_tokens(msgs);
+		rs.completion_tokens = sc.deltas;
+		cost = model_cost_micros(&model, rs.prompt_tokens, rs.completion_tokens);
+		si.cost_source = "price_table";
 	} else if (rs.prompt_tokens >= 0 || rs.completion_tokens >= 0) {
 		cost = model_cost_micros(&model, rs.prompt_tokens > 0 ?
 		    rs.prompt_tokens : 0, rs.completion_tokens > 0 ?

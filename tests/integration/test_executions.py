@@ -350,7 +350,47 @@ class ExecutionTest(unittest.TestCase):
         status, etype, tin, tout, cost, output = rows[-1]
         self.assertEqual(status, "CANCELLED")
         self.assertTrue(output.startswith("w1 w2"), output[:40])
-        self.assertLess(len(output.split()), 400)
+        words = len(output.split())
+        self.assertLess(words, 400)
+        # the partial usage is settled: one token per chunk received
+        self.assertEqual(int(tout), words)
+        self.assertGreater(int(tin), 0)
+        self.assertEqual(self.stack.sql("SELECT cost_source FROM executions ORDER BY id DESC LIMIT 1"),
+                         [("price_table",)])
+
+    def test_cost_from_the_price_table_without_provider_cost(self):
+        c = user(self.stack, plan="PRO")
+        slug = make_prompt(c, template="{{topic}}", model=PAID_MODEL, slug="pricey")
+        r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
+                {"variables": {"topic": "one two [[fake:no_cost=1]]"}})
+        self.assertEqual(r.status, 200, r.text)
+        res = r.json()
+        # gpt-4o at the fake's prices: 2500 nano$ per input token,
+        # 10000 per output token; 7 in (3 words + 4), 4 out ("echo: one
+        # two [[...]]") -> 57.5 micro-dollars, rounded up
+        self.assertEqual(res["usage"], {"input_tokens": 7, "output_tokens": 4})
+        self.assertEqual(res["cost_micros"], 58)
+        self.assertEqual(self.stack.sql("SELECT cost_source, cost_micros FROM executions WHERE id = %d"
+                                        % res["id"]), [("price_table", "58")])
+
+    def test_history_pagination(self):
+        c = user(self.stack, plan="PRO")
+        slug = make_prompt(c, template="{{topic}}", slug="many")
+        for i in range(27):
+            self.assertEqual(api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
+                                 {"variables": {"topic": "n%d" % i}}).status, 200)
+        page1 = c.get("/executions").text
+        self.assertIn("27 execution(s)", page1)
+        import re
+        nxt = re.search(r'href="/executions\?(cursor=\d+)"', page1)
+        self.assertIsNotNone(nxt)
+        ids1 = re.findall(r'href="/executions/(\d+)"', page1)
+        page2 = c.get("/executions?" + nxt.group(1)).text
+        ids2 = re.findall(r'href="/executions/(\d+)"', page2)
+        self.assertEqual(len(ids1), 25)
+        self.assertEqual(len(ids2), 2)
+        self.assertFalse(set(ids1) & set(ids2))
+        self.assertNotIn("Older »", page2)
 
     def test_streaming_through_apache(self):
         c = user(self.stack, server="apache")
@@ -445,6 +485,42 @@ class CatalogRulesTest(unittest.TestCase):
         self.assertEqual(r.json()["error"]["type"], "plan_limit_error")
         self.assertIn("nor in any other plan", r.json()["error"]["message"])
         self.assertEqual(len(stack.openrouter_requests()), 10)
+
+    def test_spend_caps_and_token_cap(self):
+        """agents-platform: $1/day spend cap and 50K tokens per execution
+        (FREE); gateway: the monthly upstream-cost budget."""
+        stack = Stack(server="lighttpd", workers=2)
+        stack.start()
+        self.addCleanup(stack.stop)
+        self.assertEqual(stack.admin("plans", "load", "agents-platform").returncode, 0)
+        c = user(stack)
+        slug = make_prompt(c, model="openai/gpt-4o-mini")
+        r = run(c, slug, stream=True)
+        self.assertEqual(r.status, 200)
+        now = int(time.time())
+        day = int(time.strftime("%Y%m%d", time.gmtime(now)))
+        stack.sql("UPDATE usage_counters u JOIN users x ON x.id = u.user_id SET spend_micros = 999990 "
+                  "WHERE x.email = '%s' AND period = 'day' AND period_key = %d" % (c.email, day))
+        r = run(c, slug, stream=True)
+        self.assertEqual(r.status, 429)
+        self.assertIn("over your daily spend cap of $1.000000", r.json()["error"]["message"])
+        c2 = user(stack)
+        slug2 = make_prompt(c2, model="openai/gpt-4o-mini", params={"max_tokens": 60000})
+        r = run(c2, slug2, stream=True)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json()["error"]["message"],
+                         "max_tokens 60000 is over your plan's limit of 50000 tokens per execution.")
+        self.assertEqual(len(stack.openrouter_requests()), 1)
+        self.assertEqual(stack.admin("plans", "load", "gateway").returncode, 0)
+        c3 = user(stack)
+        slug3 = make_prompt(c3, model="openai/gpt-4o-mini")
+        month = int(time.strftime("%Y%m", time.gmtime(now)))
+        stack.sql("INSERT INTO usage_counters (user_id, period, period_key, executions, spend_micros) "
+                  "SELECT id, 'month', %d, 5, 9999999 FROM users WHERE email = '%s'" % (month, c3.email))
+        r = api(c3, "POST", "/api/v1/prompts/%s/execute" % slug3, {"variables": {"topic": "x"}})
+        self.assertEqual(r.status, 429)
+        self.assertIn("monthly model budget of $10.000000", r.json()["error"]["message"])
+        self.assertGreater(int(r.header("retry-after")), 0)
 
     def test_agents_platform_monthly_cap_and_throttle(self):
         stack = Stack(server="lighttpd", workers=2)
