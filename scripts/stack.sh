@@ -598,9 +598,10 @@ do_status() {
 }
 
 do_run() {
-	local tail_pid
-	do_start
+	local tail_pid=
+	# Ctrl-C at any moment, even during start-up, stops what was started.
 	trap 'trap - INT TERM; [ -n "${tail_pid:-}" ] && kill "$tail_pid" 2>/dev/null; echo; do_stop; exit 0' INT TERM
+	do_start
 	echo "Following $LOG/pm-fcgi.log (Ctrl-C stops the stack)"
 	tail -n 0 -F "$LOG/pm-fcgi.log" &
 	tail_pid=$!
