@@ -47,6 +47,14 @@ void esc_url(struct buf *out, const char *s, size_t n)
 	}
 }
 
+void url_param(struct buf *out, const char *key, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	buf_printf(out, "%s%s=", out->len ? "&" : "", key);
+	esc_url(out, value, strlen(value));
+}
+
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {

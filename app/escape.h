@@ -18,6 +18,10 @@ void esc_html(struct buf *out, const char *s, size_t n);
 /* Percent-encode every byte except the RFC 3986 unreserved set, for use as
  * one query parameter value or path segment. */
 void esc_url(struct buf *out, const char *s, size_t n);
+/* Append "key=value" to a query string being built in out, preceded by
+ * "&" when out is not empty, value percent-encoded; nothing when value is
+ * NULL or "". */
+void url_param(struct buf *out, const char *key, const char *value);
 /* A double-quoted JSON string; < > & ' are written as \u00XX so the result
  * is also safe inside an HTML <script> block or attribute. */
 void esc_json_str(struct buf *out, const char *s, size_t n);

@@ -13,14 +13,6 @@
 #include "prompts.h"
 #include "util.h"
 
-static void link_param(struct buf *b, const char *key, const char *value)
-{
-	if (value == NULL || *value == '\0')
-		return;
-	buf_printf(b, "%s%s=", b->len ? "&" : "", key);
-	esc_url(b, value, strlen(value));
-}
-
 void h_executions_page(struct req *r)
 {
 	struct exec_query q = { 0 };
@@ -67,13 +59,13 @@ void h_executions_page(struct req *r)
 	json_object_object_add(d, "totals", json_object_get(
 	    json_object_object_get(list, "totals")));
 	if (json_object_object_get(list, "next_cursor") != NULL) {
-		link_param(&next, "prompt", q.prompt);
-		link_param(&next, "model", q.model);
-		link_param(&next, "status", q.status);
-		link_param(&next, "billing", q.billing);
-		link_param(&next, "from", q.from);
-		link_param(&next, "to", q.to);
-		link_param(&next, "cursor", json_object_get_string(
+		url_param(&next, "prompt", q.prompt);
+		url_param(&next, "model", q.model);
+		url_param(&next, "status", q.status);
+		url_param(&next, "billing", q.billing);
+		url_param(&next, "from", q.from);
+		url_param(&next, "to", q.to);
+		url_param(&next, "cursor", json_object_get_string(
 		    json_object_object_get(list, "next_cursor")));
 		json_object_object_add(d, "next_page", json_object_new_string(buf_cstr(&next)));
 		buf_free(&next);

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "jsonx.h"
 #include "prompts.h"
 #include "util.h"
 
@@ -51,14 +52,6 @@ static const char sql_exec_page[] = "SELECT e.id, p.slug, p.name,"
 static const char sql_exec_totals[] = "SELECT COUNT(*),"
 	" COALESCE(SUM(e.input_tokens), 0), COALESCE(SUM(e.output_tokens), 0),"
 	" COALESCE(SUM(e.cost_micros), 0)" EXEC_WHERE;
-
-static void add_time(struct json_object *o, const char *key, int64_t t)
-{
-	char iso[32];
-
-	json_object_object_add(o, key,
-	    json_object_new_string(clock_iso(t, iso, sizeof(iso))));
-}
 
 static void add_money(struct json_object *o, const char *key, int64_t micros)
 {
@@ -151,7 +144,7 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 		add_money(e, "cost", db_int(&res, i, 11));
 		json_object_object_add(e, "latency_ms", opt_int(&res, i, 12));
 		json_object_object_add(e, "ttft_ms", opt_int(&res, i, 13));
-		add_time(e, "created_at", db_int(&res, i, 14));
+		json_add_time(e, "created_at", db_int(&res, i, 14));
 		json_object_array_add(items, e);
 	}
 	o = json_object_new_object();
@@ -221,9 +214,9 @@ int exec_get(struct db *db, int64_t uid, int64_t id, struct json_object **out)
 	json_object_object_add(e, "params", json_tokener_parse(db_str(&res, 0, 19)));
 	json_object_object_add(e, "output", json_object_new_string_len(db_str(&res, 0, 20),
 	    (int)db_len(&res, 0, 20)));
-	add_time(e, "created_at", db_int(&res, 0, 21));
+	json_add_time(e, "created_at", db_int(&res, 0, 21));
 	if (db_str(&res, 0, 22))
-		add_time(e, "finished_at", db_int(&res, 0, 22));
+		json_add_time(e, "finished_at", db_int(&res, 0, 22));
 	json_object_object_add(e, "streamed", json_object_new_boolean(db_int(&res, 0, 23)));
 	db_res_free(&res);
 	*out = e;

@@ -54,15 +54,6 @@ const char *page_slug(struct req *r)
 	return s != NULL && slug_valid(s) ? s : NULL;
 }
 
-/* Append "&key=value" (URL-encoded) when value is set. */
-static void link_param(struct buf *b, const char *key, const char *value)
-{
-	if (value == NULL || *value == '\0')
-		return;
-	buf_printf(b, "%s%s=", b->len ? "&" : "", key);
-	esc_url(b, value, strlen(value));
-}
-
 void h_prompts_page(struct req *r)
 {
 	struct prompt_query pq = { 0 };
@@ -121,11 +112,11 @@ void h_prompts_page(struct req *r)
 	}
 	json_object_object_add(d, "categories", cats);
 	if (json_object_object_get(list, "next_cursor") != NULL) {
-		link_param(&next, "q", pq.q);
-		link_param(&next, "category", cat);
-		link_param(&next, "status", pq.status);
-		link_param(&next, "sort", pq.sort);
-		link_param(&next, "cursor", json_object_get_string(
+		url_param(&next, "q", pq.q);
+		url_param(&next, "category", cat);
+		url_param(&next, "status", pq.status);
+		url_param(&next, "sort", pq.sort);
+		url_param(&next, "cursor", json_object_get_string(
 		    json_object_object_get(list, "next_cursor")));
 		json_object_object_add(d, "next_page",
 		    json_object_new_string(buf_cstr(&next)));

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "db.h"
+#include "jsonx.h"
 #include "util.h"
 
 int pm_refuse(struct pm_fail *f, int code, const char *key, const char *field)
@@ -84,14 +85,6 @@ static int check_text(const char *s, size_t max, int required,
 	return 0;
 }
 
-static void add_time(struct json_object *o, const char *key, int64_t t)
-{
-	char iso[32];
-
-	json_object_object_add(o, key,
-	    json_object_new_string(clock_iso(t, iso, sizeof(iso))));
-}
-
 /* Columns of a prompt row, in the order prompt_json() reads them. */
 #define PROMPT_COLS "p.id, p.slug, p.name, p.description, p.category_id, " \
 	"c.name, p.latest_version, p.production_version, p.created_at, " \
@@ -118,8 +111,8 @@ static struct json_object *prompt_json(const struct db_res *res, size_t i)
 	    json_object_new_int64(db_int(res, i, 6)));
 	json_object_object_add(o, "production_version", db_str(res, i, 7) ?
 	    json_object_new_int64(db_int(res, i, 7)) : NULL);
-	add_time(o, "created_at", db_int(res, i, 8));
-	add_time(o, "updated_at", db_int(res, i, 9));
+	json_add_time(o, "created_at", db_int(res, i, 8));
+	json_add_time(o, "updated_at", db_int(res, i, 9));
 	return o;
 }
 

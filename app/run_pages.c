@@ -75,6 +75,32 @@ static int stream_cancel(void *arg)
 	return resp_stream_write(s->r, ": keep-alive\n\n", 14) != 0;
 }
 
+/* End a started stream: a "done" event with the result, or an "error"
+ * event with the message of the failure. Takes result and f->details. */
+static void stream_end(struct run_stream *s, int rc, json_object *result,
+    int64_t id, struct pm_fail *f)
+{
+	struct buf m = { 0 };
+	json_object *o;
+
+	if (rc == 0)
+		sse_send(s, "done", result);
+	else {
+		o = json_object_new_object();
+		fail_text(rc, f, &m);
+		json_object_object_add(o, "id", json_object_new_int64(id));
+		json_object_object_add(o, "message",
+		    json_object_new_string(buf_cstr(&m)));
+		sse_send(s, "error", o);
+		json_object_put(o);
+		json_object_put(f->details);
+		f->details = NULL;
+		buf_free(&m);
+	}
+	json_object_put(result);
+	s->r->done = 1;
+}
+
 /* Typed variable values from the form's var.<name> fields, coerced by the
  * version's declarations. Returns 0, or PM_INVALID with details. */
 static int form_variables(struct req *r, const char *slug, int version,
@@ -217,23 +243,7 @@ void h_run(struct req *r)
 	rc = execute_run(r->db, &in, &result, &id, &f);
 	json_object_put(values);
 	if (stream && rs.started) {
-		json_object *o;
-		if (rc == 0)
-			sse_send(&rs, "done", result);
-		else {
-			struct buf m = { 0 };
-			o = json_object_new_object();
-			fail_text(rc, &f, &m);
-			json_object_object_add(o, "id", json_object_new_int64(id));
-			json_object_object_add(o, "message",
-			    json_object_new_string(buf_cstr(&m)));
-			sse_send(&rs, "error", o);
-			json_object_put(o);
-			json_object_put(f.details);
-			buf_free(&m);
-		}
-		json_object_put(result);
-		r->done = 1;
+		stream_end(&rs, rc, result, id, &f);
 		return;
 	}
 	if (rc != 0)
@@ -324,21 +334,7 @@ void h_api_execute(struct req *r)
 	in.now = r->now;
 	rc = execute_run(r->db, &in, &result, &id, &f);
 	if (in.stream && rs.started) {
-		if (rc == 0)
-			sse_send(&rs, "done", result);
-		else {
-			struct buf m = { 0 };
-			json_object *o = json_object_new_object();
-			fail_text(rc, &f, &m);
-			json_object_object_add(o, "id", json_object_new_int64(id));
-			json_object_object_add(o, "message", json_object_new_string(buf_cstr(&m)));
-			sse_send(&rs, "error", o);
-			json_object_put(o);
-			json_object_put(f.details);
-			buf_free(&m);
-		}
-		json_object_put(result);
-		r->done = 1;
+		stream_end(&rs, rc, result, id, &f);
 		return;
 	}
 	if (rc != 0)

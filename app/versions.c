@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
+#include "jsonx.h"
 #include "prompts.h"
 #include "util.h"
 #include "vars.h"
@@ -450,14 +451,6 @@ int version_create(struct db *db, int64_t uid, const char *slug,
 	return rc != 0 ? rc : t.number;
 }
 
-static void add_time(struct json_object *o, const char *key, int64_t t)
-{
-	char iso[32];
-
-	json_object_object_add(o, key,
-	    json_object_new_string(clock_iso(t, iso, sizeof(iso))));
-}
-
 int version_list(struct db *db, int64_t uid, const char *slug,
     struct json_object **out)
 {
@@ -486,7 +479,7 @@ int version_list(struct db *db, int64_t uid, const char *slug,
 		json_object_object_add(o, "commit_message",
 		    json_object_new_string(db_str(&res, i, 3)));
 		json_object_object_add(o, "author", json_object_new_string(db_str(&res, i, 4)));
-		add_time(o, "created_at", db_int(&res, i, 5));
+		json_add_time(o, "created_at", db_int(&res, i, 5));
 		json_object_object_add(o, strcmp(st, "PRODUCTION") == 0 ?
 		    "is_production" : strcmp(st, "DRAFT") == 0 ? "is_draft" :
 		    "is_archived", json_object_new_boolean(1));
@@ -515,7 +508,7 @@ static struct json_object *history(struct db *db, int64_t vid, int *rc)
 		json_object_object_add(o, "from", from ? json_object_new_string(from) : NULL);
 		json_object_object_add(o, "to", json_object_new_string(db_str(&res, i, 1)));
 		json_object_object_add(o, "by", json_object_new_string(db_str(&res, i, 2)));
-		add_time(o, "at", db_int(&res, i, 3));
+		json_add_time(o, "at", db_int(&res, i, 3));
 		json_object_array_add(a, o);
 	}
 	db_res_free(&res);
@@ -555,7 +548,7 @@ static int version_fetch(struct db *db, int64_t uid, const char *slug,
 	json_object_object_add(o, "commit_message",
 	    json_object_new_string(db_str(&res, 0, 7)));
 	json_object_object_add(o, "author", json_object_new_string(db_str(&res, 0, 8)));
-	add_time(o, "created_at", db_int(&res, 0, 9));
+	json_add_time(o, "created_at", db_int(&res, 0, 9));
 	rc = 0;
 	if (with_history)
 		json_object_object_add(o, "history",
