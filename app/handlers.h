@@ -8,6 +8,7 @@ struct req;
 
 /* site.c - public pages and the signed-in shell */
 void h_home(struct req *r);
+/* pricing.c */
 void h_pricing(struct req *r);
 void h_dashboard(struct req *r);
 void h_analytics(struct req *r);

@@ -7,11 +7,6 @@ void h_home(struct req *r)
 	resp_page(r, 200, "home", page_data(r, "home"));
 }
 
-void h_pricing(struct req *r)
-{
-	resp_page(r, 200, "pricing", page_data(r, "pricing"));
-}
-
 void h_dashboard(struct req *r)
 {
 	resp_page(r, 200, "dashboard", page_data(r, "dashboard"));

@@ -197,6 +197,14 @@ class ExecutionTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(run(c, slug, stream=True).status, 403)
 
+    def test_pricing_page_comes_from_the_catalog(self):
+        page = Client(self.stack).get("/pricing").text
+        for text in ("<h2>Free</h2>", "<h2>Pro</h2>", "$7<span>/month</span>", "or $70 a year",
+                     "3 executions a day in the app, reset at 00:00 UTC", "Free models only",
+                     "No public API", "Unlimited executions", "All OpenRouter models",
+                     "Bring your own OpenRouter key (BYOK)"):
+            self.assertIn(text, page)
+
     def test_free_plan_has_no_api(self):
         c = user(self.stack)
         slug = make_prompt(c)
