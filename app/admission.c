@@ -81,6 +81,8 @@ static int admit_fn(struct db *db, void *arg)
 	int64_t d_exec = 0, m_exec = 0, min_exec = 0, d_spend = 0, m_spend = 0;
 
 	period_keys(rq->now, &day, &month, &minute);
+	if (!rq->counted)
+		goto record;
 	/* One statement locks the user's row (serialising the admissions of
 	 * this user) and reads the counters of the current periods. */
 	n = db_query(db, "SELECT c.period, c.executions, c.spend_micros"
@@ -110,43 +112,42 @@ static int admit_fn(struct db *db, void *arg)
 			min_exec = db_int(&res, i, 1);
 	}
 	db_res_free(&res);
-	if (rq->counted) {
-		if (l->per_day >= 0 && d_exec + 1 > l->per_day)
-			return over(t->f, "quota.per_day", l->per_day,
-			    next_utc_day(rq->now), rq->now);
-		if (l->per_month >= 0 && m_exec + 1 > l->per_month)
-			return over(t->f, "quota.per_month", l->per_month,
-			    next_utc_month(rq->now), rq->now);
-		if (l->burst_day >= 0 && d_exec + 1 > l->burst_day)
-			return over(t->f, "quota.burst_day", l->burst_day,
-			    next_utc_day(rq->now), rq->now);
-		if (l->burst_minute >= 0 && min_exec + 1 > l->burst_minute)
-			return over(t->f, "quota.burst_minute", l->burst_minute,
-			    (minute + 1) * 60, rq->now);
-		if (l->soft_cap_month >= 0 && l->throttle_minute >= 0 &&
-		    m_exec >= l->soft_cap_month &&
-		    min_exec + 1 > l->throttle_minute)
-			return over(t->f, "quota.throttled", l->throttle_minute,
-			    (minute + 1) * 60, rq->now);
-		if (l->daily_spend_micros >= 0 &&
-		    d_spend + rq->reserve_micros > l->daily_spend_micros)
-			return over(t->f, "quota.daily_spend", l->daily_spend_micros,
-			    next_utc_day(rq->now), rq->now);
-		if (l->monthly_budget_micros >= 0 &&
-		    m_spend + rq->reserve_micros > l->monthly_budget_micros)
-			return over(t->f, "quota.monthly_budget",
-			    l->monthly_budget_micros, next_utc_month(rq->now), rq->now);
-		rc = db_exec(db, "INSERT INTO usage_counters (user_id, period,"
-		    " period_key, executions, spend_micros) VALUES"
-		    " (?, 'day', ?, 1, ?), (?, 'month', ?, 1, ?), (?, 'minute', ?, 1, 0)"
-		    " ON DUPLICATE KEY UPDATE executions = executions + 1,"
-		    " spend_micros = spend_micros + VALUES(spend_micros)",
-		    DB_ARGS(db_i(rq->user_id), db_i(day), db_i(rq->reserve_micros),
-		    db_i(rq->user_id), db_i(month), db_i(rq->reserve_micros),
-		    db_i(rq->user_id), db_i(minute)));
-		if (rc < 0)
-			return (int)rc;
-	}
+	if (l->per_day >= 0 && d_exec + 1 > l->per_day)
+		return over(t->f, "quota.per_day", l->per_day,
+		    next_utc_day(rq->now), rq->now);
+	if (l->per_month >= 0 && m_exec + 1 > l->per_month)
+		return over(t->f, "quota.per_month", l->per_month,
+		    next_utc_month(rq->now), rq->now);
+	if (l->burst_day >= 0 && d_exec + 1 > l->burst_day)
+		return over(t->f, "quota.burst_day", l->burst_day,
+		    next_utc_day(rq->now), rq->now);
+	if (l->burst_minute >= 0 && min_exec + 1 > l->burst_minute)
+		return over(t->f, "quota.burst_minute", l->burst_minute,
+		    (minute + 1) * 60, rq->now);
+	if (l->soft_cap_month >= 0 && l->throttle_minute >= 0 &&
+	    m_exec >= l->soft_cap_month &&
+	    min_exec + 1 > l->throttle_minute)
+		return over(t->f, "quota.throttled", l->throttle_minute,
+		    (minute + 1) * 60, rq->now);
+	if (l->daily_spend_micros >= 0 &&
+	    d_spend + rq->reserve_micros > l->daily_spend_micros)
+		return over(t->f, "quota.daily_spend", l->daily_spend_micros,
+		    next_utc_day(rq->now), rq->now);
+	if (l->monthly_budget_micros >= 0 &&
+	    m_spend + rq->reserve_micros > l->monthly_budget_micros)
+		return over(t->f, "quota.monthly_budget",
+		    l->monthly_budget_micros, next_utc_month(rq->now), rq->now);
+	rc = db_exec(db, "INSERT INTO usage_counters (user_id, period,"
+	    " period_key, executions, spend_micros) VALUES"
+	    " (?, 'day', ?, 1, ?), (?, 'month', ?, 1, ?), (?, 'minute', ?, 1, 0)"
+	    " ON DUPLICATE KEY UPDATE executions = executions + 1,"
+	    " spend_micros = spend_micros + VALUES(spend_micros)",
+	    DB_ARGS(db_i(rq->user_id), db_i(day), db_i(rq->reserve_micros),
+	    db_i(rq->user_id), db_i(month), db_i(rq->reserve_micros),
+	    db_i(rq->user_id), db_i(minute)));
+	if (rc < 0)
+		return (int)rc;
+record:
 	rc = db_exec(db, "INSERT INTO executions (user_id, prompt_id, version_id,"
 	    " version_number, model, channel, billing, status, reserved_micros,"
 	    " counted, day_key, month_key, minute_key, streamed, input, variables,"

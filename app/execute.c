@@ -139,6 +139,14 @@ static void limits_of(const struct plan *p, struct admit_limits *l)
 	l->monthly_budget_micros = p->monthly_budget_micros;
 }
 
+/* Whether any admission limit applies. */
+static int limited(const struct admit_limits *l)
+{
+	return l->per_day >= 0 || l->per_month >= 0 || l->burst_minute >= 0 ||
+	    l->burst_day >= 0 || (l->soft_cap_month >= 0 && l->throttle_minute >= 0) ||
+	    l->daily_spend_micros >= 0 || l->monthly_budget_micros >= 0;
+}
+
 /* Map a failed upstream call to a refusal code and message. */
 static int upstream_failure(const struct upstream_res *rs, long timeout_ms,
     struct pm_fail *f, const char **etype)
@@ -313,7 +321,9 @@ int execute_run(struct db *db, const struct exec_input *in,
 	ar.model = model.id;
 	ar.channel = in->channel;
 	ar.billing = "SYSTEM";
-	ar.counted = (plan.counted_channels & ch) != 0;
+	/* Counters exist to enforce limits: a plan without any has nothing
+	 * to reserve against, and its executions skip the user lock. */
+	ar.counted = (plan.counted_channels & ch) != 0 && limited(&lim);
 	ar.streamed = in->stream;
 	ar.reserve_micros = model_max_cost_micros(&model,
 	    estimate_prompt_tokens(msgs),
