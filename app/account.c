@@ -20,8 +20,7 @@ static const char *next_path(struct req *r)
 
 	if (n == NULL)
 		n = req_query(r, "next");
-	if (n == NULL || n[0] != '/' || n[1] == '/' || n[1] == '\\' ||
-	    strpbrk(n, "\r\n") != NULL)
+	if (!local_path(n))
 		return "/dashboard";
 	return n;
 }

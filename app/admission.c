@@ -130,11 +130,11 @@ static int admit_fn(struct db *db, void *arg)
 		return over(t->f, "quota.throttled", l->throttle_minute,
 		    (minute + 1) * 60, rq->now);
 	if (l->daily_spend_micros >= 0 &&
-	    d_spend + rq->reserve_micros > l->daily_spend_micros)
+	    rq->reserve_micros > l->daily_spend_micros - d_spend)
 		return over(t->f, "quota.daily_spend", l->daily_spend_micros,
 		    next_utc_day(rq->now), rq->now);
 	if (l->monthly_budget_micros >= 0 &&
-	    m_spend + rq->reserve_micros > l->monthly_budget_micros)
+	    rq->reserve_micros > l->monthly_budget_micros - m_spend)
 		return over(t->f, "quota.monthly_budget",
 		    l->monthly_budget_micros, next_utc_month(rq->now), rq->now);
 	rc = db_exec(db, "INSERT INTO usage_counters (user_id, period,"

@@ -355,8 +355,12 @@ int execute_run(struct db *db, const struct exec_input *in,
 	uq.arg = &sc;
 	if (!sc.gone)
 		upstream_chat(&uq, &rs);
-	else
+	else {
+		/* The client left before anything was sent upstream. */
 		rs.status = UP_CANCELLED;
+		rs.prompt_tokens = rs.completion_tokens = -1;
+		rs.ttft_us = rs.latency_us = -1;
+	}
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));
 		free(key);
@@ -404,7 +408,9 @@ int execute_run(struct db *db, const struct exec_input *in,
 		 * partial tokens are real spend. Every other failure gives
 		 * the quota back. */
 		si.status = rs.status == UP_CANCELLED ? "CANCELLED" : "FAILED";
-		si.release = rs.status != UP_CANCELLED;
+		/* Nothing used, nothing consumed: only a run cancelled after
+		 * output began keeps its quota (its tokens were spent). */
+		si.release = rs.status != UP_CANCELLED || sc.deltas == 0;
 		si.error_type = etype;
 		si.error_message = rs.error_message[0] ? rs.error_message :
 		    upstream_status_name(rs.status);
@@ -440,6 +446,10 @@ int execute_run(struct db *db, const struct exec_input *in,
 	}
 	upstream_res_free(&rs);
 out:
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
 	buf_free(&err);
 	plan_free(&plan);
 	model_free(&model);

@@ -106,15 +106,11 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 	    db_s(prompt), db_s(model), db_s(model), db_s(status), db_s(status),
 	    db_s(billing), db_s(billing), db_i(from), db_i(to), db_i(cur),
 	    db_i(cur), db_i(limit + 1)), &res);
-	if (n >= 0)
-		n = db_query(db, sql_exec_totals, DB_ARGS(db_i(uid), db_s(prompt),
-		    db_s(prompt), db_s(model), db_s(model), db_s(status),
-		    db_s(status), db_s(billing), db_s(billing), db_i(from),
-		    db_i(to)), &tot) < 0 ? -1 : db_query(db, sql_exec_page,
-		    DB_ARGS(db_i(uid), db_s(prompt), db_s(prompt), db_s(model),
-		    db_s(model), db_s(status), db_s(status), db_s(billing),
-		    db_s(billing), db_i(from), db_i(to), db_i(cur), db_i(cur),
-		    db_i(limit + 1)), &res);
+	if (n >= 0 && db_query(db, sql_exec_totals, DB_ARGS(db_i(uid),
+	    db_s(prompt), db_s(prompt), db_s(model), db_s(model), db_s(status),
+	    db_s(status), db_s(billing), db_s(billing), db_i(from), db_i(to)),
+	    &tot) < 0)
+		n = DB_ERROR;
 	if (n < 0) {
 		db_res_free(&res);
 		db_res_free(&tot);

@@ -161,7 +161,10 @@ void resp_json(struct req *r, int status, struct json_object *obj);
  * data) and send it as HTML. */
 void resp_page(struct req *r, int status, const char *name,
     struct json_object *data);
-/* Redirect with 303 See Other to a local path. */
+/* Whether p is a path on this site that is safe to redirect to: starts
+ * with one "/", holds no control character and no backslash. */
+int local_path(const char *p);
+/* Redirect with 303 See Other to a local path (anything else: "/"). */
 void resp_redirect(struct req *r, const char *location);
 /* Answer an error: JSON {"error":{"type","message"}} under /api/, the HTML
  * error page otherwise. The message is the catalog text for msg_key with

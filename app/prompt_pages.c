@@ -73,11 +73,13 @@ void h_prompts_page(struct req *r)
 		pq.category = 0;
 	else if (cat != NULL && *cat && parse_i64(cat, 1, INT64_MAX, &v) == 0)
 		pq.category = v;
-	if ((rc = prompt_list(r->db, r->user.id, &pq, &list, &f)) != 0 ||
-	    (rc = category_names(r->db, r->user.id, &cats)) != 0) {
-		if (rc == PM_INVALID)
-			json_object_put(f.details);
+	if ((rc = prompt_list(r->db, r->user.id, &pq, &list, &f)) != 0) {
 		answer_fail(r, rc, &f);
+		return;
+	}
+	if ((rc = category_names(r->db, r->user.id, &cats)) != 0) {
+		json_object_put(list);
+		answer_fail(r, rc, NULL);
 		return;
 	}
 	d = page_data(r, "prompts");

@@ -179,10 +179,24 @@ void resp_page(struct req *r, int status, const char *name,
 	buf_free(&page);
 }
 
+int local_path(const char *p)
+{
+	const unsigned char *s = (const unsigned char *)p;
+
+	/* "//host" and "/\\host" leave the site, and browsers drop tabs and
+	 * line breaks before parsing ("/\t/host" is "//host"): no control
+	 * character and no backslash anywhere. */
+	if (s == NULL || s[0] != '/' || s[1] == '/')
+		return 0;
+	for (; *s; s++)
+		if (*s < 0x20 || *s == 0x7f || *s == '\\')
+			return 0;
+	return 1;
+}
+
 void resp_redirect(struct req *r, const char *location)
 {
-	/* Only local paths: "//host" would leave the site. */
-	if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
+	if (!local_path(location))
 		location = "/";
 	resp_header(r, "Location", "%s", location);
 	resp_send(r, 303, "text/plain; charset=utf-8", "", 0);

@@ -310,7 +310,8 @@ void h_api_execute(struct req *r)
 			in.model = ok ? json_object_get_string(val) : NULL;
 		} else if (strcmp(key, "max_tokens") == 0) {
 			ok = json_object_is_type(val, json_type_int) &&
-			    json_object_get_int64(val) >= 1;
+			    json_object_get_int64(val) >= 1 &&
+			    json_object_get_int64(val) <= 1000000;
 			in.max_tokens = ok ? json_object_get_int64(val) : -1;
 		} else if (strcmp(key, "stream") == 0) {
 			ok = json_object_is_type(val, json_type_boolean);

@@ -204,7 +204,12 @@ class AccountsTest(unittest.TestCase):
         r = c.login(email, PASSWORD, next_url="/settings")
         self.assertEqual(r.header("location"), "/settings")
         c.post_form("/logout", {})
-        r = c.login(email, PASSWORD, next_url="//evil.example/x")
+        for evil in ("//evil.example/x", "/\t/evil.example/x", "/\\evil.example",
+                     "/%09/x", "https://evil.example/"):
+            c.post_form("/logout", {})
+            r = c.login(email, PASSWORD, next_url=evil.replace("%09", "\t"))
+            self.assertEqual(r.header("location"), "/dashboard", evil)
+        r = c.get("/login?next=/%09/evil.example/x")       # already signed in
         self.assertEqual(r.header("location"), "/dashboard")
 
     def test_login_throttling_per_account(self):
