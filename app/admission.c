@@ -239,6 +239,46 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
 	return db_tx(db, settle_fn, &t);
 }
 
+int admission_sweep(struct db *db, int64_t older_than, int64_t now)
+{
+	struct db_res res = { 0 };
+	struct settle_info si = { 0 };
+	int64_t n, i;
+	int done = 0, rc;
+
+	n = db_query(db, "SELECT id, user_id, day_key, month_key, minute_key,"
+	    " reserved_micros, counted FROM executions WHERE status = 'RUNNING'"
+	    " AND created_at < ? ORDER BY id LIMIT 100", DB_ARGS(db_i(older_than)),
+	    &res);
+	si.status = "FAILED";
+	si.release = 1;
+	si.error_type = "interrupted";
+	si.error_message = "the server stopped before the run ended";
+	si.input_tokens = si.output_tokens = -1;
+	si.latency_ms = si.ttft_ms = -1;
+	si.cost_source = "none";
+	si.now = now;
+	for (i = 0; i < n; i++) {
+		struct admit_ticket tk;
+
+		tk.id = db_int(&res, i, 0);
+		tk.user_id = db_int(&res, i, 1);
+		tk.day = db_int(&res, i, 2);
+		tk.month = db_int(&res, i, 3);
+		tk.minute = db_int(&res, i, 4);
+		tk.reserved = db_int(&res, i, 5);
+		tk.counted = (int)db_int(&res, i, 6);
+		if ((rc = admission_settle(db, &tk, &si)) == 0)
+			done++;
+		else if (rc < 0) {
+			db_res_free(&res);
+			return rc;
+		}
+	}
+	db_res_free(&res);
+	return n < 0 ? (int)n : done;
+}
+
 int admission_usage(struct db *db, int64_t user_id, int64_t now,
     struct json_object **out)
 {

@@ -5,6 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -137,6 +138,22 @@ static int cmd_models_free_tier(struct db *db, char **argv)
 	return 0;
 }
 
+/* executions sweep: settle runs left RUNNING by a worker that died. */
+static int cmd_executions_sweep(struct db *db, char **argv)
+{
+	int64_t now = clock_now();
+	int n = admission_sweep(db, now - cfg_int(CFG_UPSTREAM_TIMEOUT_MS) / 1000 - 60,
+	    now);
+
+	(void)argv;
+	if (n < 0) {
+		fprintf(stderr, "pm-admin: %s\n", db_strerror(n));
+		return 1;
+	}
+	printf("%d interrupted execution%s settled\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "migrate", 0, 0, "", "apply pending database migrations", cmd_migrate },
 	{ "create-admin", 1, 1, "EMAIL",
@@ -153,6 +170,9 @@ static const struct command commands[] = {
 	  admin_models_sync },
 	{ "models free-tier", 2, 2, "MODEL on|off",
 	  "allow or forbid a model on the free plan", cmd_models_free_tier },
+	{ "executions sweep", 0, 0, "",
+	  "settle runs left RUNNING by a worker that died (workers also do it)",
+	  cmd_executions_sweep },
 };
 
 static void usage(void)

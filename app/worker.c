@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "admission.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
@@ -20,6 +22,19 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* A worker that starts may be replacing one that died mid-execution:
+ * settle executions left RUNNING for longer than any upstream call may
+ * last, so their reserved quota comes back. */
+static void sweep_interrupted(struct db *db)
+{
+	int64_t now = clock_now();
+	int n = admission_sweep(db, now - cfg_int(CFG_UPSTREAM_TIMEOUT_MS) / 1000 - 60,
+	    now);
+
+	if (n > 0)
+		log_warn("settled %d interrupted execution(s)", n);
 }
 
 void worker_run(int fd)
@@ -56,6 +71,7 @@ void worker_run(int fd)
 	/* Connect now so the first request does not pay for it; a database
 	 * that is down is retried by each request. */
 	(void)db_ping(db);
+	sweep_interrupted(db);
 	if (FCGX_InitRequest(&rq, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("FCGX_InitRequest failed");
 		_exit(2);

@@ -205,6 +205,46 @@ class ExecutionTest(unittest.TestCase):
                      "Bring your own OpenRouter key (BYOK)"):
             self.assertIn(text, page)
 
+    def test_runs_interrupted_by_a_dead_worker_give_their_quota_back(self):
+        import os
+        import signal
+        c = user(self.stack)
+        slug = make_prompt(c)
+        self.assertEqual(run(c, slug).status, 200)
+        self.assertEqual(self.day_count(c), 1)
+
+        def stale():
+            """What a worker killed mid-call leaves: a RUNNING row and
+            its reservation in the counters."""
+            self.stack.sql(
+                "INSERT INTO executions (user_id, prompt_id, version_id, version_number, model,"
+                " channel, status, counted, day_key, month_key, minute_key, input, variables,"
+                " params, output, created_at) SELECT e.user_id, e.prompt_id, e.version_id, 1,"
+                " e.model, 'UI', 'RUNNING', 1, e.day_key, e.month_key, e.minute_key, '[]', '{}',"
+                " '{}', '', UNIX_TIMESTAMP() - 3600 FROM executions e JOIN users x ON"
+                " x.id = e.user_id WHERE x.email = '%s' ORDER BY e.id LIMIT 1" % c.email)
+            self.stack.sql("UPDATE usage_counters u JOIN users x ON x.id = u.user_id SET"
+                           " executions = executions + 1 WHERE x.email = '%s'" % c.email)
+
+        stale()
+        self.assertEqual(self.day_count(c), 2)
+        r = self.stack.admin("executions", "sweep")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "1 interrupted execution settled")
+        rows = self.executions(c)
+        self.assertEqual([(x[0], x[1]) for x in rows], [("SUCCEEDED", "NULL"), ("FAILED", "interrupted")])
+        self.assertEqual(self.day_count(c), 1)
+        # a worker that starts does the same (here: the reload's new workers)
+        stale()
+        os.kill(self.stack.master_pid(), signal.SIGHUP)
+        for _ in range(100):
+            if self.executions(c)[-1][0] != "RUNNING":
+                break
+            time.sleep(0.1)
+        self.assertEqual(self.executions(c)[-1][:2], ("FAILED", "interrupted"))
+        self.assertEqual(self.day_count(c), 1)
+        self.assertIn("interrupted execution(s)", self.stack.log_text())
+
     def test_free_plan_has_no_api(self):
         c = user(self.stack)
         slug = make_prompt(c)
