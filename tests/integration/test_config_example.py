@@ -17,7 +17,7 @@ class ConfigExampleTest(unittest.TestCase):
         with open(os.path.join(ROOT, "conf", "app.conf.example")) as f:
             example = f.read()
         for k in keys:
-            self.assertRegex(example, r"(?m)^#?%s = " % re.escape(k), k)
+            self.assertRegex(example, r"(?m)^#?%s =( |$)" % re.escape(k), k)
 
     def test_example_parses(self):
         r = subprocess.run([os.path.join(ROOT, "build", "pm-admin"), "-c",
