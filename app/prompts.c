@@ -133,6 +133,12 @@ static const char sql_list_updated[] = "SELECT " PROMPT_COLS LIST_WHERE
 static const char sql_list_created[] = "SELECT " PROMPT_COLS LIST_WHERE
 	" AND (? = 0 OR p.created_at < ? OR (p.created_at = ? AND p.id < ?))"
 	" ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
+/* The first page of the default order without filters, the most common
+ * listing: a plain statement the optimizer plans in no time. */
+static const char sql_list_plain[] = "SELECT " PROMPT_COLS
+	" FROM prompts p LEFT JOIN categories c ON c.id = p.category_id"
+	" WHERE p.user_id = ? AND p.deleted_at IS NULL"
+	" ORDER BY p.updated_at DESC, p.id DESC LIMIT ?";
 static const char sql_list_name[] = "SELECT " PROMPT_COLS LIST_WHERE
 	" AND (? = 0 OR p.name > ? OR (p.name = ? AND p.id > ?))"
 	" ORDER BY p.name ASC, p.id ASC LIMIT ?";
@@ -219,7 +225,11 @@ int prompt_list(struct db *db, int64_t uid, const struct prompt_query *pq,
 		}
 	}
 	like_pattern(q, &like);
-	{
+	if (sql == sql_list_updated && *q == '\0' && pq->category == -1 &&
+	    *status == '\0' && cid == 0)
+		n = db_query(db, sql_list_plain, DB_ARGS(db_i(uid), db_i(limit + 1)),
+		    &res);
+	else {
 		const struct dbv after = sort_col == 2 ? db_s(buf_cstr(&cval)) :
 		    db_i(cnum);
 		n = db_query(db, sql, DB_ARGS(db_i(uid), db_s(q), db_s(buf_cstr(&like)),
