@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,21 +250,34 @@ const char *config_default_path(void)
 
 char *config_read_secret(const char *path, struct buf *err)
 {
-	struct buf b = { 0 };
-	char chunk[512];
-	size_t n;
-	FILE *f;
+	struct stat st;
+	char *secret;
+	size_t len;
+	ssize_t n;
+	int fd;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	/* One buffer of the file's size, read with read(2): no stdio buffer
+	 * or reallocation leaves a copy of the secret behind. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
 		buf_printf(err, "cannot read secret file %s: %s", path,
 		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
-	    b.data[b.len - 1] == '\r'))
-		b.data[--b.len] = '\0';
-	return buf_detach(&b);
+	if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024) {
+		buf_printf(err, "secret file %s is not a regular file of at most 64 KiB",
+		    path);
+		close(fd);
+		return NULL;
+	}
+	secret = xmalloc((size_t)st.st_size + 1);
+	for (len = 0; len < (size_t)st.st_size; len += (size_t)n)
+		if ((n = read(fd, secret + len, (size_t)st.st_size - len)) <= 0)
+			break;
+	close(fd);
+	secret[len] = '\0';
+	while (len > 0 && (secret[len - 1] == '\n' || secret[len - 1] == '\r'))
+		secret[--len] = '\0';
+	return secret;
 }

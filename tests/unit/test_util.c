@@ -116,6 +116,29 @@ static void test_password_hash(void **state)
 	buf_free(&b);
 }
 
+static void test_read_secret(void **state)
+{
+	struct buf err = { 0 };
+	char path[] = "/tmp/pmsecXXXXXX";
+	int fd = mkstemp(path);
+	char *sec;
+
+	(void)state;
+	assert_int_equal(write(fd, "sk-or-v1-abc\r\n\n", 15), 15);
+	close(fd);
+	sec = config_read_secret(path, &err);
+	assert_non_null(sec);
+	assert_string_equal(sec, "sk-or-v1-abc");
+	free(sec);
+	unlink(path);
+	assert_null(config_read_secret(path, &err));
+	assert_non_null(strstr(err.data, "cannot read secret file"));
+	buf_reset(&err);
+	assert_null(config_read_secret("/tmp", &err));	/* a directory */
+	assert_non_null(strstr(err.data, "not a regular file"));
+	buf_free(&err);
+}
+
 static void test_config(void **state)
 {
 	struct config c;
@@ -212,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_password_hash),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_read_secret),
 		cmocka_unit_test(test_msg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
