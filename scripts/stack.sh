@@ -347,7 +347,7 @@ fake_start() {
 	rm -f "$RUN/openrouter.port"
 	start_bg "$LOG/openrouter.log" "$PYTHON" "$ROOT/tests/fakes/openrouter.py" \
 	    --host 127.0.0.1 --port 0 --port-file "$RUN/openrouter.port" \
-	    --key "$(cat "$DIR/secrets/openrouter_key")" --quiet ${STACK_FAKE_FLAGS:-}
+	    --key-file "$DIR/secrets/openrouter_key" --quiet ${STACK_FAKE_FLAGS:-}
 	echo "$BG_PID" > "$RUN/openrouter.pid"
 	n=100
 	until [ -s "$RUN/openrouter.port" ]; do

@@ -4,7 +4,7 @@
 Usage
 -----
     python3 tests/fakes/openrouter.py --host 127.0.0.1 --port 0 \\
-        --port-file FILE [--key KEY ...] [--models FILE.json] [--quiet] [--fast]
+        --port-file FILE [--key KEY ...] [--key-file F ...] [--models FILE.json] [--quiet] [--fast]
 
 --port 0 picks a free port; the chosen port is written (atomically, as
 "<port>\\n") to --port-file once the socket listens.  The server runs until
@@ -1051,6 +1051,8 @@ def main(argv=None):
     ap.add_argument("--port-file")
     ap.add_argument("--key", action="append", default=[],
                     help="accepted API key (repeatable; default: any non-empty key)")
+    ap.add_argument("--key-file", action="append", default=[],
+                    help="file holding an accepted API key (keeps it out of ps)")
     ap.add_argument("--models", help="JSON file {\"data\": [...]} with the model list")
     ap.add_argument("--quiet", action="store_true", help="no access log")
     ap.add_argument("--fast", action="store_true",
@@ -1060,7 +1062,11 @@ def main(argv=None):
         models = load_models(args.models) if args.models else None
     except (OSError, ValueError) as e:
         ap.error(str(e))
-    cfg = Config(keys=args.key, models=models, quiet=args.quiet, fast=args.fast)
+    keys = list(args.key)
+    for path in args.key_file:
+        with open(path) as f:
+            keys.append(f.read().strip())
+    cfg = Config(keys=keys, models=models, quiet=args.quiet, fast=args.fast)
     server = FakeServer((args.host, args.port), cfg)
     port = server.server_address[1]
 
