@@ -170,9 +170,21 @@ static struct json_object *version_form_fields(struct req *r)
 	const char *model = req_form(r, "model"), *stop = req_form(r, "stop");
 	const char *commit = req_form(r, "commit_message");
 
-	json_object_object_add(in, "system", json_object_new_string(sys ? sys : ""));
-	json_object_object_add(in, "user_template",
-	    json_object_new_string(user ? user : ""));
+	const char *chat = req_form(r, "messages_json");
+
+	if (chat != NULL && *chat != '\0') {
+		/* A chat (several turns) is edited as its JSON list; text that
+		 * is not JSON is passed on as such, and refused by
+		 * version_content() naming the field. */
+		struct json_object *m = json_tokener_parse(chat);
+		json_object_object_add(in, "messages",
+		    m ? m : json_object_new_string(chat));
+	} else {
+		json_object_object_add(in, "system",
+		    json_object_new_string(sys ? sys : ""));
+		json_object_object_add(in, "user_template",
+		    json_object_new_string(user ? user : ""));
+	}
 	json_object_object_add(in, "model", json_object_new_string(model ? model : ""));
 	json_object_object_add(in, "commit_message",
 	    json_object_new_string(commit ? commit : ""));
@@ -198,6 +210,23 @@ static struct json_object *version_form_fields(struct req *r)
 	return in;
 }
 
+/* Whether messages are more than a system message and one user template
+ * (then the form edits them as a JSON list, so no turn is lost). */
+static int is_chat(struct json_object *m)
+{
+	size_t n = json_object_array_length(m), i;
+
+	if (n == 0 || n > 2)
+		return n > 2;
+	for (i = 0; i < n; i++) {
+		const char *role = json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(m, i), "role"));
+		if (strcmp(role, i + 1 == n ? "user" : "system") != 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The form's initial values from version v: messages, model, params,
  * declarations. */
 static struct json_object *form_values(struct json_object *v)
@@ -206,16 +235,20 @@ static struct json_object *form_values(struct json_object *v)
 	size_t i;
 
 	m = json_object_object_get(v, "messages");
-	for (i = 0; i < json_object_array_length(m); i++) {
-		struct json_object *e = json_object_array_get_idx(m, i);
-		const char *role = json_object_get_string(json_object_object_get(e, "role"));
-		if (strcmp(role, "system") == 0 && !json_object_object_get_ex(o, "system", NULL))
-			json_object_object_add(o, "system",
+	if (is_chat(m)) {
+		json_object_object_add(o, "chat", json_object_new_boolean(1));
+		json_object_object_add(o, "messages_json", json_object_new_string(
+		    json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	} else
+		for (i = 0; i < json_object_array_length(m); i++) {
+			struct json_object *e = json_object_array_get_idx(m, i);
+			const char *role = json_object_get_string(
+			    json_object_object_get(e, "role"));
+			json_object_object_add(o, strcmp(role, "system") == 0 ?
+			    "system" : "user_template",
 			    json_object_get(json_object_object_get(e, "content")));
-		else if (strcmp(role, "user") == 0)
-			json_object_object_add(o, "user_template",
-			    json_object_get(json_object_object_get(e, "content")));
-	}
+		}
 	json_object_object_add(o, "model", json_object_get(json_object_object_get(v, "model")));
 	p = json_object_object_get(v, "params");
 	json_object_object_foreach(p, k, val) {
@@ -245,7 +278,8 @@ static struct json_object *form_values_from_request(struct req *r,
     struct json_object *content)
 {
 	static const char *const keys[] = { "system", "user_template", "model",
-	    "temperature", "top_p", "max_tokens", "stop", "commit_message" };
+	    "temperature", "top_p", "max_tokens", "stop", "commit_message",
+	    "messages_json" };
 	struct json_object *o = json_object_new_object(), *names, *vars, *given;
 	struct vars_errors ve = { 0 };
 	size_t i, j;
@@ -255,11 +289,25 @@ static struct json_object *form_values_from_request(struct req *r,
 		json_object_object_add(o, keys[i], json_object_new_string(v ? v : ""));
 	}
 	names = json_object_new_array();
-	for (i = 0; i < 2; i++) {
-		const char *t = req_form(r, i ? "user_template" : "system");
-		if (t != NULL)
-			vars_scan(t, strlen(t), (int)i, names, &ve);
-	}
+	if (json_object_is_type(json_object_object_get(content, "messages"),
+	    json_type_array)) {
+		struct json_object *m = json_object_object_get(content, "messages");
+		json_object_object_add(o, "chat", json_object_new_boolean(1));
+		for (i = 0; i < json_object_array_length(m); i++) {
+			const char *t = json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(m, i), "content"));
+			if (t != NULL)
+				vars_scan(t, strlen(t), (int)i, names, &ve);
+		}
+	} else if (req_form(r, "messages_json") != NULL &&
+	    *req_form(r, "messages_json") != '\0')
+		json_object_object_add(o, "chat", json_object_new_boolean(1));
+	else
+		for (i = 0; i < 2; i++) {
+			const char *t = req_form(r, i ? "user_template" : "system");
+			if (t != NULL)
+				vars_scan(t, strlen(t), (int)i, names, &ve);
+		}
 	vars_errors_free(&ve);
 	given = json_object_object_get(content, "variables");
 	vars = json_object_new_array();

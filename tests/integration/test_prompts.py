@@ -405,6 +405,31 @@ class PromptLifecycleTest(unittest.TestCase):
         self.assertEqual(api(c, "DELETE", "/api/v1/prompts/gone").status, 204)
         self.assertEqual(api(c, "DELETE", "/api/v1/prompts/gone").status, 404)
 
+    def test_chat_versions_are_edited_as_a_list_without_losing_turns(self):
+        c = new_user(self.stack)
+        chat = [{"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Hi {{name}}"},
+                {"role": "assistant", "content": "Hello!"},
+                {"role": "user", "content": "Tell me about {{topic}}"}]
+        prompt(c, "Chat", slug="chat", messages=chat, model="openai/gpt-4o-mini")
+        page = c.get("/prompts/chat/edit").text
+        self.assertIn('name="messages_json"', page)
+        self.assertIn("&quot;assistant&quot;", page)
+        self.assertNotIn('name="user_template"', page)
+        chat[3]["content"] = "Tell me more about {{topic}}"
+        r = c.post_form("/prompts/chat/versions", {"messages_json": json.dumps(chat),
+                                                   "model": "openai/gpt-4o-mini"})
+        self.assertEqual((r.status, r.header("location")), (303, "/prompts/chat/versions/2"))
+        v2 = api(c, "GET", "/api/v1/prompts/chat/versions/2").json()
+        self.assertEqual(v2["messages"], chat)
+        self.assertEqual([d["name"] for d in v2["variables"]], ["name", "topic"])
+        r = c.post_form("/prompts/chat/versions", {"messages_json": "[{\"role\": \"user\"",
+                                                   "model": "openai/gpt-4o-mini"})
+        self.assertEqual(r.status, 422)
+        self.assertIn("Messages must be a non-empty list", r.text)
+        self.assertIn('name="messages_json"', r.text)
+        self.assertEqual(api(c, "GET", "/api/v1/prompts/chat").json()["latest_version"], 2)
+
     def test_form_flow_shows_detected_variables(self):
         c = new_user(self.stack)
         r = c.post_form("/prompts", {"name": "Form prompt", "model": "openai/gpt-4o-mini",
