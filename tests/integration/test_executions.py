@@ -372,10 +372,16 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(done["status"], "SUCCEEDED")
 
     def test_client_disconnect_cancels_upstream(self):
-        c = user(self.stack, plan="PRO")
-        slug = make_prompt(c, template="{{topic}}")
+        for server in ("lighttpd", "apache"):
+            with self.subTest(server=server):
+                self.check_disconnect(server)
+
+    def check_disconnect(self, server):
+        self.stack.openrouter_clear()
+        c = user(self.stack, server=server, plan="PRO")
+        slug = make_prompt(c, template="{{topic}}", slug="leave-" + server)
         body = "_csrf=%s&var.topic=%s" % (c.token, "go+[[fake:words=400,chunk_delay_ms=50]]")
-        conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for("lighttpd"), timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for(server), timeout=10)
         cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
         conn.request("POST", "/prompts/%s/run" % slug, body=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
