@@ -198,6 +198,21 @@ class AccountsTest(unittest.TestCase):
         finally:
             self.stack.set_clock(None)
 
+    def test_absolute_session_expiry(self):
+        """A session used every few days still ends 30 days after log-in."""
+        c, email = self.signed_up()
+        now = int(time.time())
+        try:
+            for day in (6, 12, 18, 24, 29):
+                self.stack.set_clock(now + day * 86400)
+                self.assertEqual(c.get("/dashboard").status, 200, day)
+            self.stack.set_clock(now + 30 * 86400 + 60)
+            r = c.get("/dashboard")
+            self.assertEqual(r.status, 303)
+            self.assertEqual(r.header("location"), "/login?next=%2Fdashboard")
+        finally:
+            self.stack.set_clock(None)
+
     def test_login_next_is_local_only(self):
         c, email = self.signed_up()
         c.post_form("/logout", {})
