@@ -6,6 +6,14 @@
 #include <json-c/json.h>
 
 struct req;
+struct prompt_query;
+struct pm_fail;
+
+/* The prompt list's options from the query string (q, category: an id
+ * or "none", status, sort, cursor, limit), shared by the page and the
+ * API. Returns 0, or PM_INVALID naming a bad category or limit. */
+int prompt_query_parse(struct req *r, struct prompt_query *pq,
+    struct pm_fail *f);
 
 /* Page data for a section of the signed-in shell with its own title key
  * (a catalog key under "title."). */

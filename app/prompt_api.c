@@ -8,6 +8,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "pages.h"
 #include "prompts.h"
 #include "util.h"
 
@@ -47,38 +48,13 @@ static struct json_object *body_object(struct req *r)
 
 void h_api_prompts_list(struct req *r)
 {
-	struct prompt_query pq = { 0 };
+	struct prompt_query pq;
 	struct json_object *out;
 	struct pm_fail f = { 0 };
-	const char *cat = req_query(r, "category"), *lim = req_query(r, "limit");
-	int64_t v;
 	int rc;
 
-	pq.q = req_query(r, "q");
-	pq.status = req_query(r, "status");
-	pq.sort = req_query(r, "sort");
-	pq.cursor = req_query(r, "cursor");
-	pq.category = -1;
-	if (cat != NULL && *cat) {
-		if (strcmp(cat, "none") == 0)
-			pq.category = 0;
-		else if (parse_i64(cat, 1, INT64_MAX, &v) == 0)
-			pq.category = v;
-		else {
-			answer_fail(r, pm_refuse(&f, PM_INVALID,
-			    "prompts.category_invalid", "category"), &f);
-			return;
-		}
-	}
-	if (lim != NULL && *lim) {
-		if (parse_i64(lim, 1, LIST_LIMIT_MAX, &v) != 0) {
-			answer_fail(r, pm_refuse(&f, PM_INVALID, "prompts.bad_limit",
-			    "limit"), &f);
-			return;
-		}
-		pq.limit = (int)v;
-	}
-	if ((rc = prompt_list(r->db, r->user.id, &pq, &out, &f)) != 0)
+	if ((rc = prompt_query_parse(r, &pq, &f)) != 0 ||
+	    (rc = prompt_list(r->db, r->user.id, &pq, &out, &f)) != 0)
 		answer_fail(r, rc, &f);
 	else
 		resp_json(r, 200, out);

@@ -32,13 +32,12 @@ int prompt_export(struct db *db, int64_t uid, const char *slug,
 		struct json_object *v, *e = json_object_array_get_idx(list, i);
 		int num = json_object_get_int(json_object_object_get(e, "number"));
 
-		if ((rc = version_get(db, uid, slug, num, &v)) != 0) {
+		if ((rc = version_get_content(db, uid, slug, num, &v)) != 0) {
 			json_object_put(versions);
 			json_object_put(list);
 			json_object_put(p);
 			return rc;
 		}
-		json_object_object_del(v, "history");
 		json_object_object_del(v, "author");
 		json_object_array_add(versions, v);
 	}

@@ -54,26 +54,46 @@ const char *page_slug(struct req *r)
 	return s != NULL && slug_valid(s) ? s : NULL;
 }
 
+int prompt_query_parse(struct req *r, struct prompt_query *pq,
+    struct pm_fail *f)
+{
+	const char *cat = req_query(r, "category"), *lim = req_query(r, "limit");
+	int64_t v;
+
+	memset(pq, 0, sizeof(*pq));
+	pq->q = req_query(r, "q");
+	pq->status = req_query(r, "status");
+	pq->sort = req_query(r, "sort");
+	pq->cursor = req_query(r, "cursor");
+	pq->category = -1;
+	if (cat != NULL && *cat) {
+		if (strcmp(cat, "none") == 0)
+			pq->category = 0;
+		else if (parse_i64(cat, 1, INT64_MAX, &v) == 0)
+			pq->category = v;
+		else
+			return pm_refuse(f, PM_INVALID, "prompts.category_invalid",
+			    "category");
+	}
+	if (lim != NULL && *lim) {
+		if (parse_i64(lim, 1, LIST_LIMIT_MAX, &v) != 0)
+			return pm_refuse(f, PM_INVALID, "prompts.bad_limit", "limit");
+		pq->limit = (int)v;
+	}
+	return 0;
+}
+
 void h_prompts_page(struct req *r)
 {
-	struct prompt_query pq = { 0 };
+	struct prompt_query pq;
 	struct json_object *d, *list, *cats, *filters;
 	struct pm_fail f = { 0 };
 	const char *cat = req_query(r, "category");
 	struct buf next = { 0 };
-	int64_t v;
 	int rc;
 
-	pq.q = req_query(r, "q");
-	pq.status = req_query(r, "status");
-	pq.sort = req_query(r, "sort");
-	pq.cursor = req_query(r, "cursor");
-	pq.category = -1;
-	if (cat != NULL && strcmp(cat, "none") == 0)
-		pq.category = 0;
-	else if (cat != NULL && *cat && parse_i64(cat, 1, INT64_MAX, &v) == 0)
-		pq.category = v;
-	if ((rc = prompt_list(r->db, r->user.id, &pq, &list, &f)) != 0) {
+	if ((rc = prompt_query_parse(r, &pq, &f)) != 0 ||
+	    (rc = prompt_list(r->db, r->user.id, &pq, &list, &f)) != 0) {
 		answer_fail(r, rc, &f);
 		return;
 	}
@@ -149,11 +169,11 @@ void h_prompt_page(struct req *r)
 	json_object_object_add(d, "title", json_object_get(
 	    json_object_object_get(p, "name")));
 	if (json_object_object_get(p, "production_version") != NULL &&
-	    version_get(r->db, r->user.id, slug, 0, &prod) == 0) {
+	    version_get_content(r->db, r->user.id, slug, 0, &prod) == 0) {
 		version_decorate(prod);
 		json_object_object_add(d, "production", prod);
 	} else if (json_object_get_int(json_object_object_get(p, "latest_version")) > 0 &&
-	    version_get(r->db, r->user.id, slug,
+	    version_get_content(r->db, r->user.id, slug,
 	    json_object_get_int(json_object_object_get(p, "latest_version")), &prod) == 0) {
 		version_decorate(prod);
 		json_object_object_add(d, "latest", prod);

@@ -168,6 +168,10 @@ int version_list(struct db *db, int64_t uid, const char *slug,
  * Returns 0, PM_NOTFOUND or a db_err. */
 int version_get(struct db *db, int64_t uid, const char *slug, int number,
     struct json_object **out);
+/* version_get() without the history (one query less), for pages that
+ * only show or use the content. */
+int version_get_content(struct db *db, int64_t uid, const char *slug,
+    int number, struct json_object **out);
 /* Make version number the PRODUCTION one, archiving the previous one, in
  * one transaction. Returns 0, PM_NOTFOUND, PM_CONFLICT (already in
  * production) or a db_err. */

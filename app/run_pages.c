@@ -111,7 +111,7 @@ static int form_variables(struct req *r, const char *slug, int version,
 	size_t i;
 	int rc;
 
-	if ((rc = version_get(r->db, r->user.id, slug, version, &v)) != 0) {
+	if ((rc = version_get_content(r->db, r->user.id, slug, version, &v)) != 0) {
 		json_object_put(form);
 		return rc;
 	}
@@ -150,7 +150,7 @@ static int run_page_data(struct req *r, const char *slug, int version,
 	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0)
 		return rc;
 	if ((rc = version_list(r->db, r->user.id, slug, &versions)) != 0 ||
-	    (rc = version_get(r->db, r->user.id, slug, version, &v)) != 0) {
+	    (rc = version_get_content(r->db, r->user.id, slug, version, &v)) != 0) {
 		json_object_put(p);
 		return rc;
 	}

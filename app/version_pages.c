@@ -412,7 +412,7 @@ void h_version_new_page(struct req *r)
 		return;
 	}
 	latest = json_object_get_int(json_object_object_get(p, "latest_version"));
-	if (latest > 0 && (rc = version_get(r->db, r->user.id, slug, latest, &v))) {
+	if (latest > 0 && (rc = version_get_content(r->db, r->user.id, slug, latest, &v))) {
 		json_object_put(p);
 		answer_fail(r, rc, NULL);
 		return;
@@ -601,8 +601,8 @@ void h_diff_page(struct req *r)
 	}
 	if (parse_i64(req_query(r, "a") ? req_query(r, "a") : "", 1, 1000000000, &a) ||
 	    parse_i64(req_query(r, "b") ? req_query(r, "b") : "", 1, 1000000000, &b) ||
-	    (rc = version_get(r->db, r->user.id, slug, (int)a, &va)) != 0 ||
-	    (rc = version_get(r->db, r->user.id, slug, (int)b, &vb)) != 0) {
+	    (rc = version_get_content(r->db, r->user.id, slug, (int)a, &va)) != 0 ||
+	    (rc = version_get_content(r->db, r->user.id, slug, (int)b, &vb)) != 0) {
 		json_object_put(p);
 		json_object_put(va);
 		answer_fail(r, rc < 0 ? rc : PM_NOTFOUND, NULL);

@@ -572,6 +572,12 @@ int version_get(struct db *db, int64_t uid, const char *slug, int number,
 	return version_fetch(db, uid, slug, number, 1, out, NULL, NULL);
 }
 
+int version_get_content(struct db *db, int64_t uid, const char *slug,
+    int number, struct json_object **out)
+{
+	return version_fetch(db, uid, slug, number, 0, out, NULL, NULL);
+}
+
 struct status_tx {
 	int64_t		 uid, now;
 	const char	*slug;

@@ -364,6 +364,11 @@ class PromptLifecycleTest(unittest.TestCase):
         self.assertNotIn("Item 01", page)
         self.assertIn("No prompt matches these filters.", c.get("/prompts?q=nothing-like-it").text)
         self.assertIn("You have no prompts yet.", new_user(self.stack).get("/prompts").text)
+        # the page and the API read the options with one parser
+        for q in ("category=abc", "limit=0"):
+            self.assertEqual(c.get("/prompts?" + q).status, 400, q)
+            self.assertEqual(api(c, "GET", "/api/v1/prompts?" + q).status, 400, q)
+        self.assertIn("That category does not exist.", c.get("/prompts?category=abc").text)
 
     def test_categories(self):
         c = new_user(self.stack)
