@@ -20,7 +20,7 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "FastCGI socket: unix:/path or HOST:PORT" },
 	{ "listen_mode", CFG_OCTAL, "0660",
 	  "permissions of a unix FastCGI socket" },
-	{ "backlog", CFG_INT, "256", "listen(2) backlog of the FastCGI socket" },
+	{ "backlog", CFG_INT, "1024", "listen(2) backlog of the FastCGI socket" },
 	{ "workers", CFG_INT, "8", "number of pre-forked worker processes" },
 	{ "max_requests", CFG_INT, "10000",
 	  "requests a worker serves before it is replaced (0: never)" },
