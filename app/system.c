@@ -5,6 +5,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "log.h"
 #include "util.h"
 
 void h_health(struct req *r)
@@ -42,6 +43,7 @@ void h_test_sleep(struct req *r)
 		resp_error(r, 400, "invalid_request_error", "error.bad_query", NULL);
 		return;
 	}
+	log_info("test sleep %lld ms", (long long)v);	/* tests wait for it */
 	ts.tv_sec = v / 1000;
 	ts.tv_nsec = (v % 1000) * 1000000;
 	while (nanosleep(&ts, &ts) != 0)

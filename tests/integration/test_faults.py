@@ -92,7 +92,8 @@ class WorkerFaultsTest(unittest.TestCase):
         threads = [threading.Thread(target=slow) for _ in range(3)]
         for t in threads:
             t.start()
-        time.sleep(0.5)                     # all three are in a worker now
+        self.assertTrue(wait_for(lambda: self.stack.log_text().count(
+            "test sleep 1500 ms") == 3), "the three requests did not reach a worker")
         master = self.stack.master_pid()
         os.kill(master, signal.SIGTERM)
         for t in threads:
@@ -108,7 +109,7 @@ class WorkerFaultsTest(unittest.TestCase):
         t = threading.Thread(target=lambda: results.append(
             Client(self.stack).get("/_test/sleep?ms=1200").status))
         t.start()
-        time.sleep(0.3)
+        self.assertTrue(wait_for(lambda: "test sleep 1200 ms" in self.stack.log_text()))
         os.kill(self.stack.master_pid(), signal.SIGHUP)
         t.join(20)
         self.assertEqual(results, [200])
