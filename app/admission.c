@@ -174,7 +174,10 @@ int64_t admission_admit(struct db *db, const struct admit_limits *lim,
     const struct admit_req *rq, struct admit_ticket *tk, struct pm_fail *f)
 {
 	struct admit_tx t = { lim, rq, f, tk };
-	int rc = db_tx(db, admit_fn, &t);
+	int rc;
+
+	/* Nothing counted: a single INSERT, no transaction to open. */
+	rc = rq->counted ? db_tx(db, admit_fn, &t) : admit_fn(db, &t);
 
 	return rc != 0 ? rc : tk->id;
 }
@@ -236,7 +239,8 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
 {
 	struct settle_tx t = { tk, s };
 
-	return db_tx(db, settle_fn, &t);
+	/* Nothing counted: a single UPDATE, no transaction to open. */
+	return tk->counted ? db_tx(db, settle_fn, &t) : settle_fn(db, &t);
 }
 
 int admission_sweep(struct db *db, int64_t older_than, int64_t now)

@@ -86,7 +86,8 @@ struct settle_info {
 /* Record the outcome of the admitted execution tk and adjust the counters
  * of its periods: the reservation is replaced by cost_micros, or with
  * release the execution and its reservation are taken off entirely. Runs
- * in one transaction; settling an execution twice is refused (returns 1).
+ * in one transaction (one statement when nothing was counted); settling an
+ * execution twice is refused (returns 1).
  * Returns 0 or a db_err. */
 int admission_settle(struct db *db, const struct admit_ticket *tk,
     const struct settle_info *s);

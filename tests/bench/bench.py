@@ -8,6 +8,7 @@ docs/BENCHMARKS.md with the machine they came from."""
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,8 +29,10 @@ def to_ms(v):
     return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
 
 
-def wrk(url, headers=(), script=None):
-    cmd = ["wrk", "-t", THREADS, "-c", CONNECTIONS, "-d", DURATION, "--latency"]
+def wrk(url, headers=(), script=None, connections=None):
+    c = connections or CONNECTIONS
+    t = "1" if connections == "1" else THREADS
+    cmd = ["wrk", "-t", t, "-c", c, "-d", DURATION, "--latency"]
     for h in headers:
         cmd += ["-H", h]
     if script:
@@ -91,6 +94,19 @@ def ttft(conn_factory, method, path, body, headers, first_marker, n=30):
     return statistics.median(times)
 
 
+def set_workers(stack, n):
+    """Reconfigure the running stack to n workers (SIGHUP reload)."""
+    with open(stack.config) as f:
+        conf = re.sub(r"(?m)^workers = .*$", "workers = %d" % n, f.read())
+    with open(stack.config, "w") as f:
+        f.write(conf)
+    os.kill(stack.master_pid(), signal.SIGHUP)
+    end = time.time() + 30
+    while len(stack.worker_pids()) != n and time.time() < end:
+        time.sleep(0.1)
+    assert len(stack.worker_pids()) == n, "the stack did not reload to %d workers" % n
+
+
 def execute_bench(stack, c, token, cookie):
     """The execute endpoint through the whole pipeline versus the upstream
     stand-in called directly, both non-streaming at 16 connections; and
@@ -115,6 +131,19 @@ def execute_bench(stack, c, token, cookie):
             ("POST execute (pipeline)", stack.url("/api/v1/prompts/exec-bench/execute"), via)):
         wrk(url, (), script)
         rows.append((name,) + wrk(url, (), script))
+    # One connection: the pipeline's own cost, without queueing.
+    for name, url, script in (("direct, 1 connection", stack.openrouter_url(
+            "/api/v1/chat/completions"), direct),
+            ("execute, 1 connection", stack.url("/api/v1/prompts/exec-bench/execute"), via)):
+        rows.append((name,) + wrk(url, (), script, connections="1"))
+    # A worker waits for the upstream during an execution, so a deployment
+    # sizes its pool for concurrent executions, not for its cores: the same
+    # load again with one worker per connection.
+    n = int(CONNECTIONS)
+    set_workers(stack, n)
+    url = stack.url("/api/v1/prompts/exec-bench/execute")
+    wrk(url, (), via)
+    rows.append(("POST execute, %d workers" % n,) + wrk(url, (), via))
     os.unlink(direct)
     os.unlink(via)
     t_direct = ttft(lambda: http.client.HTTPConnection(up.hostname, up.port, timeout=30),
@@ -177,14 +206,18 @@ def main():
                 100 * rps / hello, errs))
         erows, t_direct, t_via = execute_bench(stack, c, token, cookie)
         print()
-        print("execution pipeline, non-streaming, %s connections:" % CONNECTIONS)
+        print("execution pipeline, non-streaming:")
         for name, rps, pct, errs in erows:
             print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
                 name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
                 100 * rps / hello, errs))
-        d, v = erows[0], erows[1]
-        print("added latency: p50 %.2f ms, p99 %.2f ms" % (
-            v[2].get("50", 0) - d[2].get("50", 0), v[2].get("99", 0) - d[2].get("99", 0)))
+        for d, v, what in ((erows[0], erows[1], "%s connections" % CONNECTIONS),
+                           (erows[2], erows[3], "1 connection"),
+                           (erows[0], erows[4], "%s connections, %s workers"
+                            % (CONNECTIONS, CONNECTIONS))):
+            print("added latency, %s: p50 %.2f ms, p99 %.2f ms" % (
+                what, v[2].get("50", 0) - d[2].get("50", 0),
+                v[2].get("99", 0) - d[2].get("99", 0)))
         print("streaming time to first token (median of 30): direct %.2f ms, "
               "through the pipeline %.2f ms, overhead %.2f ms" % (t_direct, t_via, t_via - t_direct))
         pids = stack.worker_pids()
