@@ -75,6 +75,15 @@ def _proc_stat(pid):
     return comm, rest[0], int(rest[1])
 
 
+def clear_of_utc_midnight(margin=90):
+    """Tests that count executions per UTC day on the real clock call this
+    first: within margin seconds of a midnight it sleeps past it, so the
+    day cannot change in the middle of the test."""
+    left = 86400 - int(time.time()) % 86400
+    if left <= margin:
+        time.sleep(left + 1)
+
+
 def pid_alive(pid):
     """True when pid runs (zombies count as gone)."""
     st = _proc_stat(pid) if pid else None

@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from tests.integration.stack import Client, Stack
+from tests.integration.stack import Client, Stack, clear_of_utc_midnight
 
 PASSWORD = "correct-horse-battery"
 FREE_MODEL = "meta-llama/llama-3.1-8b-instruct:free"
@@ -82,6 +82,7 @@ class ExecutionTest(unittest.TestCase):
         cls.stack.stop()
 
     def setUp(self):
+        clear_of_utc_midnight()
         self.stack.set_clock(None)
         self.stack.openrouter_clear()
 
@@ -543,6 +544,7 @@ class CatalogRulesTest(unittest.TestCase):
     def test_spend_caps_and_token_cap(self):
         """agents-platform: $1/day spend cap and 50K tokens per execution
         (FREE); gateway: the monthly upstream-cost budget."""
+        clear_of_utc_midnight()
         stack = Stack(server="lighttpd", workers=2)
         stack.start()
         self.addCleanup(stack.stop)
