@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "executions.h"
+#include "jsonx.h"
 #include "log.h"
 #include "models.h"
 #include "plans.h"
@@ -21,14 +22,6 @@
 /* Default completion budget used to estimate the maximum cost when the
  * version and the plan set no max_tokens. */
 #define DEFAULT_MAX_COMPLETION	4096
-
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v != NULL ?
-	    json_object_get_string(v) : NULL;
-}
 
 static int contains(json_object *list, const char *s)
 {
@@ -54,7 +47,7 @@ static char *plan_that_allows(struct db *db, const char *model, int free_tier)
 	plans = json_object_object_get(all, "plans");
 	for (i = 0; name == NULL && i < json_object_array_length(plans); i++) {
 		json_object *p = json_object_array_get_idx(plans, i);
-		const char *mode = jstr(p, "models");
+		const char *mode = json_str_member(p, "models", NULL);
 		json_object *list = json_object_object_get(p, "model_list");
 		int ok;
 
@@ -72,7 +65,7 @@ static char *plan_that_allows(struct db *db, const char *model, int free_tier)
 		else
 			ok = free_tier;
 		if (ok)
-			name = xstrdup(jstr(p, "name"));
+			name = xstrdup(json_str_member(p, "name", NULL));
 	}
 	json_object_put(all);
 	return name;
@@ -253,7 +246,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 	msgs = json_object_object_get(rendered, "messages");
 	params = json_object_object_get(rendered, "params");
 	from_default = in->model == NULL || *in->model == '\0';
-	model_id = from_default ? jstr(rendered, "model") : in->model;
+	model_id = from_default ? json_str_member(rendered, "model", NULL) : in->model;
 	rc = model_get(db, model_id, &model);
 	if (rc <= 0 || !model.active) {
 		if (rc < 0)
@@ -478,7 +471,7 @@ int execute_context(struct db *db, int64_t user_id, int64_t now,
 	json_object_object_add(o, "plan", p);
 	for (i = 0; i < json_object_array_length(models); i++) {
 		json_object *m = json_object_array_get_idx(models, i);
-		const char *id = jstr(m, "id");
+		const char *id = json_str_member(m, "id", NULL);
 		int ft = json_object_get_boolean(json_object_object_get(m, "free_tier"));
 
 		json_object_object_add(m, "allowed", json_object_new_boolean(

@@ -58,21 +58,6 @@ void slugify(const char *name, char *out)
 		strcpy(out, "prompt");
 }
 
-/* A string member of o, or NULL when absent or null; *bad set when present
- * with another type. */
-static const char *str_member(struct json_object *o, const char *key, int *bad)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) || v == NULL)
-		return NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 /* Trimmed copy length check of a required or optional text field. */
 static int check_text(const char *s, size_t max, int required,
     struct pm_fail *f, const char *field, const char *k_req,
@@ -284,17 +269,17 @@ int prompt_fields(struct db *db, int64_t uid, struct json_object *in,
 
 	if (in == NULL || !json_object_is_type(in, json_type_object))
 		return pm_refuse(f, PM_INVALID, "prompts.body_object", NULL);
-	name = str_member(in, "name", &bad);
+	name = json_str_member(in, "name", &bad);
 	if (bad)
 		return pm_refuse(f, PM_INVALID, "prompts.name_type", "name");
 	if ((creating || json_object_object_get_ex(in, "name", NULL)) &&
 	    (rc = check_text(name, PROMPT_NAME_MAX, 1, f, "name",
 	    "prompts.name_required", "prompts.name_too_long")) != 0)
 		return rc;
-	slug = str_member(in, "slug", &bad);
+	slug = json_str_member(in, "slug", &bad);
 	if (bad || (slug != NULL && !slug_valid(slug)))
 		return pm_refuse(f, PM_INVALID, "prompts.slug_invalid", "slug");
-	desc = str_member(in, "description", &bad);
+	desc = json_str_member(in, "description", &bad);
 	if (bad)
 		return pm_refuse(f, PM_INVALID, "prompts.description_type",
 		    "description");
@@ -328,7 +313,7 @@ static const char *str_or(struct json_object *in, const char *key,
     const char *def)
 {
 	int bad = 0;
-	const char *s = str_member(in, key, &bad);
+	const char *s = json_str_member(in, key, &bad);
 
 	return s ? s : def;
 }
@@ -437,7 +422,7 @@ int prompt_create(struct db *db, int64_t uid, struct json_object *in,
 		return rc;
 	if (has_content(in) && (rc = version_content(in, NULL, &t.content, f)) != 0)
 		return rc;
-	slug = str_member(in, "slug", &bad);
+	slug = json_str_member(in, "slug", &bad);
 	if (slug != NULL)
 		snprintf(t.slug, sizeof(t.slug), "%s", slug);
 	else {

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "config.h"
 #include "crypto.h"
+#include "jsonx.h"
 #include "msg.h"
 #include "util.h"
 
@@ -226,6 +227,25 @@ static void test_msg(void **state)
 	buf_free(&err);
 }
 
+static void test_json_str_member(void **state)
+{
+	struct json_object *o = json_tokener_parse(
+	    "{\"s\":\"text\",\"n\":1,\"z\":null}");
+	int bad = 0;
+
+	(void)state;
+	assert_string_equal(json_str_member(o, "s", &bad), "text");
+	assert_int_equal(bad, 0);
+	assert_null(json_str_member(o, "absent", &bad));
+	assert_null(json_str_member(o, "z", &bad));
+	assert_null(json_str_member(NULL, "s", &bad));
+	assert_int_equal(bad, 0);
+	assert_null(json_str_member(o, "n", &bad));	/* wrong type */
+	assert_int_equal(bad, 1);
+	assert_null(json_str_member(o, "n", NULL));
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_read_secret),
 		cmocka_unit_test(test_msg),
+		cmocka_unit_test(test_json_str_member),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
