@@ -102,9 +102,8 @@ static int import_fn(struct db *db, void *arg)
 		if (r < 0)
 			return (int)r;
 	}
-	r = db_exec(db, "UPDATE prompts SET latest_version = ? WHERE id = ?",
-	    DB_ARGS(db_i((int64_t)n), db_i(pid)));
-	return r < 0 ? (int)r : 0;
+	return n == 0 ? 0 : version_set_latest(db, pid, (int)n,
+	    json_object_array_get_idx(t->contents, n - 1), t->now);
 }
 
 /* Refuse with a message naming the problem ({what}). */

@@ -145,7 +145,7 @@ static int cursor_parse(const char *cur, struct buf *val, int64_t *id)
 	const char *dot = strrchr(cur, '.');
 	size_t i, n;
 
-	if (dot == NULL || (n = (size_t)(dot - cur)) % 2 != 0 || n > 1024 ||
+	if (dot == NULL || (n = (size_t)(dot - cur)) % 2 != 0 || n > 2 * 4 * PROMPT_NAME_MAX ||
 	    parse_i64(dot + 1, 1, INT64_MAX, id) != 0)
 		return -1;
 	for (i = 0; i < n; i += 2) {

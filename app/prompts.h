@@ -159,6 +159,11 @@ int version_create(struct db *db, int64_t uid, const char *slug,
 int64_t version_insert(struct db *db, int64_t prompt_id, int number,
     const char *status, struct json_object *content, int64_t uid,
     int64_t now);
+/* Make version number (with content) the latest of prompt_id: its number,
+ * the list's search text, the update time. For use inside a transaction.
+ * Returns 0 or a db_err. */
+int version_set_latest(struct db *db, int64_t prompt_id, int number,
+    struct json_object *content, int64_t now);
 /* The versions of a prompt, newest first, without their content:
  * [{"number","status","model","commit_message","author","created_at"}]. */
 int version_list(struct db *db, int64_t uid, const char *slug,

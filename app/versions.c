@@ -407,11 +407,9 @@ static int latest_content(struct db *db, int64_t pid, int number,
 static int vcreate_fn(struct db *db, void *arg)
 {
 	struct vcreate_tx *t = arg;
-	struct json_object *base = NULL, *content = NULL, *msgs;
-	struct buf st = { 0 };
+	struct json_object *base = NULL, *content = NULL;
 	int latest = 0;
 	int64_t pid = lock_prompt(db, t->uid, t->slug, &latest), rc;
-	size_t i;
 
 	if (pid < 0)
 		return (int)pid;
@@ -423,22 +421,32 @@ static int vcreate_fn(struct db *db, void *arg)
 		return (int)rc;
 	t->number = latest + 1;
 	rc = version_insert(db, pid, t->number, "DRAFT", content, t->uid, t->now);
-	if (rc >= 0) {
-		/* search text: the name/description head, then this text */
-		msgs = json_object_object_get(content, "messages");
-		for (i = 0; i < json_object_array_length(msgs); i++) {
-			buf_putc(&st, '\n');
-			buf_puts(&st, json_object_get_string(json_object_object_get(
-			    json_object_array_get_idx(msgs, i), "content")));
-		}
-		rc = db_exec(db, "UPDATE prompts SET latest_version = ?,"
-		    " search_text = CONCAT(name, '\\n', description, ?),"
-		    " updated_at = ? WHERE id = ?",
-		    DB_ARGS(db_i(t->number), db_s(buf_cstr(&st)), db_i(t->now),
-		    db_i(pid)));
-	}
-	buf_free(&st);
+	if (rc >= 0)
+		rc = version_set_latest(db, pid, t->number, content, t->now);
 	json_object_put(content);
+	return rc < 0 ? (int)rc : 0;
+}
+
+int version_set_latest(struct db *db, int64_t prompt_id, int number,
+    struct json_object *content, int64_t now)
+{
+	struct json_object *msgs = json_object_object_get(content, "messages");
+	struct buf st = { 0 };
+	size_t i;
+	int64_t rc;
+
+	/* search text: the name/description head, then this text */
+	for (i = 0; i < json_object_array_length(msgs); i++) {
+		buf_putc(&st, '\n');
+		buf_puts(&st, json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(msgs, i), "content")));
+	}
+	rc = db_exec(db, "UPDATE prompts SET latest_version = ?,"
+	    " search_text = CONCAT(name, '\\n', description, ?),"
+	    " updated_at = ? WHERE id = ?",
+	    DB_ARGS(db_i(number), db_s(buf_cstr(&st)), db_i(now),
+	    db_i(prompt_id)));
+	buf_free(&st);
 	return rc < 0 ? (int)rc : 0;
 }
 

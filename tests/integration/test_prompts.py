@@ -137,6 +137,9 @@ class PromptLifecycleTest(unittest.TestCase):
             b = api(other, "GET", "/api/v1/prompts/%s/versions/%d" % (slug, n)).json()
             for k in ("messages", "model", "params", "variables", "commit_message", "status"):
                 self.assertEqual(a[k], b[k], (n, k))
+        # the imported prompt is found by the text of its latest version
+        found = api(other, "GET", "/api/v1/prompts?q=sign%20%7B%7Bname").json()["items"]
+        self.assertEqual([x["slug"] for x in found], [slug])
         # re-import into the same account needs another slug
         r = api(c, "POST", "/api/v1/prompts/import", doc)
         self.assertEqual(r.status, 409)
@@ -333,6 +336,21 @@ class PromptLifecycleTest(unittest.TestCase):
             if not cursor:
                 break
         self.assertEqual(seen, ["Item %02d" % i for i in range(7)])
+        # a page may end on a name of 200 three-byte characters
+        d = new_user(self.stack)
+        long_names = [ch * 200 for ch in ("名", "题", "鸟")]
+        for name in long_names:
+            prompt(d, name, user_template="x", model="openai/gpt-4o-mini")
+        seen, cursor = [], None
+        while True:
+            url = "/api/v1/prompts?sort=name&limit=1" + ("&cursor=" + cursor if cursor else "")
+            r = api(d, "GET", url)
+            self.assertEqual(r.status, 200, r.text)
+            seen += [x["name"] for x in r.json()["items"]]
+            cursor = r.json()["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(sorted(seen), sorted(long_names))
         seen, cursor = [], None
         while True:
             page = api(c, "GET", "/api/v1/prompts?limit=2" + ("&cursor=" + cursor if cursor else "")).json()
