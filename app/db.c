@@ -20,6 +20,8 @@ struct db {
 	MYSQL		*conn;
 	char		*password;
 	int		 in_tx;
+	int		 maybe_applied;	/* the last attempt was lost after
+					 * the server got the statement */
 	struct stmt_slot *slots;	/* open-addressing table keyed by sql */
 	size_t		 nslots;
 	size_t		 used;
@@ -305,6 +307,7 @@ static int64_t attempt(struct db *db, const char *sql, const struct dbv *args,
 	int rc = DB_OK;
 	size_t i;
 
+	db->maybe_applied = 0;
 	if (db->conn == NULL && connect_db(db) != DB_OK)
 		return DB_DOWN;
 	if ((st = statement(db, sql, &rc)) == NULL)
@@ -346,6 +349,8 @@ static int64_t attempt(struct db *db, const char *sql, const struct dbv *args,
 	if (mysql_stmt_execute(st) != 0) {
 		unsigned e = mysql_stmt_errno(st);
 		rc = classify(e);
+		db->maybe_applied = e == CR_SERVER_LOST ||
+		    e == CR_SERVER_LOST_EXTENDED;
 		if (rc == DB_ERROR || rc == DB_CHECK)
 			log_error("db: execute failed (%u %s): %s", e,
 			    mysql_stmt_error(st), sql);
@@ -385,11 +390,14 @@ static int64_t run(struct db *db, const char *sql, const struct dbv *args,
 			return rc;
 		/* Lost or never had the connection: drop everything; the next
 		 * attempt reconnects and re-prepares. A transaction cannot be
-		 * resumed on a new connection: db_tx() retries it whole. */
+		 * resumed on a new connection: db_tx() retries it whole. A
+		 * write lost after the server got it may have been applied:
+		 * it is not sent again. */
 		if (db->conn != NULL)
 			log_warn("db: connection lost, reconnecting");
 		disconnect(db);
-		if (db->in_tx)
+		if (db->in_tx || (db->maybe_applied &&
+		    strncmp(sql, "SELECT", 6) != 0))
 			return DB_DOWN;
 	}
 	return rc;

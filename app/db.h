@@ -5,7 +5,10 @@
  * killed, timed out) is detected here and only here: the connection is
  * closed, re-opened, statements re-prepared and the call retried up to
  * db_retries times; inside a transaction the whole transaction is retried by
- * db_tx() instead. Callers see DB_DOWN only when the server stays away.
+ * db_tx() instead. A statement other than a SELECT whose connection was
+ * lost after the server received it may have been applied, so it is not
+ * sent again: the caller sees DB_DOWN. Otherwise callers see DB_DOWN only
+ * when the server stays away.
  *
  * Statements are cached per connection, keyed by the address of the SQL
  * string, so pass string literals (or other stable strings).

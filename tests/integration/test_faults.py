@@ -3,6 +3,7 @@ requests in flight, MariaDB stopped and restarted, SIGHUP reload, worker
 replacement after max_requests."""
 import os
 import signal
+import subprocess
 import threading
 import time
 import unittest
@@ -171,6 +172,46 @@ class DatabaseFaultsTest(unittest.TestCase):
         self.assertEqual(set(self.stack.worker_pids()), workers)
         self.assertEqual(self.stack.sql(
             "SELECT COUNT(*) FROM users WHERE email='new-%s'" % email), [("0",)])
+
+    def test_write_lost_after_sending_is_not_sent_again(self):
+        """A write whose connection dies after MariaDB received it may have
+        been applied: the app answers 503 rather than sending it twice."""
+        c = Client(self.stack)
+        email = "lost-%d@example.com" % int(time.time())
+        self.assertEqual(c.signup(email, "correct-horse-battery").status, 303)
+        token = c.csrf("/dashboard")
+        uid = self.stack.sql("SELECT id FROM users WHERE email = '%s'" % email)[0][0]
+        # another session holds the user's row: the INSERT's foreign-key
+        # check waits for it, so the statement is in the server meanwhile
+        holder = subprocess.Popen(
+            ["mariadb", "--no-defaults", "--socket=" + self.stack.db_socket, "-uroot",
+             "prompt_manager", "-e", "BEGIN; SELECT id FROM users WHERE id = %s FOR UPDATE;"
+             " SELECT SLEEP(3); COMMIT;" % uid], stdout=subprocess.DEVNULL)
+        self.addCleanup(holder.wait)
+        self.assertTrue(wait_for(lambda: self.stack.sql(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST"
+            " WHERE INFO LIKE 'SELECT SLEEP%'") == [("1",)]))
+        result = []
+        t = threading.Thread(target=lambda: result.append(c.request(
+            "POST", "/api/v1/categories", headers={"X-CSRF-Token": token},
+            json={"name": "Once"})))
+        t.start()
+        waiting = wait_for(lambda: self.stack.sql(
+            "SELECT ID FROM information_schema.PROCESSLIST"
+            " WHERE INFO LIKE 'INSERT INTO categories%'"))
+        self.assertTrue(waiting, "the INSERT never reached the server")
+        self.stack.sql("KILL CONNECTION %s" % waiting[0][0])
+        t.join(20)
+        holder.wait(20)
+        r = result[0]
+        self.assertEqual(r.status, 503, r.text)
+        self.assertEqual(r.json()["error"]["type"], "service_unavailable")
+        self.assertEqual(self.stack.sql(
+            "SELECT COUNT(*) FROM categories WHERE user_id = %s" % uid), [("0",)])
+        # the next request reconnects and works
+        r = c.request("POST", "/api/v1/categories", headers={"X-CSRF-Token": token},
+                      json={"name": "Once"})
+        self.assertEqual(r.status, 201, r.text)
 
     def test_db_restart_under_load(self):
         c = Client(self.stack)
