@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "config.h"
 #include "db.h"
 #include "executions.h"
 #include "prompts.h"
@@ -243,12 +244,16 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
 	return tk->counted ? db_tx(db, settle_fn, &t) : settle_fn(db, &t);
 }
 
-int admission_sweep(struct db *db, int64_t older_than, int64_t now)
+int admission_sweep(struct db *db, int64_t now)
 {
 	struct db_res res = { 0 };
 	struct settle_info si = { 0 };
-	int64_t n, i;
+	int64_t timeout = cfg_int(CFG_UPSTREAM_TIMEOUT_MS), older_than, n, i;
 	int done = 0, rc;
+
+	/* A live run ends within the upstream timeout (a day when there is
+	 * none); a minute more covers its settlement. */
+	older_than = now - (timeout > 0 ? timeout / 1000 : 86400) - 60;
 
 	n = db_query(db, "SELECT id, user_id, day_key, month_key, minute_key,"
 	    " reserved_micros, counted FROM executions WHERE status = 'RUNNING'"

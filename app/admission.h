@@ -93,11 +93,12 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
     const struct settle_info *s);
 
 /* Settle as FAILED (quota released) every execution still RUNNING that
- * started before older_than: its worker died mid-call (SIGKILL, crash,
- * lost database at settlement). At most 100 per call. Returns how many
+ * started longer ago than any live run can last (upstream_timeout_ms, or a
+ * day without one, plus a minute): its worker died mid-call (SIGKILL,
+ * crash, lost database at settlement). At most 100 per call. Returns how many
  * were settled, or a db_err. Safe to run from several processes at
  * once: an execution settles only once. */
-int admission_sweep(struct db *db, int64_t older_than, int64_t now);
+int admission_sweep(struct db *db, int64_t now);
 
 /* Usage of the user now: {"day":{"executions","spend_micros"},
  * "month":{...}, "minute":{...}}. */

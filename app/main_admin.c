@@ -142,8 +142,7 @@ static int cmd_models_free_tier(struct db *db, char **argv)
 static int cmd_executions_sweep(struct db *db, char **argv)
 {
 	int64_t now = clock_now();
-	int n = admission_sweep(db, now - cfg_int(CFG_UPSTREAM_TIMEOUT_MS) / 1000 - 60,
-	    now);
+	int n = admission_sweep(db, now);
 
 	(void)argv;
 	if (n < 0) {

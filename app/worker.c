@@ -30,8 +30,7 @@ static void on_stop(int sig)
 static void sweep_interrupted(struct db *db)
 {
 	int64_t now = clock_now();
-	int n = admission_sweep(db, now - cfg_int(CFG_UPSTREAM_TIMEOUT_MS) / 1000 - 60,
-	    now);
+	int n = admission_sweep(db, now);
 
 	if (n > 0)
 		log_warn("settled %d interrupted execution(s)", n);

@@ -242,10 +242,11 @@ class Stack:
             return ""
 
     # -- tools
-    def admin(self, *args, input=None):
-        """Run build/pm-admin on this stack's configuration."""
+    def admin(self, *args, input=None, env=None):
+        """Run build/pm-admin on this stack's configuration (env: extra
+        variables, e.g. PM_<KEY> overrides)."""
         return subprocess.run([PM_ADMIN, "-c", self.config] + [str(a) for a in args],
-                              cwd=ROOT, env=_clean_env(PM_CONFIG=self.config),
+                              cwd=ROOT, env=_clean_env(PM_CONFIG=self.config, **(env or {})),
                               input=input, capture_output=True, text=True, timeout=120)
 
     def sql(self, query, database="prompt_manager"):

@@ -215,7 +215,7 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(run(c, slug).status, 200)
         self.assertEqual(self.day_count(c), 1)
 
-        def stale():
+        def stale(age=3600):
             """What a worker killed mid-call leaves: a RUNNING row and
             its reservation in the counters."""
             self.stack.sql(
@@ -223,8 +223,8 @@ class ExecutionTest(unittest.TestCase):
                 " channel, status, counted, day_key, month_key, minute_key, input, variables,"
                 " params, output, created_at) SELECT e.user_id, e.prompt_id, e.version_id, 1,"
                 " e.model, 'UI', 'RUNNING', 1, e.day_key, e.month_key, e.minute_key, '[]', '{}',"
-                " '{}', '', UNIX_TIMESTAMP() - 3600 FROM executions e JOIN users x ON"
-                " x.id = e.user_id WHERE x.email = '%s' ORDER BY e.id LIMIT 1" % c.email)
+                " '{}', '', UNIX_TIMESTAMP() - %d FROM executions e JOIN users x ON"
+                " x.id = e.user_id WHERE x.email = '%s' ORDER BY e.id LIMIT 1" % (age, c.email))
             self.stack.sql("UPDATE usage_counters u JOIN users x ON x.id = u.user_id SET"
                            " executions = executions + 1 WHERE x.email = '%s'" % c.email)
 
@@ -246,6 +246,26 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(self.executions(c)[-1][:2], ("FAILED", "interrupted"))
         self.assertEqual(self.day_count(c), 1)
         self.assertIn("interrupted execution(s)", self.stack.log_text())
+        # a run younger than the upstream timeout (2 s) plus a minute may be
+        # live: left alone
+        stale(age=30)
+        r = self.stack.admin("executions", "sweep")
+        self.assertEqual(r.stdout.strip(), "0 interrupted executions settled")
+        self.assertEqual(self.executions(c)[-1][0], "RUNNING")
+        # without an upstream timeout a run may last up to a day
+        self.stack.sql("UPDATE executions SET created_at = created_at - 3600 WHERE status ="
+                       " 'RUNNING' AND user_id = (SELECT id FROM users WHERE email = '%s')"
+                       % c.email)
+        no_limit = {"PM_UPSTREAM_TIMEOUT_MS": "0"}
+        r = self.stack.admin("executions", "sweep", env=no_limit)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "0 interrupted executions settled"),
+                         r.stderr)
+        self.stack.sql("UPDATE executions SET created_at = created_at - 86400 WHERE status ="
+                       " 'RUNNING' AND user_id = (SELECT id FROM users WHERE email = '%s')"
+                       % c.email)
+        r = self.stack.admin("executions", "sweep", env=no_limit)
+        self.assertEqual(r.stdout.strip(), "1 interrupted execution settled")
+        self.assertEqual(self.day_count(c), 1)
 
     def test_free_plan_has_no_api(self):
         c = user(self.stack)
