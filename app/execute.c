@@ -23,52 +23,38 @@
  * version and the plan set no max_tokens. */
 #define DEFAULT_MAX_COMPLETION	4096
 
-static int contains(json_object *list, const char *s)
-{
-	size_t i;
+/* What a plan must allow: a channel (model NULL) or a model. */
+struct wanted {
+	unsigned	 channel;
+	const char	*model;
+	int		 free_tier;
+	char		*name;		/* the first plan that allows it */
+};
 
-	for (i = 0; list != NULL && i < json_object_array_length(list); i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)),
-		    s) == 0)
-			return 1;
-	return 0;
+static int channel_allowed(const struct plan *p, unsigned ch)
+{
+	return (p->allowed_channels & ch) &&
+	    (ch != PLAN_CH_API || p->api_access);
 }
 
-/* The name of the first public plan (by position) that allows what p
- * refuses: the model (model != NULL) or the API channel. NULL if none. */
-static char *plan_that_allows(struct db *db, const char *model, int free_tier)
+static int allows(const struct plan *p, void *arg)
 {
-	json_object *all, *plans;
-	char *name = NULL;
-	size_t i;
+	struct wanted *w = arg;
 
-	if (plans_list_public(db, &all) != 0)
-		return NULL;
-	plans = json_object_object_get(all, "plans");
-	for (i = 0; name == NULL && i < json_object_array_length(plans); i++) {
-		json_object *p = json_object_array_get_idx(plans, i);
-		const char *mode = json_str_member(p, "models", NULL);
-		json_object *list = json_object_object_get(p, "model_list");
-		int ok;
+	if (w->model != NULL ? !plan_model_allowed(p, w->model, w->free_tier) :
+	    !channel_allowed(p, w->channel))
+		return 0;
+	w->name = xstrdup(p->name);
+	return 1;
+}
 
-		if (model == NULL)
-			ok = contains(json_object_object_get(p, "allowed_channels"), "api") &&
-			    json_object_get_boolean(json_object_object_get(p, "api_access"));
-		else if (mode == NULL)
-			ok = 0;
-		else if (strcmp(mode, "all") == 0)
-			ok = 1;
-		else if (strcmp(mode, "whitelist") == 0)
-			ok = contains(list, model);
-		else if (strcmp(mode, "blacklist") == 0)
-			ok = !contains(list, model);
-		else
-			ok = free_tier;
-		if (ok)
-			name = xstrdup(json_str_member(p, "name", NULL));
-	}
-	json_object_put(all);
-	return name;
+/* The name (caller frees) of the first public plan, by position, that
+ * allows w's channel or model; NULL if none does. */
+static char *plan_that_allows(struct db *db, struct wanted *w)
+{
+	w->name = NULL;
+	(void)plans_each_public(db, NULL, allows, w);
+	return w->name;
 }
 
 static void set_arg(struct pm_fail *f, int which, const char *name,
@@ -91,7 +77,8 @@ static void set_arg(struct pm_fail *f, int which, const char *name,
 static int refuse_model(struct db *db, struct pm_fail *f,
     const struct plan *p, const char *model, int free_tier, int from_default)
 {
-	char *other = plan_that_allows(db, model, free_tier);
+	struct wanted w = { 0, model, free_tier, NULL };
+	char *other = plan_that_allows(db, &w);
 	char what[300];
 
 	snprintf(what, sizeof(what), "%.200s (%.80s plan)", model, p->name);
@@ -261,11 +248,14 @@ int execute_run(struct db *db, const struct exec_input *in,
 			rc = pm_refuse(f, PM_UNAVAILABLE, "exec.no_catalog", NULL);
 		goto out;
 	}
-	if (!(plan.allowed_channels & ch) ||
-	    (ch == PLAN_CH_API && !plan.api_access)) {
-		char *other = plan_that_allows(db, NULL, 0);
-		rc = pm_refuse(f, PM_FORBIDDEN, other ? "plan.channel_not_allowed" :
-		    "plan.channel_not_allowed_any", NULL);
+	if (!channel_allowed(&plan, ch)) {
+		struct wanted w = { ch, NULL, 0, NULL };
+		char *other = plan_that_allows(db, &w);
+
+		rc = pm_refuse(f, PM_FORBIDDEN, ch == PLAN_CH_API ?
+		    (other ? "plan.api_not_allowed" : "plan.api_not_allowed_any") :
+		    (other ? "plan.ui_not_allowed" : "plan.ui_not_allowed_any"),
+		    NULL);
 		set_arg(f, 1, "plan", plan.name);
 		set_arg(f, 2, "allowed", other ? other : "");
 		free(other);

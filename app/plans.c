@@ -1142,34 +1142,53 @@ int plan_for_user(struct db *db, int64_t user_id, struct plan *out)
 	return rc;
 }
 
-int plans_list_public(struct db *db, struct json_object **out)
+int plans_each_public(struct db *db, char *catalog,
+    int (*fn)(const struct plan *, void *), void *arg)
 {
 	char cat[PLAN_CATALOG_MAX + 1];
-	struct json_object *arr;
 	struct db_res res;
 	struct plan p;
 	int64_t n;
 	size_t i;
 	int rc;
 
-	*out = NULL;
 	if ((rc = active_catalog(db, sql_active, cat)) <= 0)
 		return rc < 0 ? rc : PLAN_NOCATALOG;
+	if (catalog != NULL)
+		memcpy(catalog, cat, sizeof(cat));
 	if ((n = db_query(db, sql_public, DB_ARGS(db_s(cat)), &res)) < 0) {
 		db_res_free(&res);
 		return (int)n;
 	}
-	arr = json_object_new_array();
-	for (i = 0; i < res.nrows; i++) {
+	for (rc = 0, i = 0; rc == 0 && i < res.nrows; i++) {
 		if (plan_from_row(&res, i, &p) != 0) {
-			json_object_put(arr);
-			db_res_free(&res);
-			return DB_ERROR;
+			rc = DB_ERROR;
+			break;
 		}
-		json_object_array_add(arr, plan_to_json(&p));
+		rc = fn(&p, arg);
 		plan_free(&p);
 	}
 	db_res_free(&res);
+	return rc < 0 ? rc : 0;
+}
+
+static int add_json(const struct plan *p, void *arr)
+{
+	json_object_array_add(arr, plan_to_json(p));
+	return 0;
+}
+
+int plans_list_public(struct db *db, struct json_object **out)
+{
+	char cat[PLAN_CATALOG_MAX + 1];
+	struct json_object *arr = json_object_new_array();
+	int rc;
+
+	*out = NULL;
+	if ((rc = plans_each_public(db, cat, add_json, arr)) != 0) {
+		json_object_put(arr);
+		return rc;
+	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "catalog", json_object_new_string(cat));
 	json_object_object_add(*out, "plans", arr);

@@ -188,6 +188,14 @@ int64_t plan_seat_limit(const struct plan *p, int64_t limit, int64_t seats);
  * same plan. Returns a new object the caller owns. */
 struct json_object *plan_to_json(const struct plan *p);
 
+/* Call fn on each public plan of the active catalog, in position order,
+ * until it returns non-zero (a positive value stops the walk, a negative
+ * one is returned as an error). catalog (PLAN_CATALOG_MAX + 1 bytes, or
+ * NULL) receives the catalog's name. Returns 0, PLAN_NOCATALOG or a
+ * negative enum db_err. */
+int plans_each_public(struct db *db, char *catalog,
+    int (*fn)(const struct plan *, void *), void *arg);
+
 /* The public plans of the active catalog for a pricing page, in position
  * order: {"catalog": name, "plans": [plan_to_json()...]}. Returns 0 with
  * *out (caller owns), PLAN_NOCATALOG or a negative enum db_err (*out

@@ -548,6 +548,8 @@ class CatalogRulesTest(unittest.TestCase):
         # a gateway: requests come through the API only
         r = run(c, slug, stream=True)
         self.assertEqual(r.status, 403)
+        self.assertIn("Running prompts from the app is not included in the Free plan; use the"
+                      " API.", r.text)
         for _ in range(10):
             r = api(c, "POST", url, {"variables": {"topic": "burst"}})
             self.assertEqual(r.status, 200, r.text)
