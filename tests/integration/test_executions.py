@@ -589,7 +589,12 @@ class CatalogRulesTest(unittest.TestCase):
         self.assertEqual(r.json()["error"]["message"],
                          "max_tokens 60000 is over your plan's limit of 50000 tokens per execution.")
         self.assertEqual(len(stack.openrouter_requests()), 1)
+        page = Client(stack).get("/pricing").text       # the caps, to the cent
+        for text in ("Spend cap: $1 a day", "Spend cap: $5 a day", "Spend cap: $20 a day"):
+            self.assertIn("<li>%s</li>" % text, page)
         self.assertEqual(stack.admin("plans", "load", "gateway").returncode, 0)
+        self.assertIn("<li>Upstream cost budget: $10 a month</li>",
+                      Client(stack).get("/pricing").text)
         c3 = user(stack)
         slug3 = make_prompt(c3, model="openai/gpt-4o-mini")
         month = int(time.strftime("%Y%m", time.gmtime(now)))
