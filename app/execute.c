@@ -282,7 +282,6 @@ int execute_run(struct db *db, const struct exec_input *in,
 	}
 	if (max_tokens < 0 && plan.max_tokens_per_execution >= 0)
 		max_tokens = plan.max_tokens_per_execution;
-	params = json_object_get(params);
 	if (max_tokens >= 0)
 		json_object_object_add(params, "max_tokens",
 		    json_object_new_int64(max_tokens));
@@ -291,11 +290,9 @@ int execute_run(struct db *db, const struct exec_input *in,
 	    (key = config_read_secret(cfg_str(CFG_OPENROUTER_KEY_FILE), &err)) == NULL) {
 		log_error("platform OpenRouter key: %s", buf_cstr(&err));
 		rc = pm_refuse(f, PM_UNAVAILABLE, "exec.no_upstream_key", NULL);
-		json_object_put(params);
 		goto out;
 	}
 	/* 3. Admission. */
-	lim.per_day = 0;
 	limits_of(&plan, &lim);
 	ar.user_id = in->user_id;
 	ar.prompt_id = pid;
@@ -318,7 +315,6 @@ int execute_run(struct db *db, const struct exec_input *in,
 	ar.now = in->now;
 	if ((id = admission_admit(db, &lim, &ar, &tk, f)) < 0) {
 		rc = (int)id;
-		json_object_put(params);
 		goto out;
 	}
 	*exec_id = id;
@@ -349,7 +345,6 @@ int execute_run(struct db *db, const struct exec_input *in,
 		free(key);
 		key = NULL;
 	}
-	json_object_put(params);
 	/* 5./6. Settle. */
 	if (rs.has_cost) {
 		cost = rs.cost_micros;
@@ -444,6 +439,7 @@ int execute_context(struct db *db, int64_t user_id, int64_t now,
     json_object **out)
 {
 	struct plan plan = { 0 };
+	struct admit_limits lim;
 	json_object *o, *models, *usage, *day, *p;
 	size_t i;
 	int rc;
@@ -471,10 +467,11 @@ int execute_context(struct db *db, int64_t user_id, int64_t now,
 	json_object_object_add(o, "demo", json_object_new_boolean(
 	    *cfg_str(CFG_OPENROUTER_KEY_FILE) == '\0' ||
 	    strncmp(cfg_str(CFG_OPENROUTER_BASE_URL), "https://openrouter.ai", 21) != 0));
-	if (plan.executions_per_day >= 0 && admission_usage(db, user_id, now, &usage) == 0) {
+	limits_of(&plan, &lim);			/* what admission enforces */
+	if (lim.per_day >= 0 && admission_usage(db, user_id, now, &usage) == 0) {
 		int64_t used = json_object_get_int64(json_object_object_get(
 		    json_object_object_get(usage, "day"), "executions"));
-		int64_t limit = plan.executions_per_day, left = limit - used;
+		int64_t limit = lim.per_day, left = limit - used;
 		char when[32];
 
 		day = json_object_new_object();

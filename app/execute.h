@@ -48,7 +48,7 @@ struct exec_input {
 int execute_run(struct db *db, const struct exec_input *in,
     json_object **result, int64_t *exec_id, struct pm_fail *f);
 
-/* What the run page shows before running: {"plan": {code,name}, "usage":
+/* What the run page shows before running: {"plan": {code,name}, "daily":
  * {"used","limit","left","reset"} (daily executions, when limited),
  * "models": [{id,name,allowed,is_free,prices}], "demo": bool}. */
 int execute_context(struct db *db, int64_t user_id, int64_t now,

@@ -5,12 +5,14 @@ upstream failures releasing the quota, client disconnects, history."""
 import collections
 import http.client
 import json
+import os
 import threading
 import time
 import unittest
 
 from tests.integration.stack import Client, Stack, clear_of_utc_midnight
 
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 PASSWORD = "correct-horse-battery"
 FREE_MODEL = "meta-llama/llama-3.1-8b-instruct:free"
 PAID_MODEL = "openai/gpt-4o"
@@ -604,6 +606,30 @@ class CatalogRulesTest(unittest.TestCase):
         self.assertEqual(r.status, 429)
         self.assertIn("monthly model budget of $10.000000", r.json()["error"]["message"])
         self.assertGreater(int(r.header("retry-after")), 0)
+
+    def test_run_page_counts_per_seat_limits_like_admission(self):
+        """A per-seat daily limit: the run page shows what admission
+        enforces (limit x seats), not the per-seat number."""
+        stack = Stack(server="lighttpd", workers=2)
+        stack.start()
+        self.addCleanup(stack.stop)
+        with open(os.path.join(ROOT, "conf", "plans", "prompt-manager.json")) as f:
+            cat = json.load(f)
+        cat["catalog"] = "seats"
+        free = [p for p in cat["plans"] if p["code"] == "FREE"][0]
+        free.update({"executions_per_day": 2, "limits_per_seat": True, "seats_included": 3})
+        path = stack.path("seats.json")
+        with open(path, "w") as f:
+            json.dump(cat, f)
+        r = stack.admin("plans", "load", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        c = user(stack)
+        slug = make_prompt(c)
+        self.assertIn("6 of 6</span> runs left today", c.get("/prompts/%s/run" % slug).text)
+        for _ in range(6):
+            self.assertEqual(run(c, slug).status, 200)
+        self.assertEqual(run(c, slug).status, 429)
+        self.assertIn("0 of 6</span> runs left today", c.get("/prompts/%s/run" % slug).text)
 
     def test_agents_platform_monthly_cap_and_throttle(self):
         stack = Stack(server="lighttpd", workers=2)
