@@ -49,8 +49,6 @@ static int stream_delta(void *arg, const char *text, size_t len)
 		if (resp_stream_begin(s->r, 200, "text/event-stream; charset=utf-8"))
 			return 1;
 		s->last_write_us = clock_mono_us();
-		if (text == NULL)
-			return 0;
 	}
 	if (text == NULL)
 		return 0;
