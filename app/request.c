@@ -402,8 +402,6 @@ static int read_body(struct req *r)
 	}
 	if (strcmp(r->content_type, "application/json") == 0)
 		return parse_json_body(r);
-	if (strcmp(r->content_type, "multipart/form-data") == 0 && !r->is_api)
-		return 0;	/* parsed by the handler that accepts uploads */
 unsupported:
 	resp_error(r, 415, "invalid_request_error", "error.unsupported_type",
 	    NULL);

@@ -159,23 +159,26 @@ void resp_page(struct req *r, int status, const char *name,
     struct json_object *data)
 {
 	struct buf body = { 0 }, page = { 0 };
+	const char *failed = NULL;
 
 	if (app_templates == NULL ||
-	    tmpl_render(app_templates, name, data, &body) != 0) {
-		log_error("cannot render template %s", name);
-		json_object_put(data);
-		buf_free(&body);
+	    tmpl_render(app_templates, name, data, &body) != 0)
+		failed = name;
+	else {
+		json_object_object_add(data, "body", json_object_new_string_len(
+		    body.data ? body.data : "", (int)body.len));
+		if (tmpl_render(app_templates, "layout", data, &page) != 0)
+			failed = "layout";
+	}
+	json_object_put(data);
+	buf_free(&body);
+	if (failed != NULL) {
+		log_error("cannot render template %s", failed);
 		resp_send(r, 500, "text/plain; charset=utf-8",
 		    "Internal Server Error\n", 22);
-		return;
-	}
-	json_object_object_add(data, "body",
-	    json_object_new_string_len(body.data ? body.data : "", (int)body.len));
-	buf_free(&body);
-	tmpl_render(app_templates, "layout", data, &page);
-	json_object_put(data);
-	resp_send(r, status, "text/html; charset=utf-8", page.data ? page.data : "",
-	    page.len);
+	} else
+		resp_send(r, status, "text/html; charset=utf-8",
+		    page.data ? page.data : "", page.len);
 	buf_free(&page);
 }
 

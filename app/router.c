@@ -55,9 +55,9 @@ static int csrf_ok(struct req *r)
 		sent = req_env(r, "HTTP_X_CSRF_TOKEN");
 		want = r->user.csrf;
 	} else {
+		/* From the body only: a token in the URL would be written to
+		 * the web server's access log. */
 		sent = req_form(r, "_csrf");
-		if (sent == NULL)
-			sent = req_query(r, "_csrf");
 		want = r->user.id != 0 ? r->user.csrf : req_cookie(r, "pm_csrf");
 	}
 	return sent != NULL && want != NULL && *want != '\0' &&

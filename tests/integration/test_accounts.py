@@ -165,6 +165,10 @@ class AccountsTest(unittest.TestCase):
         theirs = other.csrf("/settings")
         r = c.post("/logout", form={"_csrf": theirs})
         self.assertEqual(r.status, 403)
+        # the right token in the URL is not taken (it would reach access logs)
+        r = c.post("/logout?_csrf=" + c.csrf("/dashboard"), form={})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(c.get("/dashboard").status, 200)   # still logged in
         # API: a session-authenticated unsafe request needs X-CSRF-Token
         for token in (None, "forged"):
             hdrs = {"X-CSRF-Token": token} if token else {}

@@ -116,6 +116,13 @@ class RequestLayerTest(unittest.TestCase):
         r = c.request("POST", "/api/v1/me", body=b'<x/>',
                       headers={"Content-Type": "application/xml"})
         self.assertEqual(r.status, 415)
+        # no page takes uploads: a multipart form is refused, not ignored
+        r = c.request("POST", "/signup", body=b'--b\r\nContent-Disposition: form-data;'
+                      b' name="email"\r\n\r\na@example.com\r\n--b--\r\n',
+                      headers={"Content-Type": "multipart/form-data; boundary=b"})
+        self.assertEqual(r.status, 415)
+        self.assertIn("Unsupported Content-Type: send application/json to the API and forms as"
+                      " application/x-www-form-urlencoded.", r.text)
 
     @both
     def test_unknown_route_404_and_wrong_method_405(self, c):
