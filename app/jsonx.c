@@ -1,6 +1,9 @@
 /* jsonx.c - small json-c helpers. */
 #include "jsonx.h"
 
+#include <limits.h>
+#include <string.h>
+
 #include "clock.h"
 
 void json_add_time(struct json_object *o, const char *key, int64_t t)
@@ -23,4 +26,56 @@ const char *json_str_member(struct json_object *o, const char *key, int *bad)
 		return NULL;
 	}
 	return json_object_get_string(v);
+}
+
+/* The offset of the first \u0000 escape in the JSON text s (json-c
+ * accepts it, and cuts keys at it), or n when there is none. Backslashes
+ * only occur inside strings, each escaping the next character. */
+static size_t nul_escape(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+			return i;
+		i++;
+	}
+	return n;
+}
+
+struct json_object *json_parse_strict(const char *s, size_t n,
+    struct json_error *e)
+{
+	struct json_tokener *tok = json_tokener_new_ex(64);
+	enum json_tokener_error jerr;
+	struct json_object *o = NULL;
+	size_t end = 0;
+
+	e->kind = JSON_ERR_SYNTAX;
+	e->detail = "out of memory";
+	e->offset = 0;
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	if (n <= INT_MAX)
+		o = json_tokener_parse_ex(tok, s, (int)n);
+	jerr = n <= INT_MAX ? json_tokener_get_error(tok) : json_tokener_error_size;
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (o == NULL || jerr != json_tokener_success) {
+		json_object_put(o);
+		e->detail = jerr == json_tokener_continue ?
+		    "unexpected end of data" : json_tokener_error_desc(jerr);
+		e->offset = end;
+		return NULL;
+	}
+	if ((e->offset = nul_escape(s, end)) < end) {
+		json_object_put(o);
+		e->kind = JSON_ERR_NUL;
+		return NULL;
+	}
+	return o;
 }

@@ -3,7 +3,25 @@
 #define PM_JSONX_H
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* Why json_parse_strict() refused a document. */
+struct json_error {
+	enum {
+		JSON_ERR_SYNTAX,	/* detail: json-c's description (data
+					 * after the document included) */
+		JSON_ERR_NUL		/* a string or key holds a NUL byte */
+	}		 kind;
+	const char	*detail;	/* static text */
+	size_t		 offset;	/* byte where the problem was seen */
+};
+
+/* Parse exactly the n bytes at s as one JSON document: strict syntax,
+ * valid UTF-8, at most 64 levels deep, only blanks after it, no NUL in any
+ * string or key. Returns the document (caller puts) or NULL with e filled. */
+struct json_object *json_parse_strict(const char *s, size_t n,
+    struct json_error *e);
 
 /* The string member key of o, or NULL when o or the member is absent or
  * null. A member of another type reads NULL and sets *bad (when bad is not

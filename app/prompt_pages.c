@@ -10,6 +10,7 @@
 #include "escape.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonx.h"
 #include "msg.h"
 #include "pages.h"
 #include "prompts.h"
@@ -329,7 +330,7 @@ void h_import(struct req *r)
 {
 	const char *doc = req_form(r, "document"), *slug = req_form(r, "slug");
 	struct json_object *d, *o;
-	struct json_tokener *tok;
+	struct json_error e;
 	struct pm_fail f = { 0 };
 	char out[SLUG_MAX + 1];
 	int rc;
@@ -337,11 +338,8 @@ void h_import(struct req *r)
 	d = page_with_title(r, "prompts", "import");
 	json_object_object_add(d, "document", json_object_new_string(doc ? doc : ""));
 	json_object_object_add(d, "slug", json_object_new_string(slug ? slug : ""));
-	tok = json_tokener_new();
-	o = doc ? json_tokener_parse_ex(tok, doc, (int)strlen(doc)) : NULL;
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		json_tokener_free(tok);
+	o = doc ? json_parse_strict(doc, strlen(doc), &e) : NULL;
+	if (o == NULL) {
 		f.key = "import.invalid";
 		f.arg_name = "what";
 		f.arg_val = "it is not valid JSON";
@@ -349,7 +347,6 @@ void h_import(struct req *r)
 		resp_page(r, form_fail(d, PM_INVALID, &f), "prompts/import", d);
 		return;
 	}
-	json_tokener_free(tok);
 	rc = prompt_import(r->db, r->user.id, o, slug && *slug ? slug : NULL,
 	    r->now, out, &f);
 	json_object_put(o);

@@ -1,5 +1,6 @@
 /* request.c - reading and validating one FastCGI request (the edge). */
 #include "http.h"
+#include "jsonx.h"
 
 #include <ctype.h>
 #include <fcgiapp.h>
@@ -273,81 +274,22 @@ static enum http_method parse_method(const char *m)
 	return M__MAX;
 }
 
-/* Reject JSON documents holding strings with NUL bytes (json-c accepts
- * \u0000); returns 0 when clean. */
-static int json_has_nul(struct json_object *o, int depth)
-{
-	if (depth > 64)
-		return 1;
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		return memchr(json_object_get_string(o), '\0',
-		    (size_t)json_object_get_string_len(o)) != NULL;
-	case json_type_array: {
-		size_t i, n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			if (json_has_nul(json_object_array_get_idx(o, i), depth + 1))
-				return 1;
-		return 0;
-	}
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			if (memchr(k, '\0', strlen(k)) != NULL ||
-			    json_has_nul(v, depth + 1))
-				return 1;
-		}
-		return 0;
-	}
-	default:
-		return 0;
-	}
-}
-
 static int parse_json_body(struct req *r)
 {
-	struct json_tokener *tok = json_tokener_new_ex(64);
-	enum json_tokener_error jerr;
-	struct json_object *o;
+	struct json_error e;
 	char off[32];
 
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, r->body, (int)r->body_len);
-	jerr = json_tokener_get_error(tok);
-	if (o != NULL && jerr == json_tokener_success &&
-	    (size_t)json_tokener_get_parse_end(tok) < r->body_len) {
-		/* Only whitespace may follow the document. */
-		size_t i;
-		for (i = json_tokener_get_parse_end(tok); i < r->body_len; i++)
-			if (!isspace((unsigned char)r->body[i])) {
-				json_object_put(o);
-				o = NULL;
-				snprintf(off, sizeof(off), "%zu", i);
-				json_tokener_free(tok);
-				resp_error(r, 400, "invalid_request_error",
-				    "error.json_trailing", "offset", off, NULL);
-				return -1;
-			}
-	}
-	if (o == NULL || jerr != json_tokener_success) {
-		const char *why = jerr == json_tokener_continue ?
-		    "unexpected end of data" : json_tokener_error_desc(jerr);
-		snprintf(off, sizeof(off), "%zu",
-		    (size_t)json_tokener_get_parse_end(tok));
-		json_object_put(o);
-		json_tokener_free(tok);
+	r->json = json_parse_strict(r->body, r->body_len, &e);
+	if (r->json != NULL)
+		return 0;
+	snprintf(off, sizeof(off), "%zu", e.offset);
+	if (e.kind == JSON_ERR_NUL)
+		resp_error(r, 400, "invalid_request_error", "error.json_nul",
+		    NULL);
+	else
 		resp_error(r, 400, "invalid_request_error", "error.bad_json",
-		    "detail", why, "offset", off, NULL);
-		return -1;
-	}
-	json_tokener_free(tok);
-	if (json_has_nul(o, 0)) {
-		json_object_put(o);
-		resp_error(r, 400, "invalid_request_error", "error.json_nul", NULL);
-		return -1;
-	}
-	r->json = o;
-	return 0;
+		    "detail", e.detail, "offset", off, NULL);
+	return -1;
 }
 
 static int read_body(struct req *r)

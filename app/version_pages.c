@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonx.h"
 #include "pages.h"
 #include "prompts.h"
 #include "util.h"
@@ -176,7 +177,9 @@ static struct json_object *version_form_fields(struct req *r)
 		/* A chat (several turns) is edited as its JSON list; text that
 		 * is not JSON is passed on as such, and refused by
 		 * version_content() naming the field. */
-		struct json_object *m = json_tokener_parse(chat);
+		struct json_error e;
+		struct json_object *m = json_parse_strict(chat, strlen(chat), &e);
+
 		json_object_object_add(in, "messages",
 		    m ? m : json_object_new_string(chat));
 	} else {

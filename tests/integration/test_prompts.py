@@ -566,26 +566,29 @@ class ImportErrorsTest(unittest.TestCase):
         cases.append((d, 400, "This is not a prompt export document: at most one version may be PRODUCTION."))
         d = json.loads(json.dumps(good)); d["versions"].append(dict(d["versions"][0], number=2))
         d["versions"][1]["messages"] = [{"role": "user", "content": "broken {{"}]
-        cases.append((d, 400, None))
+        cases.append((d, 400, 'Message 1, line 1, column 8: "{{" is not closed by "}}" on the same'
+                              ' line (write {{{{ for a literal "{{").'))
         d = json.loads(json.dumps(good)); d["versions"][0]["number"] = 3
         cases.append((d, 400, "This is not a prompt export document: versions must be numbered 1, 2, 3... in order."))
         d = json.loads(json.dumps(good)); d["prompt"]["slug"] = "Bad Slug"
-        cases.append((d, 400, None))
+        cases.append((d, 400, "The slug may only hold lower-case letters, digits and dashes"
+                              " (1 to 64, not starting with a dash)."))
         cases.append(([1, 2], 400, "This is not a prompt export document: the document is not a JSON object."))
         for doc, status, msg in cases:
             r = api(c, "POST", "/api/v1/prompts/import", doc)
             self.assertEqual(r.status, status, r.text)
-            if msg:
-                self.assertEqual(r.json()["error"]["message"], msg)
+            self.assertEqual(r.json()["error"]["message"], msg)
         r = api(c, "POST", "/api/v1/prompts/import", raw=b'{"format": ')
         self.assertEqual(r.status, 400)
         big = json.loads(json.dumps(good))
         big["versions"][0]["messages"][0]["content"] = "z" * (1100 * 1024)
         r = api(c, "POST", "/api/v1/prompts/import", big)
         self.assertEqual(r.status, 413)
-        r = c.post_form("/prompts/import", {"document": "{not json"})
-        self.assertEqual(r.status, 422)
-        self.assertIn("This is not a prompt export document: it is not valid JSON.", r.text)
+        for bad in ("{not json", json.dumps(good) + " trailing", json.dumps(good).replace(
+                '"content": "', '"content": "\\u0000', 1)):
+            r = c.post_form("/prompts/import", {"document": bad})
+            self.assertEqual(r.status, 422, bad[:60])
+            self.assertIn("This is not a prompt export document: it is not valid JSON.", r.text)
         self.assertEqual(counts(), start)
         # a slug clash is refused after the category would have been made:
         # the whole import rolls back

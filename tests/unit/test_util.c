@@ -246,6 +246,42 @@ static void test_json_str_member(void **state)
 	json_object_put(o);
 }
 
+static void test_json_parse_strict(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 kind;		/* -1: accepted */
+		size_t		 offset;
+	} cases[] = {
+		{ "{\"a\": [1, \"x\"]}  \n", -1, 0 },
+		{ "{\"a\": \"\\\\u0000\"}", -1, 0 },	/* an escaped backslash */
+		{ "{\"a\": 1} x", JSON_ERR_SYNTAX, 9 },	/* trailing data */
+		{ "{\"a\": \"x\\u0000y\"}", JSON_ERR_NUL, 8 },
+		{ "{\"a\\u0000b\": 1}", JSON_ERR_NUL, 3 },
+		{ "{\"a\": }", JSON_ERR_SYNTAX, 6 },
+		{ "{a: 1}", JSON_ERR_SYNTAX, 1 },
+		{ "{\"a\": \"\xff\"}", JSON_ERR_SYNTAX, 7 },
+		{ "[1, 2", JSON_ERR_SYNTAX, 5 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_error e;
+		struct json_object *o = json_parse_strict(cases[i].text,
+		    strlen(cases[i].text), &e);
+
+		if (cases[i].kind < 0) {
+			assert_non_null(o);
+			json_object_put(o);
+			continue;
+		}
+		assert_null(o);
+		assert_int_equal(e.kind, cases[i].kind);
+		assert_int_equal(e.offset, cases[i].offset);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_read_secret),
 		cmocka_unit_test(test_msg),
 		cmocka_unit_test(test_json_str_member),
+		cmocka_unit_test(test_json_parse_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
