@@ -142,7 +142,7 @@ void h_api_prompt_delete(struct req *r)
 void h_api_versions_list(struct req *r)
 {
 	const char *slug = slug_arg(r);
-	struct json_object *a, *p, *o;
+	struct json_object *a, *p = NULL, *o;
 	int rc;
 
 	if (slug == NULL) {
@@ -153,6 +153,7 @@ void h_api_versions_list(struct req *r)
 	 * the user's is 404. */
 	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0 ||
 	    (rc = version_list(r->db, r->user.id, slug, &a)) != 0) {
+		json_object_put(p);
 		answer_fail(r, rc, NULL);
 		return;
 	}

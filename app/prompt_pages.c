@@ -154,7 +154,7 @@ void h_prompts_page(struct req *r)
 void h_prompt_page(struct req *r)
 {
 	const char *slug = page_slug(r);
-	struct json_object *d, *p, *versions, *prod = NULL;
+	struct json_object *d, *p = NULL, *versions, *prod = NULL;
 	int rc;
 
 	if (slug == NULL) {
@@ -163,6 +163,7 @@ void h_prompt_page(struct req *r)
 	}
 	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0 ||
 	    (rc = version_list(r->db, r->user.id, slug, &versions)) != 0) {
+		json_object_put(p);
 		answer_fail(r, rc, NULL);
 		return;
 	}
@@ -189,12 +190,19 @@ void h_prompt_page(struct req *r)
 	resp_page(r, 200, "prompts/show", d);
 }
 
-static void settings_form(struct req *r, int status, struct json_object *p,
-    struct json_object *d)
+/* The id of the category of prompt p (0 for none). */
+static int64_t category_id_of(struct json_object *p)
 {
 	struct json_object *c = json_object_object_get(p, "category");
-	struct json_object *opts = category_options(r, c ?
-	    json_object_get_int64(json_object_object_get(c, "id")) : 0);
+
+	return c ? json_object_get_int64(json_object_object_get(c, "id")) : 0;
+}
+
+/* The settings form of prompt p with category selected (0: none). */
+static void settings_form(struct req *r, int status, struct json_object *p,
+    int64_t category, struct json_object *d)
+{
+	struct json_object *opts = category_options(r, category);
 
 	json_object_object_add(d, "categories", opts ? opts : json_object_new_array());
 	json_object_object_add(d, "prompt", p);
@@ -211,7 +219,8 @@ void h_prompt_settings_page(struct req *r)
 		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
 		return;
 	}
-	settings_form(r, 200, p, page_with_title(r, "prompts", "prompt_settings"));
+	settings_form(r, 200, p, category_id_of(p),
+	    page_with_title(r, "prompts", "prompt_settings"));
 }
 
 /* Prompt fields from a settings or creation form, as the data layer takes
@@ -238,9 +247,10 @@ struct json_object *prompt_form_fields(struct req *r)
 void h_prompt_settings(struct req *r)
 {
 	const char *slug = page_slug(r);
-	struct json_object *in, *p, *d;
+	struct json_object *in, *p, *d, *v;
 	struct pm_fail f = { 0 };
 	char nslug[SLUG_MAX + 1], path[SLUG_MAX + 16];
+	int64_t cat;
 	int rc;
 
 	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
@@ -264,15 +274,17 @@ void h_prompt_settings(struct req *r)
 		answer_fail(r, rc, &f);
 		return;
 	}
-	/* Show the form again with what was typed. */
+	/* Show the form again with what was typed, the category included. */
 	d = page_with_title(r, "prompts", "prompt_settings");
 	rc = form_fail(d, rc, &f);
-	json_object_object_foreach(in, k, v) {
+	cat = json_object_object_get_ex(in, "category_id", &v) ?
+	    json_object_get_int64(v) : category_id_of(p);
+	json_object_object_foreach(in, k, val) {
 		if (strcmp(k, "category_id") != 0)
-			json_object_object_add(p, k, json_object_get(v));
+			json_object_object_add(p, k, json_object_get(val));
 	}
 	json_object_put(in);
-	settings_form(r, rc, p, d);
+	settings_form(r, rc, p, cat, d);
 }
 
 void h_prompt_delete_page(struct req *r)

@@ -179,6 +179,26 @@ class PromptLifecycleTest(unittest.TestCase):
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["error"]["message"], "Variables must be a JSON object of name: value.")
 
+    def test_settings_form_keeps_what_was_typed(self):
+        c = new_user(self.stack)
+        a = api(c, "POST", "/api/v1/categories", {"name": "Alpha"}).json()["id"]
+        b = api(c, "POST", "/api/v1/categories", {"name": "Beta"}).json()["id"]
+        prompt(c, "Keep", slug="keep", category_id=a, description="old")
+        r = c.post_form("/prompts/keep/settings", {"name": "", "description": "new <i>",
+                                                   "category_id": str(b)})
+        self.assertEqual(r.status, 422)
+        self.assertIn("Give the prompt a name.", r.text)
+        self.assertIn('<option value="%d" selected>Beta</option>' % b, r.text)
+        self.assertIn('<option value="%d">Alpha</option>' % a, r.text)
+        self.assertIn("new &lt;i&gt;", r.text)
+        got = api(c, "GET", "/api/v1/prompts/keep").json()
+        self.assertEqual((got["name"], got["description"], got["category"]["id"]), ("Keep", "old", a))
+        r = c.post_form("/prompts/keep/settings", {"name": "Kept", "description": "new",
+                                                   "category_id": str(b)})
+        self.assertEqual((r.status, r.header("location")), (303, "/prompts/keep"))
+        got = api(c, "GET", "/api/v1/prompts/keep").json()
+        self.assertEqual((got["name"], got["description"], got["category"]["id"]), ("Kept", "new", b))
+
     def test_template_errors_point_at_the_position(self):
         c = new_user(self.stack)
         before = self.sql1("SELECT COUNT(*) FROM prompts")
