@@ -264,6 +264,15 @@ const char *req_cookie(const struct req *r, const char *key)
 	return params_get(&r->cookies, key);
 }
 
+/* Whether the n-byte path p is a machine endpoint, which always answers
+ * JSON: /api, /api/..., /webhooks/.... */
+static int is_api_path(const char *p, size_t n)
+{
+	return (n == 4 && memcmp(p, "/api", 4) == 0) ||
+	    (n >= 5 && memcmp(p, "/api/", 5) == 0) ||
+	    (n >= 10 && memcmp(p, "/webhooks/", 10) == 0);
+}
+
 static enum http_method parse_method(const char *m)
 {
 	int i;
@@ -395,15 +404,14 @@ int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 	    !utf8_valid(path.data, path.len) || path.data[0] != '/') {
 		buf_free(&path);
 		r->path = "/";
+		r->is_api = is_api_path(uri, q ? (size_t)(q - uri) :
+		    strlen(uri));	/* as far as the raw path tells */
 		resp_error(r, 400, "invalid_request_error", "error.bad_path", NULL);
 		return -1;
 	}
 	r->path = req_strndup(r, path.data, path.len);
+	r->is_api = is_api_path(path.data, path.len);
 	buf_free(&path);
-	/* Machine endpoints always answer JSON. */
-	r->is_api = strncmp(r->path, "/api/", 5) == 0 ||
-	    strcmp(r->path, "/api") == 0 ||
-	    strncmp(r->path, "/webhooks/", 10) == 0;
 
 	if (q != NULL && parse_urlencoded(r, q + 1, strlen(q + 1), &r->query) != 0) {
 		resp_error(r, 400, "invalid_request_error", "error.bad_query", NULL);

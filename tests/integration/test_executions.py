@@ -132,6 +132,7 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(r.status, 429)
         self.assertIn("You have used your 3 executions for today.", r.text)
         self.assertEqual(len(self.stack.openrouter_requests()), 3)
+        self.assertEqual(self.day_count(c), 3)           # refusals reserve nothing
         # a non-free model: 403 before any upstream call (the quota is
         # checked after the plan, so this is also true with runs left)
         c2 = user(self.stack)

@@ -118,7 +118,8 @@ class PromptLifecycleTest(unittest.TestCase):
         self.assertIn('<tr class="change">', r.text)
         self.assertIn("Answer {{question}} in a {{tone}} tone.", r.text)
         self.assertIn("Reply to {{question}} with a {{tone}} tone and sign {{name}}.", r.text)
-        self.assertIn("+", r.text)
+        self.assertIn('<span class="diff-add-count">+2</span> <span class="diff-del-count">'
+                      '−1</span> lines', r.text)
         # export, then import into another account
         r = c.get("/prompts/%s/export" % slug)
         self.assertEqual(r.status, 200)

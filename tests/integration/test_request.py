@@ -73,13 +73,16 @@ class RequestLayerTest(unittest.TestCase):
                                   "invalid_request_error", q)
         for path in ("/%ff", "/prompts%00x", "/a%zz", "/a%01b", "/a%7f"):
             r = c.get(path)
-            self.assertEqual(r.status, 400, path)
-            # A web server may refuse a malformed path itself (Apache does
-            # for %00); when the app answers, it says why.
-            if r.header("x-request-id") or path == "/%ff":
+            if c.server == "apache" and path == "/a%zz":
+                # Apache refuses a malformed escape itself (its
+                # ErrorDocument in conf/apache.conf), before the app
+                self.assertEqual(r.status, 400)
+                self.assertIn("<h1>Bad request</h1><p>The request is malformed.</p>", r.text)
+                self.assertIsNone(r.header("x-request-id"))
+            else:
                 self.assert_page_error(r, 400, "Bad request", p)
-        r = c.get("/api/%c0%af")
-        self.assertEqual(r.status, 400)
+        # under /api the answer is JSON even when the path cannot be decoded
+        self.assert_api_error(c.get("/api/%c0%af"), 400, "invalid_request_error", p)
         r = c.get("/login", headers={"Cookie": "pm_csrf=\xff\xfe"})
         self.assert_page_error(r, 400, "Bad request", k)
         csrf = c.csrf("/signup")
