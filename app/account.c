@@ -61,7 +61,8 @@ void h_signup(struct req *r)
 	if ((bad = email_check(email, norm)) != NULL) {
 		form_error(d, "email", bad);
 		failed = 1;
-	}
+	} else	/* kept as typed, without the blanks around it */
+		email = req_strndup(r, email + strspn(email, " \t"), strlen(norm));
 	if ((bad = password_check(pw, email)) != NULL) {
 		form_error(d, "password", bad);
 		failed = 1;

@@ -121,6 +121,14 @@ class AccountsTest(unittest.TestCase):
         self.assertIn("Enter a valid email address, like name@example.com.", r.text)
         self.assertIn('value="not-an-email"', r.text)   # the form keeps what was typed
 
+    def test_signup_email_is_stored_without_surrounding_blanks(self):
+        email = "Blank-%d@Example.com" % int(time.time() * 1000)
+        c = Client(self.stack)
+        self.assertEqual(c.signup("  %s\t" % email, PASSWORD).status, 303)
+        self.assertEqual(self.stack.sql("SELECT email, email_norm FROM users WHERE email_norm"
+                                        " = '%s'" % email.lower()), [(email, email.lower())])
+        self.assertEqual(c.get("/api/v1/me").json()["email"], email)
+
     def test_metacharacters_stored_as_typed_and_shown_escaped(self):
         email = "o'brien+<b>x</b>\"--%d@example.com" % int(time.time() * 1000)
         c = Client(self.stack)
