@@ -38,7 +38,7 @@ static int nslots;
 static pid_t *draining;			/* older generations finishing up */
 static int ndraining;
 static int pipefd[2] = { -1, -1 };
-static volatile sig_atomic_t got_stop, got_reload, got_child;
+static volatile sig_atomic_t got_stop, got_reload;
 static struct config configs[2];
 static int current_config;
 
@@ -50,14 +50,16 @@ static void on_signal(int sig)
 	if (sig == SIGTERM || sig == SIGINT)
 		got_stop = 1;
 	else if (sig == SIGHUP)
-		got_reload = 1;
-	else if (sig == SIGCHLD)
-		got_child = 1;
+		got_reload = 1;	/* SIGCHLD: the wake-up is enough, reap() runs */
 	if (write(pipefd[1], &c, 1) < 0) {
 		/* the pipe is full: a wake-up is already pending */
 	}
 	errno = saved;
 }
+
+/* The unix socket this process bound (removed at shutdown): a reload may
+ * change the configured one, which is only used after a restart. */
+static char bound_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 int server_listen(void)
 {
@@ -82,6 +84,7 @@ int server_listen(void)
 			goto fail;
 		if (chmod(path, (mode_t)cfg_int(CFG_LISTEN_MODE)) != 0)
 			goto fail;
+		strcpy(bound_path, path);
 	} else {
 		struct addrinfo hints, *ai = NULL;
 		char host[256];
@@ -320,7 +323,6 @@ int master_run(int fd, const char *config_path)
 		while (read(pipefd[0], drain, sizeof(drain)) > 0)
 			;
 		now = clock_mono_us();
-		got_child = 0;
 		reap(stop_started != 0);
 
 		if (got_stop && !stop_started) {
@@ -359,8 +361,8 @@ int master_run(int fd, const char *config_path)
 					    (int)slots[i].pid, i);
 			}
 	}
-	if (strncmp(cfg_str(CFG_LISTEN), "unix:", 5) == 0)
-		unlink(cfg_str(CFG_LISTEN) + 5);
+	if (bound_path[0] != '\0')
+		unlink(bound_path);
 	close(fd);
 	free(slots);
 	free(draining);

@@ -92,8 +92,11 @@ void worker_run(int fd)
 		if (rc < 0) {
 			if (stop_requested)
 				break;
-			if (errno != EINTR)
+			if (errno != EINTR) {
+				/* EMFILE and the like: do not spin */
 				log_warn("accept failed: %s", strerror(errno));
+				usleep(100000);
+			}
 			continue;
 		}
 		if (req_begin(&r, &rq, db) == 0)
