@@ -49,9 +49,9 @@ struct json_object *json_parse_strict(const char *s, size_t n,
     struct json_error *e)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
-	enum json_tokener_error jerr;
+	enum json_tokener_error jerr = json_tokener_error_size;
 	struct json_object *o = NULL;
-	size_t end = 0;
+	size_t end = 0, i;
 
 	e->kind = JSON_ERR_SYNTAX;
 	e->detail = "out of memory";
@@ -60,18 +60,39 @@ struct json_object *json_parse_strict(const char *s, size_t n,
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
-	if (n <= INT_MAX)
+	if (n <= INT_MAX) {
 		o = json_tokener_parse_ex(tok, s, (int)n);
-	jerr = n <= INT_MAX ? json_tokener_get_error(tok) : json_tokener_error_size;
-	end = json_tokener_get_parse_end(tok);
+		jerr = json_tokener_get_error(tok);
+		end = json_tokener_get_parse_end(tok);
+		if (jerr == json_tokener_continue && n > 0) {
+			/* A bare literal ("null", "12") ends only at the end
+			 * of the data: say so with a final NUL. */
+			o = json_tokener_parse_ex(tok, "", 1);
+			jerr = json_tokener_get_error(tok);
+			end = n;
+		}
+	}
 	json_tokener_free(tok);
-	if (o == NULL || jerr != json_tokener_success) {
+	if (o == NULL && jerr == json_tokener_success) {
+		e->kind = JSON_ERR_NULL;	/* the literal null */
+		e->detail = "the document is null";
+		return NULL;
+	}
+	if (jerr != json_tokener_success) {
 		json_object_put(o);
 		e->detail = jerr == json_tokener_continue ?
 		    "unexpected end of data" : json_tokener_error_desc(jerr);
 		e->offset = end;
 		return NULL;
 	}
+	/* json-c stops at a NUL byte: only blanks may follow the document. */
+	for (i = end; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
+			json_object_put(o);
+			e->detail = "unexpected character";
+			e->offset = i;
+			return NULL;
+		}
 	if ((e->offset = nul_escape(s, end)) < end) {
 		json_object_put(o);
 		e->kind = JSON_ERR_NUL;

@@ -11,7 +11,8 @@ struct json_error {
 	enum {
 		JSON_ERR_SYNTAX,	/* detail: json-c's description (data
 					 * after the document included) */
-		JSON_ERR_NUL		/* a string or key holds a NUL byte */
+		JSON_ERR_NUL,		/* a string or key holds a NUL byte */
+		JSON_ERR_NULL		/* the document is the literal null */
 	}		 kind;
 	const char	*detail;	/* static text */
 	size_t		 offset;	/* byte where the problem was seen */
@@ -19,7 +20,8 @@ struct json_error {
 
 /* Parse exactly the n bytes at s as one JSON document: strict syntax,
  * valid UTF-8, at most 64 levels deep, only blanks after it, no NUL in any
- * string or key. Returns the document (caller puts) or NULL with e filled. */
+ * string or key, not the bare literal null. Returns the document (caller
+ * puts) or NULL with e filled. */
 struct json_object *json_parse_strict(const char *s, size_t n,
     struct json_error *e);
 

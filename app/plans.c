@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "jsonx.h"
 #include "users.h"
 #include "util.h"
 
@@ -482,43 +483,20 @@ static int parse_plan(struct json_object *o, size_t idx, struct plan *p,
 static struct json_object *parse_json(const char *text, size_t len,
     struct buf *err)
 {
-	struct json_tokener *tok = json_tokener_new_ex(32);
-	enum json_tokener_error jerr;
+	struct json_error e;
 	struct json_object *o;
-	size_t end, i;
 
 	if (len > PLAN_FILE_MAX) {
 		fail(err, "catalog is larger than %d bytes", PLAN_FILE_MAX);
-		json_tokener_free(tok);
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue && len > 0) {
-		/* A bare literal ("null", "12") ends only at the end of the
-		 * data: say so with a final NUL. */
-		o = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		end = len;
-	}
-	json_tokener_free(tok);
-	if (jerr != json_tokener_success) {
-		json_object_put(o);
-		fail(err, "invalid JSON at byte %zu: %s", end,
-		    jerr == json_tokener_continue ? "unexpected end of data" :
-		    json_tokener_error_desc(jerr));
+	o = json_parse_strict(text, len, &e);
+	if (o == NULL && e.kind != JSON_ERR_NULL) {
+		fail(err, "invalid JSON at byte %zu: %s", e.offset,
+		    e.kind == JSON_ERR_NUL ? "NUL character in a string" :
+		    e.detail);
 		return NULL;
 	}
-	for (i = end; i < len; i++)
-		if (strchr(" \t\r\n", text[i]) == NULL) {
-			json_object_put(o);
-			fail(err, "invalid JSON at byte %zu: data after the "
-			    "document", i);
-			return NULL;
-		}
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		fail(err, "catalog must be a JSON object");

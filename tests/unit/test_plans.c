@@ -592,6 +592,10 @@ static void test_not_a_catalog(void **state)
 	    "invalid JSON at byte 3: unexpected character");
 	assert_string_equal(parse_error("{\"a\":\"\xff\"}", 9),
 	    "invalid JSON at byte 6: invalid utf-8 string");
+	assert_string_equal(parse_error("{}\0\0", 4),
+	    "invalid JSON at byte 2: unexpected character");
+	assert_string_equal(parse_error("{\"a\":\"\\u0000\"}", 14),
+	    "invalid JSON at byte 6: NUL character in a string");
 	assert_string_equal(parse_error("[]", 2), "catalog must be a JSON object");
 	assert_string_equal(parse_error("null", 4),
 	    "catalog must be a JSON object");

@@ -262,12 +262,19 @@ static void test_json_parse_strict(void **state)
 		{ "{a: 1}", JSON_ERR_SYNTAX, 1 },
 		{ "{\"a\": \"\xff\"}", JSON_ERR_SYNTAX, 7 },
 		{ "[1, 2", JSON_ERR_SYNTAX, 5 },
+		{ "12", -1, 0 },			/* a bare literal */
+		{ "null", JSON_ERR_NULL, 0 },
+		{ "", JSON_ERR_SYNTAX, 0 },
 	};
+	struct json_error e;
 	size_t i;
 
 	(void)state;
+	/* json-c stops at a NUL byte: what follows it is still refused */
+	assert_null(json_parse_strict("{}\0x", 4, &e));
+	assert_int_equal(e.kind, JSON_ERR_SYNTAX);
+	assert_int_equal(e.offset, 2);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct json_error e;
 		struct json_object *o = json_parse_strict(cases[i].text,
 		    strlen(cases[i].text), &e);
 
