@@ -7,6 +7,7 @@ The stack is private: loading other catalogs changes what every user may
 do. stack.sh itself loads conf/plans/prompt-manager.json at start."""
 import json
 import os
+import re
 import time
 import unittest
 
@@ -95,6 +96,20 @@ class PlansAdminTest(unittest.TestCase):
         r = Client(self.stack).signup(email, PASSWORD)
         self.assertEqual(r.status, 303, r.text)
         return email
+
+    def plan_seen(self, email):
+        """The plan name the run page shows the user: what plan_for_user
+        decides, not what a table holds."""
+        c = Client(self.stack)
+        self.assertEqual(c.login(email, PASSWORD).status, 303)
+        token = c.csrf("/dashboard")
+        c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+            "name": "Seen", "slug": "seen", "model": "openai/gpt-4o-mini",
+            "user_template": "x"})             # 201, or 409 the second time
+        page = c.get("/prompts/seen/run").text
+        m = re.search(r"Plan: <strong>([^<]*)</strong>", page)
+        self.assertIsNotNone(m, page)
+        return m.group(1)
 
     def write_catalog(self, name, change):
         """A copy of the prompt-manager catalog changed by change(doc), in
@@ -228,10 +243,28 @@ class PlansAdminTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stderr.strip(), 'pm-admin: invalid email address "not-an-email"')
         # a plan of another catalog is unknown in this one
+        self.assertEqual(self.load("gateway").returncode, 0)
+        self.assertEqual(self.load(PM_FILE).returncode, 0)
         r = self.set_plan(email, "SCALE")
         self.assertEqual(r.returncode, 1)
         self.assertIn('unknown plan "SCALE" in catalog prompt-manager', r.stderr)
         self.assertEqual(self.assignments(), before)
+
+    def test_assignments_follow_the_active_catalog(self):
+        email = self.user()
+        self.assertEqual(self.plan_seen(email), "Free")     # the default plan
+        self.assertEqual(self.set_plan(email, "PRO").returncode, 0)
+        self.assertEqual(self.plan_seen(email), "Pro")
+        # another catalog: the assignment to prompt-manager's PRO does not
+        # apply there; the user has that catalog's default plan
+        self.assertEqual(self.load("agents-platform").returncode, 0)
+        self.assertEqual(self.plan_seen(email), "Free")
+        self.assertEqual(self.set_plan(email, "TEAM").returncode, 0)
+        self.assertEqual(self.plan_seen(email), "Team")
+        # back: the user's one assignment is to another catalog's plan, so
+        # the default applies again
+        self.assertEqual(self.load(PM_FILE).returncode, 0)
+        self.assertEqual(self.plan_seen(email), "Free")
 
     def test_plan_missing_from_file_is_kept_not_public(self):
         email = self.user()
@@ -250,6 +283,7 @@ class PlansAdminTest(unittest.TestCase):
         self.assertEqual(self.rows("catalog = 'prompt-manager' AND code = 'PRO'")[0][0], pro_id)
         self.assertIn((email, "prompt-manager", "PRO"),
                       [a[:3] for a in self.assignments()])
+        self.assertEqual(self.plan_seen(email), "Pro")     # the retired plan still applies
         # again: nothing more to retire
         r = self.load(path)
         self.assertIn("1 plan, 0 changed (0 added, 0 updated, 0 retired)", r.stdout)

@@ -45,6 +45,23 @@ static void load(const char *name, struct plan_catalog *cat)
 	buf_free(&err);
 }
 
+/* The "plans" array of a shipped catalog file as written (caller puts). */
+static struct json_object *file_plans(const char *name)
+{
+	struct buf text = { 0 };
+	struct json_object *doc, *plans;
+	char path[256];
+
+	snprintf(path, sizeof(path), "conf/plans/%s.json", name);
+	read_text(path, &text);
+	doc = json_tokener_parse(buf_cstr(&text));
+	buf_free(&text);
+	assert_non_null(doc);
+	plans = json_object_get(json_object_object_get(doc, "plans"));
+	json_object_put(doc);
+	return plans;
+}
+
 static const struct plan *find(const struct plan_catalog *cat,
     const char *code)
 {
@@ -294,6 +311,7 @@ static void test_round_trip(void **state)
 		struct plan_catalog cat, again;
 		struct json_object *doc = json_object_new_object();
 		struct json_object *arr = json_object_new_array();
+		struct json_object *file;
 		struct buf err = { 0 };
 		const char *text;
 
@@ -310,14 +328,23 @@ static void test_round_trip(void **state)
 		text = json_object_to_json_string(doc);
 		assert_int_equal(plans_parse(text, strlen(text), &again, &err), 0);
 		assert_int_equal(again.nplans, cat.nplans);
+		file = file_plans(names[i]);
 		for (j = 0; j < cat.nplans; j++) {
 			struct json_object *a = plan_to_json(&cat.plans[j]);
 			struct json_object *b = plan_to_json(&again.plans[j]);
 
+			/* nothing lost on the way in (the file's own plan), nor
+			 * on the way out and back */
+			if (!json_object_equal(a, json_object_array_get_idx(file, j)))
+				fail_msg("%s plan %zu: %s != %s", names[i], j,
+				    json_object_to_json_string(a),
+				    json_object_to_json_string(
+				    json_object_array_get_idx(file, j)));
 			assert_true(json_object_equal(a, b));
 			json_object_put(a);
 			json_object_put(b);
 		}
+		json_object_put(file);
 		/* null for unlimited, [] channels as arrays */
 		if (i == 0) {
 			struct json_object *o = plan_to_json(&cat.plans[1]), *v;
