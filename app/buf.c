@@ -1,6 +1,7 @@
 /* buf.c - growable byte strings that carry their length. */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,4 +92,31 @@ char *buf_detach(struct buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max)
+{
+	char chunk[8192];
+	size_t n, got = 0;
+	int rc = 0, saved;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (max > 0 && (got += n) > max) {
+			errno = EFBIG;
+			rc = -1;
+			break;
+		}
+		buf_append(b, chunk, n);
+	}
+	if (rc == 0 && ferror(f)) {
+		errno = errno ? errno : EIO;
+		rc = -1;
+	}
+	saved = errno;
+	fclose(f);
+	errno = saved;
+	return rc;
 }

@@ -38,5 +38,9 @@ const char *buf_cstr(struct buf *b);
 /* Hand the content to the caller (caller frees) and leave b empty. Never
  * returns NULL. */
 char *buf_detach(struct buf *b);
+/* Append the whole file at path to b, refusing one of more than max bytes
+ * (0: no limit). Returns 0, or -1 with errno set (EFBIG when too large);
+ * b may then hold part of the file. */
+int buf_read_file(struct buf *b, const char *path, size_t max);
 
 #endif

@@ -25,18 +25,15 @@ static int name_cmp(const void *a, const void *b)
 static int run_script(struct db *db, const char *path, FILE *out)
 {
 	struct buf sql = { 0 }, stmt = { 0 }, err = { 0 };
-	char chunk[4096], delim[16] = ";";
-	size_t n, i, dlen = 1;
+	char delim[16] = ";";
+	size_t i, dlen = 1;
 	int rc = 0;
-	FILE *f = fopen(path, "r");
 
-	if (f == NULL) {
+	if (buf_read_file(&sql, path, 0) != 0) {
 		fprintf(out, "cannot read %s: %s\n", path, strerror(errno));
+		buf_free(&sql);
 		return -1;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&sql, chunk, n);
-	fclose(f);
 	for (i = 0; i < sql.len && rc == 0;) {
 		size_t end = i;
 		const char *line;

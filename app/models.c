@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "jsonx.h"
 #include "prompts.h"
 #include "upstream.h"
 #include "util.h"
@@ -331,39 +332,20 @@ int models_sync_json(struct db *db, json_object *doc, int64_t now,
 static json_object *read_json_file(const char *path, struct buf *err)
 {
 	struct buf text = { 0 };
-	struct json_tokener *tok;
+	struct json_error e;
 	json_object *doc = NULL;
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "r");
 
-	if (f == NULL) {
-		buf_printf(err, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (text.len + n > MODELS_FILE_MAX) {
+	if (buf_read_file(&text, path, MODELS_FILE_MAX) != 0) {
+		if (errno == EFBIG)
 			buf_printf(err, "%s is larger than %d bytes", path,
 			    MODELS_FILE_MAX);
-			goto out;
-		}
-		buf_append(&text, chunk, n);
-	}
-	if (ferror(f)) {
-		buf_printf(err, "cannot read %s: %s", path, strerror(errno));
-		goto out;
-	}
-	tok = json_tokener_new();
-	doc = json_tokener_parse_ex(tok, buf_cstr(&text), (int)text.len + 1);
-	if (doc == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		buf_printf(err, "%s is not valid JSON: %s", path,
-		    json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_object_put(doc);
-		doc = NULL;
-	}
-	json_tokener_free(tok);
-out:
-	fclose(f);
+		else
+			buf_printf(err, "cannot read %s: %s", path,
+			    strerror(errno));
+	} else if ((doc = json_parse_strict(text.data ? text.data : "",
+	    text.len, &e)) == NULL)
+		buf_printf(err, "%s is not valid JSON: %s at byte %zu", path,
+		    e.detail, e.offset);
 	buf_free(&text);
 	return doc;
 }

@@ -1033,28 +1033,6 @@ out:
 	return (int)rc;
 }
 
-/* Read the file at path into out. Returns 0 or PLAN_INVALID. */
-static int read_file(const char *path, struct buf *out, struct buf *err)
-{
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		return fail(err, "%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf_append(out, chunk, n);
-		if (out->len > PLAN_FILE_MAX)
-			break;
-	}
-	if (ferror(f)) {
-		fclose(f);
-		return fail(err, "%s: %s", path, strerror(errno));
-	}
-	fclose(f);
-	return 0;
-}
-
 int plans_load(struct db *db, const char *path, int64_t now,
     struct buf *report, struct buf *err)
 {
@@ -1064,8 +1042,12 @@ int plans_load(struct db *db, const char *path, int64_t now,
 	int rc, changed;
 
 	memset(&cat, 0, sizeof(cat));
-	if ((rc = read_file(path, &text, err)) != 0)
+	if (buf_read_file(&text, path, PLAN_FILE_MAX) != 0) {
+		rc = errno == EFBIG ? fail(err, "%s: catalog is larger than %d"
+		    " bytes", path, PLAN_FILE_MAX) :
+		    fail(err, "%s: %s", path, strerror(errno));
 		goto out;
+	}
 	if ((rc = plans_parse(text.data ? text.data : "", text.len, &cat,
 	    &perr)) != 0) {
 		fail(err, "%s: %s", path, buf_cstr(&perr));

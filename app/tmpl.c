@@ -287,18 +287,13 @@ static int load_file(struct tmpl_set *set, const char *path,
     const char *name, struct buf *err)
 {
 	struct buf src = { 0 };
-	char chunk[8192];
-	FILE *f;
-	size_t n;
 	int rc;
 
-	if ((f = fopen(path, "rb")) == NULL) {
+	if (buf_read_file(&src, path, 0) != 0) {
 		buf_printf(err, "%s: %s\n", path, strerror(errno));
+		buf_free(&src);
 		return -1;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&src, chunk, n);
-	fclose(f);
 	rc = tmpl_add(set, name, src.data ? src.data : "", src.len, err);
 	buf_free(&src);
 	return rc;

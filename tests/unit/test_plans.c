@@ -17,15 +17,8 @@
 /* The text of a file (caller frees the buffer). */
 static void read_text(const char *path, struct buf *out)
 {
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		fail_msg("cannot open %s (run from the repository root)", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(out, chunk, n);
-	fclose(f);
+	if (buf_read_file(out, path, 0) != 0)
+		fail_msg("cannot read %s (run from the repository root)", path);
 }
 
 /* Parse a shipped catalog, which must be valid. */

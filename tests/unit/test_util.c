@@ -1,5 +1,6 @@
 /* test_util.c - UTF-8 checks, strict integers, buffers, encodings, the
  * config table and the message catalog. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -289,6 +290,29 @@ static void test_json_parse_strict(void **state)
 	}
 }
 
+static void test_buf_read_file(void **state)
+{
+	struct buf b = { 0 };
+	char path[] = "/tmp/pmreadXXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	buf_puts(&b, ">");
+	assert_int_equal(buf_read_file(&b, path, 0), 0);	/* appended */
+	assert_string_equal(buf_cstr(&b), ">0123456789");
+	buf_reset(&b);
+	assert_int_equal(buf_read_file(&b, path, 10), 0);	/* at the limit */
+	buf_reset(&b);
+	assert_int_equal(buf_read_file(&b, path, 9), -1);
+	assert_int_equal(errno, EFBIG);
+	unlink(path);
+	assert_int_equal(buf_read_file(&b, path, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_msg),
 		cmocka_unit_test(test_json_str_member),
 		cmocka_unit_test(test_json_parse_strict),
+		cmocka_unit_test(test_buf_read_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
