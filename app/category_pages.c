@@ -60,17 +60,10 @@ void h_category_create(struct req *r)
 		redirect_flash(r, "/categories", "category_created");
 }
 
-static int64_t category_arg(struct req *r)
-{
-	int64_t id;
-
-	return parse_i64(req_arg(r, "id"), 1, INT64_MAX, &id) == 0 ? id : 0;
-}
-
 void h_category_rename(struct req *r)
 {
 	struct pm_fail f = { 0 };
-	int64_t id = category_arg(r);
+	int64_t id = page_id(r);
 	int rc;
 
 	if (id == 0)
@@ -86,7 +79,7 @@ void h_category_rename(struct req *r)
 
 void h_category_delete(struct req *r)
 {
-	int64_t id = category_arg(r);
+	int64_t id = page_id(r);
 	int rc = id == 0 ? PM_NOTFOUND : category_delete(r->db, r->user.id, id);
 
 	if (rc != 0)

@@ -79,10 +79,10 @@ void h_executions_page(struct req *r)
 void h_execution_page(struct req *r)
 {
 	struct json_object *e, *d;
-	int64_t id;
+	int64_t id = page_id(r);
 	int rc;
 
-	if (parse_i64(req_arg(r, "id"), 1, INT64_MAX, &id) != 0) {
+	if (id == 0) {
 		answer_fail(r, PM_NOTFOUND, NULL);
 		return;
 	}

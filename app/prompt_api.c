@@ -12,24 +12,6 @@
 #include "prompts.h"
 #include "util.h"
 
-/* The :n argument as a version number, or 0 when it is not one (404). */
-static int version_arg(struct req *r)
-{
-	int64_t n;
-
-	if (parse_i64(req_arg(r, "n"), 1, 1000000000, &n) != 0)
-		return 0;
-	return (int)n;
-}
-
-/* The :slug argument; a string that cannot be a slug matches nothing. */
-static const char *slug_arg(struct req *r)
-{
-	const char *s = req_arg(r, "slug");
-
-	return s != NULL && slug_valid(s) ? s : NULL;
-}
-
 static void not_found(struct req *r)
 {
 	answer_fail(r, PM_NOTFOUND, NULL);
@@ -98,7 +80,7 @@ void h_api_prompts_create(struct req *r)
 
 void h_api_prompt_get(struct req *r)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 
 	if (slug == NULL)
 		not_found(r);
@@ -108,7 +90,7 @@ void h_api_prompt_get(struct req *r)
 
 void h_api_prompt_update(struct req *r)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 	struct json_object *in;
 	struct pm_fail f = { 0 };
 	char nslug[SLUG_MAX + 1];
@@ -128,7 +110,7 @@ void h_api_prompt_update(struct req *r)
 
 void h_api_prompt_delete(struct req *r)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 	int rc;
 
 	if (slug == NULL)
@@ -141,7 +123,7 @@ void h_api_prompt_delete(struct req *r)
 
 void h_api_versions_list(struct req *r)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 	struct json_object *a, *p = NULL, *o;
 	int rc;
 
@@ -179,7 +161,7 @@ static void send_version(struct req *r, int status, const char *slug, int n)
 
 void h_api_versions_create(struct req *r)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 	struct json_object *in;
 	struct pm_fail f = { 0 };
 	int n;
@@ -198,8 +180,8 @@ void h_api_versions_create(struct req *r)
 
 void h_api_version_get(struct req *r)
 {
-	const char *slug = slug_arg(r);
-	int n = version_arg(r);
+	const char *slug = page_slug(r);
+	int n = page_number(r);
 
 	if (slug == NULL || n == 0)
 		not_found(r);
@@ -209,9 +191,9 @@ void h_api_version_get(struct req *r)
 
 static void status_change(struct req *r, int promote)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 	struct pm_fail f = { 0 };
-	int n = version_arg(r), rc;
+	int n = page_number(r), rc;
 
 	if (slug == NULL || n == 0) {
 		not_found(r);
@@ -237,7 +219,7 @@ void h_api_version_archive(struct req *r)
 
 void h_api_prompt_render(struct req *r)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 	struct json_object *in, *v, *values = NULL, *out;
 	struct pm_fail f = { 0 };
 	int n = 0, rc;
@@ -274,7 +256,7 @@ void h_api_prompt_render(struct req *r)
 
 void h_api_prompt_export(struct req *r)
 {
-	const char *slug = slug_arg(r);
+	const char *slug = page_slug(r);
 	struct json_object *doc;
 	int rc;
 
@@ -370,18 +352,11 @@ void h_api_categories_create(struct req *r)
 		send_category(r, 201, id);
 }
 
-static int64_t category_arg(struct req *r)
-{
-	int64_t id;
-
-	return parse_i64(req_arg(r, "id"), 1, INT64_MAX, &id) == 0 ? id : 0;
-}
-
 void h_api_category_update(struct req *r)
 {
 	struct json_object *in;
 	struct pm_fail f = { 0 };
-	int64_t id = category_arg(r);
+	int64_t id = page_id(r);
 	int rc;
 
 	if (id == 0) {
@@ -398,7 +373,7 @@ void h_api_category_update(struct req *r)
 
 void h_api_category_delete(struct req *r)
 {
-	int64_t id = category_arg(r);
+	int64_t id = page_id(r);
 	int rc;
 
 	if (id == 0)

@@ -27,19 +27,21 @@ struct json_object *page_with_title(struct req *r, const char *section,
 	return d;
 }
 
-struct json_object *category_options(struct req *r, int64_t selected)
+int category_options(struct req *r, int64_t selected, struct json_object **out)
 {
-	struct json_object *a;
 	size_t i;
+	int rc;
 
-	if (category_names(r->db, r->user.id, &a) != 0)
-		return NULL;
-	for (i = 0; i < json_object_array_length(a); i++) {
-		struct json_object *c = json_object_array_get_idx(a, i);
+	if ((rc = category_names(r->db, r->user.id, out)) != 0) {
+		*out = json_object_new_array();
+		return rc;
+	}
+	for (i = 0; i < json_object_array_length(*out); i++) {
+		struct json_object *c = json_object_array_get_idx(*out, i);
 		if (json_object_get_int64(json_object_object_get(c, "id")) == selected)
 			json_object_object_add(c, "selected", json_object_new_boolean(1));
 	}
-	return a;
+	return 0;
 }
 
 void redirect_flash(struct req *r, const char *path, const char *flash)
@@ -53,6 +55,20 @@ const char *page_slug(struct req *r)
 	const char *s = req_arg(r, "slug");
 
 	return s != NULL && slug_valid(s) ? s : NULL;
+}
+
+int page_number(struct req *r)
+{
+	int64_t n;
+
+	return parse_i64(req_arg(r, "n"), 1, 1000000000, &n) == 0 ? (int)n : 0;
+}
+
+int64_t page_id(struct req *r)
+{
+	int64_t id;
+
+	return parse_i64(req_arg(r, "id"), 1, INT64_MAX, &id) == 0 ? id : 0;
 }
 
 int prompt_query_parse(struct req *r, struct prompt_query *pq,
@@ -98,7 +114,8 @@ void h_prompts_page(struct req *r)
 		answer_fail(r, rc, &f);
 		return;
 	}
-	if ((rc = category_names(r->db, r->user.id, &cats)) != 0) {
+	if ((rc = category_options(r, pq.category, &cats)) != 0) {
+		json_object_put(cats);
 		json_object_put(list);
 		answer_fail(r, rc, NULL);
 		return;
@@ -123,16 +140,6 @@ void h_prompts_page(struct req *r)
 	json_object_object_add(filters, "category_none",
 	    json_object_new_boolean(pq.category == 0));
 	json_object_object_add(d, "filters", filters);
-	{
-		size_t i;
-		for (i = 0; i < json_object_array_length(cats); i++) {
-			struct json_object *c = json_object_array_get_idx(cats, i);
-			if (json_object_get_int64(json_object_object_get(c, "id")) ==
-			    pq.category)
-				json_object_object_add(c, "selected",
-				    json_object_new_boolean(1));
-		}
-	}
 	json_object_object_add(d, "categories", cats);
 	if (json_object_object_get(list, "next_cursor") != NULL) {
 		url_param(&next, "q", pq.q);
@@ -202,9 +209,10 @@ static int64_t category_id_of(struct json_object *p)
 static void settings_form(struct req *r, int status, struct json_object *p,
     int64_t category, struct json_object *d)
 {
-	struct json_object *opts = category_options(r, category);
+	struct json_object *opts;
 
-	json_object_object_add(d, "categories", opts ? opts : json_object_new_array());
+	(void)category_options(r, category, &opts);	/* none on failure */
+	json_object_object_add(d, "categories", opts);
 	json_object_object_add(d, "prompt", p);
 	resp_page(r, status, "prompts/settings", d);
 }

@@ -24,7 +24,7 @@ static void flag(struct json_object *o, const char *key, int on)
 		json_object_object_add(o, key, json_object_new_boolean(1));
 }
 
-void version_decorate_var(struct json_object *d)
+static void version_decorate_var(struct json_object *d)
 {
 	struct json_object *x;
 	const char *type = json_object_get_string(json_object_object_get(d, "type"));
@@ -355,9 +355,10 @@ static void version_form(struct req *r, int status, struct json_object *d,
 void h_prompt_new_page(struct req *r)
 {
 	struct json_object *d = page_with_title(r, "prompts", "prompt_new");
-	struct json_object *opts = category_options(r, 0), *v;
+	struct json_object *opts, *v;
 
-	json_object_object_add(d, "categories", opts ? opts : json_object_new_array());
+	(void)category_options(r, 0, &opts);		/* none on failure */
+	json_object_object_add(d, "categories", opts);
 	v = json_object_new_object();
 	json_object_object_add(v, "model", json_object_new_string("openai/gpt-4o-mini"));
 	version_form(r, 200, d, v, "prompts/new");
@@ -391,8 +392,10 @@ void h_prompt_create(struct req *r)
 	rc = form_fail(d, rc, &f);
 	{
 		struct json_object *cat = json_object_object_get(in, "category_id");
-		struct json_object *opts = category_options(r, json_object_get_int64(cat));
-		json_object_object_add(d, "categories", opts ? opts : json_object_new_array());
+		struct json_object *opts;
+
+		(void)category_options(r, json_object_get_int64(cat), &opts);
+		json_object_object_add(d, "categories", opts);
 	}
 	v = form_values_from_request(r, content);
 	json_object_object_foreach(in, k2, val2)
@@ -468,14 +471,6 @@ void h_version_create(struct req *r)
 	    json_object_object_get(p, "latest_version")));
 	version_form(r, rc, d, form_values_from_request(r, in), "prompts/edit");
 	json_object_put(in);
-}
-
-/* The :n argument, or 0. */
-static int page_number(struct req *r)
-{
-	int64_t n;
-
-	return parse_i64(req_arg(r, "n"), 1, 1000000000, &n) == 0 ? (int)n : 0;
 }
 
 void h_version_page(struct req *r)
