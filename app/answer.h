@@ -6,6 +6,8 @@
 
 #include <json-c/json.h>
 
+#include "prompts.h"
+
 struct req;
 struct pm_fail;
 struct buf;
@@ -14,6 +16,9 @@ struct buf;
 int fail_status(int rc);
 /* Append the user-facing sentence of the refusal to out. */
 void fail_text(int rc, const struct pm_fail *f, struct buf *out);
+/* Whether rc is a database failure (enum db_err) rather than a refusal
+ * (enum pm_err): the caller answers with answer_fail(), not its form. */
+#define fail_is_db(rc)	((rc) < 0 && (rc) > PM_NOTFOUND)
 /* Answer the request with the refusal: the JSON error {"error":{"type",
  * "message","field"?,"details"?}} under /api/, the HTML error page
  * otherwise. Takes f->details. */

@@ -276,7 +276,7 @@ void h_prompt_settings(struct req *r)
 		redirect_flash(r, path, "prompt_saved");
 		return;
 	}
-	if (rc == PM_NOTFOUND || rc > PM_NOTFOUND) {	/* db_err */
+	if (rc == PM_NOTFOUND || fail_is_db(rc)) {
 		json_object_put(in);
 		json_object_put(p);
 		answer_fail(r, rc, &f);
@@ -370,7 +370,7 @@ void h_import(struct req *r)
 	rc = prompt_import(r->db, r->user.id, o, slug && *slug ? slug : NULL,
 	    r->now, out, &f);
 	json_object_put(o);
-	if (rc == DB_DOWN) {
+	if (fail_is_db(rc)) {
 		json_object_put(d);
 		answer_fail(r, rc, &f);
 		return;

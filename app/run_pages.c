@@ -260,7 +260,7 @@ void h_run(struct req *r)
 	resp_page(r, 200, "prompts/run", d);
 	return;
 refused:
-	if (stream || rc == PM_NOTFOUND || rc > PM_NOTFOUND) {
+	if (stream || rc == PM_NOTFOUND || fail_is_db(rc)) {
 		answer_fail(r, rc, &f);
 		return;
 	}

@@ -382,7 +382,7 @@ void h_prompt_create(struct req *r)
 		redirect_flash(r, path, "prompt_created");
 		return;
 	}
-	if (rc > PM_NOTFOUND) {			/* db_err */
+	if (fail_is_db(rc)) {
 		json_object_put(in);
 		json_object_put(content);
 		answer_fail(r, rc, &f);
@@ -458,7 +458,7 @@ void h_version_create(struct req *r)
 		redirect_flash(r, path, "version_created");
 		return;
 	}
-	if (n >= PM_NOTFOUND) {			/* db_err or gone */
+	if (n == PM_NOTFOUND || fail_is_db(n)) {
 		json_object_put(in);
 		json_object_put(p);
 		answer_fail(r, n, &f);
