@@ -13,14 +13,24 @@
 
 void h_admin(struct req *r)
 {
-	json_object *d = page_data(r, "admin"), *models, *plans;
+	json_object *d, *models, *plans = NULL;
+	int rc;
 
-	if (models_list(r->db, &models) == 0) {
-		json_object_object_add(d, "has_models", json_object_new_boolean(
-		    json_object_array_length(models) > 0));
-		json_object_object_add(d, "models", models);
+	if ((rc = models_list(r->db, &models)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
 	}
-	if (plans_list_public(r->db, &plans) == 0)
+	rc = plans_list_public(r->db, &plans);
+	if (rc != 0 && rc != PLAN_NOCATALOG) {
+		json_object_put(models);
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	d = page_data(r, "admin");
+	json_object_object_add(d, "has_models", json_object_new_boolean(
+	    json_object_array_length(models) > 0));
+	json_object_object_add(d, "models", models);
+	if (plans != NULL)		/* none before a catalog is loaded */
 		json_object_object_add(d, "catalog", plans);
 	resp_page(r, 200, "admin", d);
 }

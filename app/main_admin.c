@@ -245,13 +245,8 @@ int main(int argc, char *argv[])
 			return 1;
 		}
 	}
-	if (upstream_global_init() != 0) {
-		fprintf(stderr, "pm-admin: libcurl cannot start\n");
-		db_close(db);
-		return 1;
-	}
 	rc = c->fn(db, argv + 1);
-	upstream_global_cleanup();
+	upstream_global_cleanup();	/* libcurl starts only when used */
 	db_close(db);
 	config_free(&conf);
 	buf_free(&err);

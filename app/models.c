@@ -509,8 +509,10 @@ int admin_models_sync(struct db *db, char **argv)
 		}
 		path = argv[1];
 	}
-	if (path == NULL)
-		upstream_global_init();
+	if (path == NULL && upstream_global_init() != 0) {
+		fprintf(stderr, "pm-admin: libcurl cannot start\n");
+		return 1;
+	}
 	rc = models_sync(db, path, clock_now(), &report, &err);
 	if (rc < 0)
 		fprintf(stderr, "pm-admin: models sync: %s\n", buf_cstr(&err));

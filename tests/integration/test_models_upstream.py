@@ -10,12 +10,11 @@ other modules' shared stack must not see.
 """
 import json
 import os
-import subprocess
 import tempfile
 import unittest
 import urllib.request
 
-from tests.integration.stack import PM_ADMIN, ROOT, Stack, _clean_env
+from tests.integration.stack import Stack
 
 # The fake's default catalog, as the database must hold it: id ->
 # (provider, prompt nanos, completion nanos, context, is_free).
@@ -54,17 +53,8 @@ class ModelsSyncTest(unittest.TestCase):
         os.rmdir(cls.tmp)
 
     # -- helpers
-    def admin(self, *args, env=None):
-        """pm-admin on the stack's configuration, optionally with PM_*
-        overrides."""
-        e = _clean_env(PM_CONFIG=self.stack.config)
-        e.update(env or {})
-        return subprocess.run([PM_ADMIN, "-c", self.stack.config] + list(args),
-                              cwd=ROOT, env=e, capture_output=True, text=True,
-                              timeout=60)
-
     def sync(self, *args, env=None):
-        p = self.admin("models", "sync", *args, env=env)
+        p = self.stack.admin("models", "sync", *args, env=env)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         return p.stdout.strip()
 
@@ -116,7 +106,7 @@ class ModelsSyncTest(unittest.TestCase):
         req = urllib.request.Request(self.stack.openrouter_url("/__fake/requests"),
                                      method="DELETE")
         urllib.request.urlopen(req, timeout=10).read()
-        p = self.admin("models", "sync")
+        p = self.stack.admin("models", "sync")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertNotIn(key, p.stdout + p.stderr)
         with urllib.request.urlopen(self.stack.openrouter_url("/__fake/requests"),
@@ -129,7 +119,7 @@ class ModelsSyncTest(unittest.TestCase):
         self.assertEqual(gets[0]["key_label"], "sk-or-v1-..." + key[-4:])
 
     def test_file_sync_upsert_keep_free_tier_deactivate(self):
-        p = self.admin("models", "free-tier", "openai/gpt-4o-mini", "on")
+        p = self.stack.admin("models", "free-tier", "openai/gpt-4o-mini", "on")
         self.assertEqual(p.returncode, 0, p.stderr)
         doc = {"data": [
             # changed price (exact decimal, rounded up) and name
@@ -179,13 +169,13 @@ class ModelsSyncTest(unittest.TestCase):
         self.assertEqual(rows["new/thing:free"][6], 0)
 
     def test_free_tier_command(self):
-        p = self.admin("models", "free-tier", "openai/gpt-4o", "on")
+        p = self.stack.admin("models", "free-tier", "openai/gpt-4o", "on")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.rows()["openai/gpt-4o"][5], 1)
-        p = self.admin("models", "free-tier", "openai/gpt-4o", "off")
+        p = self.stack.admin("models", "free-tier", "openai/gpt-4o", "off")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.rows()["openai/gpt-4o"][5], 0)
-        p = self.admin("models", "free-tier", "no/such-model", "on")
+        p = self.stack.admin("models", "free-tier", "no/such-model", "on")
         self.assertEqual(p.returncode, 1)
         self.assertIn("no such model", p.stderr)
 
@@ -201,19 +191,19 @@ class ModelsSyncTest(unittest.TestCase):
         ]
         for path, why in cases:
             with self.subTest(path=os.path.basename(path)):
-                p = self.admin("models", "sync", "--file", path)
+                p = self.stack.admin("models", "sync", "--file", path)
                 self.assertEqual(p.returncode, 1, p.stdout)
                 self.assertIn(why, p.stderr)
                 self.assertEqual(p.stdout, "")
         self.assertEqual(self.rows(), before)
-        p = self.admin("models", "sync", "--file")
+        p = self.stack.admin("models", "sync", "--file")
         self.assertEqual(p.returncode, 2)
-        p = self.admin("models", "sync", "--bogus", "x")
+        p = self.stack.admin("models", "sync", "--bogus", "x")
         self.assertEqual(p.returncode, 2)
 
     def test_upstream_unreachable(self):
         before = self.rows()
-        p = self.admin("models", "sync", env={
+        p = self.stack.admin("models", "sync", env={
             "PM_OPENROUTER_BASE_URL": "http://127.0.0.1:1/api/v1",
             "PM_UPSTREAM_TIMEOUT_MS": "3000"})
         self.assertEqual(p.returncode, 1, p.stdout)
