@@ -505,6 +505,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"1\":{\"model_list\":null}}",
 	  "plan PRO: model_list must be an array of distinct model ids "
 	  "(1-200 bytes, no spaces)" },
+	{ "{\"1\":{\"models\":\"whitelist\",\"model_list\":[\"a/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"]}}", "OK" },
 	{ "{\"1\":{\"model_list\":[1]}}",
 	  "plan PRO: model_list must be an array of distinct model ids "
 	  "(1-200 bytes, no spaces)" },
@@ -517,6 +518,12 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"1\":{\"byok_models\":\"some\"}}",
 	  "plan PRO: byok_models must be \"none\" or \"all\"" },
 	{ "{\"1\":{\"features\":[]}}", "plan PRO: features must be an object" },
+	{ "{\"catalog\":{\"catalog\":5}}", "catalog: catalog must be 1-64 characters of a-z, 0-9 and -" },
+	{ "{\"1\":{\"features\":{\"sla\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}}}", "plan PRO: features.sla must be a string of at most 500 bytes, "
+	  "a boolean or an integer" },
+	{ "{\"1\":{\"models\":\"whitelist\",\"model_list\":[\"a/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"]}}",
+	  "plan PRO: model_list must be an array of distinct model ids "
+	  "(1-200 bytes, no spaces)" },
 	{ "{\"1\":{\"features\":{\"Priority Support\":true}}}",
 	  "plan PRO: features keys must be 1-64 characters of a-z, 0-9 and _" },
 	{ "{\"1\":{\"features\":{\"sla\":null}}}",
