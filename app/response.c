@@ -170,6 +170,8 @@ void resp_page(struct req *r, int status, const char *name,
 		if (tmpl_render(app_templates, "layout", data, &page) != 0)
 			failed = "layout";
 	}
+	if (failed == NULL && json_object_object_get_ex(data, "flash", NULL))
+		resp_cookie(r, "pm_flash", "", 0);	/* shown once */
 	json_object_put(data);
 	buf_free(&body);
 	if (failed != NULL) {
@@ -336,8 +338,8 @@ struct json_object *page_data(struct req *r, const char *section)
 		char key[80];
 		snprintf(key, sizeof(key), "flash.%s", flash);
 		json_object_object_add(d, "flash",
-		    json_object_new_string(msg_get(key)));
-		resp_cookie(r, "pm_flash", "", 0);
+		    json_object_new_string(msg_get(key)));	/* shown, and
+		 * cleared, by resp_page() */
 	}
 	return d;
 }

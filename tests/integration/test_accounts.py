@@ -121,6 +121,29 @@ class AccountsTest(unittest.TestCase):
         self.assertIn("Enter a valid email address, like name@example.com.", r.text)
         self.assertIn('value="not-an-email"', r.text)   # the form keeps what was typed
 
+    def test_notice_is_set_once_and_shown_once(self):
+        c = Client(self.stack)
+        token = c.csrf("/signup")
+        c.cookies["pm_flash"] = "logged_out"    # an older notice, never shown
+        r = c.post("/signup", form={"email": self.email(), "password": PASSWORD,
+                                    "password_confirm": PASSWORD, "_csrf": token})
+        self.assertEqual(r.status, 303)
+        flashes = [v for k, v in r.header_pairs
+                   if k.lower() == "set-cookie" and v.startswith("pm_flash=")]
+        self.assertEqual(len(flashes), 1, flashes)
+        self.assertTrue(flashes[0].startswith("pm_flash=welcome;"), flashes)
+        welcome = "Welcome to Prompt Manager! Your account is ready."
+        r = c.get("/dashboard")
+        self.assertIn(welcome, r.text)
+        self.assertTrue(any(k.lower() == "set-cookie" and v.startswith("pm_flash=;")
+                            for k, v in r.header_pairs), r.header_pairs)
+        self.assertNotIn(welcome, c.get("/dashboard").text)
+        # a notice waits for a page that shows it: an API call does not
+        # take it
+        c.cookies["pm_flash"] = "password_changed"
+        self.assertEqual(c.get("/api/v1/me").status, 200)
+        self.assertIn("Your password has been changed.", c.get("/settings").text)
+
     def test_signup_email_is_stored_without_surrounding_blanks(self):
         email = "Blank-%d@Example.com" % int(time.time() * 1000)
         c = Client(self.stack)
