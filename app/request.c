@@ -195,16 +195,23 @@ int parse_urlencoded(struct req *r, const char *s, size_t n, struct params *p)
 	return rc;
 }
 
+/* Whether n bytes at p hold a control character (NUL included). */
+static int has_ctl(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 int parse_cookies(struct req *r, const char *s, struct params *p)
 {
 	size_t n = strlen(s), i = 0;
 
-	if (!utf8_valid(s, n))
+	if (!utf8_valid(s, n) || has_ctl(s, n))
 		return -1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return -1;
-	i = 0;
 	while (i < n) {
 		size_t end = i, eq, ks, ke, vs, ve;
 
@@ -357,17 +364,6 @@ unsupported:
 	resp_error(r, 415, "invalid_request_error", "error.unsupported_type",
 	    NULL);
 	return -1;
-}
-
-/* Whether n bytes at p hold a control character (NUL included). */
-static int has_ctl(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			return 1;
-	return 0;
 }
 
 int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)

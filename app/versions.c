@@ -192,23 +192,13 @@ static int build_params(struct json_object *p, struct json_object **out,
 	return 0;
 }
 
-/* Report the first variable error as the message (with its position) and
- * all of them as details. */
+/* Refuse with every variable error as details (the message is made from
+ * them, each with its position). */
 static int vars_refuse(struct pm_fail *f, int code, struct vars_errors *ve,
     const char *field)
 {
-	const struct vars_error *e = &ve->v[0];
-
-	pm_refuse(f, code, e->code, field);
+	pm_refuse(f, code, ve->v[0].code, field);
 	f->details = vars_errors_json(ve);
-	f->arg_name = "where";
-	if (e->line > 0)
-		snprintf(f->argbuf, sizeof(f->argbuf),
-		    "message %d, line %d, column %d%s%s", e->msg_index + 1,
-		    e->line, e->col, e->name[0] ? ", variable " : "", e->name);
-	else
-		snprintf(f->argbuf, sizeof(f->argbuf), "variable %s", e->name);
-	f->arg_val = f->argbuf;
 	vars_errors_free(ve);
 	return code;
 }
@@ -361,7 +351,7 @@ static int64_t lock_prompt(struct db *db, int64_t uid, const char *slug,
     int *latest)
 {
 	struct db_res res = { 0 };
-	int64_t n = db_query(db, "SELECT id, latest_version, name, description"
+	int64_t n = db_query(db, "SELECT id, latest_version"
 	    " FROM prompts WHERE user_id = ? AND live_slug = ?"
 	    " FOR UPDATE", DB_ARGS(db_i(uid), db_s(slug)), &res), id;
 

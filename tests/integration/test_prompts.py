@@ -268,6 +268,8 @@ class PromptLifecycleTest(unittest.TestCase):
             r = api(c, method, url, {"user_template": "changed"})
             self.assertEqual(r.status, 405, method)
             self.assertEqual(r.header("allow"), "GET, HEAD, OPTIONS")
+            self.assertEqual(r.json()["error"]["message"], "The method %s is not allowed here;"
+                             " allowed: GET, HEAD, OPTIONS." % method)
         self.assertEqual(api(c, "GET", url).json()["messages"][0]["content"], "a")
         # and the database refuses it too, whatever the code does
         with self.assertRaises(Exception) as cm:
