@@ -14,34 +14,21 @@
 int prompt_export(struct db *db, int64_t uid, const char *slug,
     struct json_object **out)
 {
-	struct json_object *p, *list, *doc, *meta, *versions, *cat;
+	struct json_object *p, *doc, *meta, *versions, *cat;
 	size_t i, n;
 	char iso[32];
 	int rc;
 
 	if ((rc = prompt_get(db, uid, slug, &p)) != 0)
 		return rc;
-	if ((rc = version_list(db, uid, slug, &list)) != 0) {
+	/* oldest first, so an import replays history in order */
+	if ((rc = version_all(db, uid, slug, &versions)) != 0) {
 		json_object_put(p);
 		return rc;
 	}
-	versions = json_object_new_array();
-	n = json_object_array_length(list);
-	/* oldest first, so an import replays history in order */
-	for (i = n; i-- > 0; ) {
-		struct json_object *v, *e = json_object_array_get_idx(list, i);
-		int num = json_object_get_int(json_object_object_get(e, "number"));
-
-		if ((rc = version_get_content(db, uid, slug, num, &v)) != 0) {
-			json_object_put(versions);
-			json_object_put(list);
-			json_object_put(p);
-			return rc;
-		}
-		json_object_object_del(v, "author");
-		json_object_array_add(versions, v);
-	}
-	json_object_put(list);
+	for (i = 0, n = json_object_array_length(versions); i < n; i++)
+		json_object_object_del(json_object_array_get_idx(versions, i),
+		    "author");
 	doc = json_object_new_object();
 	json_object_object_add(doc, "format", json_object_new_string(DOC_FORMAT));
 	json_object_object_add(doc, "format_version", json_object_new_int(DOC_VERSION));

@@ -168,6 +168,11 @@ int version_set_latest(struct db *db, int64_t prompt_id, int number,
  * [{"number","status","model","commit_message","author","created_at"}]. */
 int version_list(struct db *db, int64_t uid, const char *slug,
     struct json_object **out);
+/* Every version of the owner's prompt with its content, oldest first
+ * (version_get() objects without history; [] when the prompt has none or
+ * is not the owner's). Returns 0 or a db_err. */
+int version_all(struct db *db, int64_t uid, const char *slug,
+    struct json_object **out);
 /* One version with its content and history ("history":[{"from","to",
  * "by","at"}]). number 0 means the PRODUCTION version, else the latest.
  * Returns 0, PM_NOTFOUND or a db_err. */

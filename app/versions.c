@@ -515,6 +515,30 @@ static struct json_object *history(struct db *db, int64_t vid, int *rc)
 
 /* version_get(), optionally without the history, also giving the ids of
  * the prompt and the version (either may be NULL). */
+/* The columns version_json() reads, from prompt_versions v and users u. */
+#define VERSION_COLS "v.number, v.status, v.messages, v.model, v.params," \
+	" v.variables, v.commit_message, u.email, v.created_at"
+
+/* Row i of res, whose columns from off on are VERSION_COLS, as a version
+ * object (caller puts). */
+static struct json_object *version_json(struct db_res *res, size_t i,
+    size_t off)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "number", json_object_new_int64(db_int(res, i, off)));
+	json_object_object_add(o, "status", json_object_new_string(db_str(res, i, off + 1)));
+	json_object_object_add(o, "messages", json_tokener_parse(db_str(res, i, off + 2)));
+	json_object_object_add(o, "model", json_object_new_string(db_str(res, i, off + 3)));
+	json_object_object_add(o, "params", json_tokener_parse(db_str(res, i, off + 4)));
+	json_object_object_add(o, "variables", json_tokener_parse(db_str(res, i, off + 5)));
+	json_object_object_add(o, "commit_message",
+	    json_object_new_string(db_str(res, i, off + 6)));
+	json_object_object_add(o, "author", json_object_new_string(db_str(res, i, off + 7)));
+	json_add_time(o, "created_at", db_int(res, i, off + 8));
+	return o;
+}
+
 static int version_fetch(struct db *db, int64_t uid, const char *slug,
     int number, int with_history, struct json_object **out, int64_t *pid,
     int64_t *vid)
@@ -524,8 +548,7 @@ static int version_fetch(struct db *db, int64_t uid, const char *slug,
 	int64_t n;
 	int rc;
 
-	n = db_query(db, "SELECT v.id, v.number, v.status, v.messages, v.model,"
-	    " v.params, v.variables, v.commit_message, u.email, v.created_at, p.id"
+	n = db_query(db, "SELECT v.id, p.id, " VERSION_COLS
 	    " FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id"
 	    " JOIN users u ON u.id = v.author_id"
 	    " WHERE p.user_id = ? AND p.live_slug = ?"
@@ -536,23 +559,13 @@ static int version_fetch(struct db *db, int64_t uid, const char *slug,
 		db_res_free(&res);
 		return n < 0 ? (int)n : PM_NOTFOUND;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "number", json_object_new_int64(db_int(&res, 0, 1)));
-	json_object_object_add(o, "status", json_object_new_string(db_str(&res, 0, 2)));
-	json_object_object_add(o, "messages", json_tokener_parse(db_str(&res, 0, 3)));
-	json_object_object_add(o, "model", json_object_new_string(db_str(&res, 0, 4)));
-	json_object_object_add(o, "params", json_tokener_parse(db_str(&res, 0, 5)));
-	json_object_object_add(o, "variables", json_tokener_parse(db_str(&res, 0, 6)));
-	json_object_object_add(o, "commit_message",
-	    json_object_new_string(db_str(&res, 0, 7)));
-	json_object_object_add(o, "author", json_object_new_string(db_str(&res, 0, 8)));
-	json_add_time(o, "created_at", db_int(&res, 0, 9));
+	o = version_json(&res, 0, 2);
 	rc = 0;
 	if (with_history)
 		json_object_object_add(o, "history",
 		    history(db, db_int(&res, 0, 0), &rc));
 	if (pid != NULL)
-		*pid = db_int(&res, 0, 10);
+		*pid = db_int(&res, 0, 1);
 	if (vid != NULL)
 		*vid = db_int(&res, 0, 0);
 	db_res_free(&res);
@@ -561,6 +574,28 @@ static int version_fetch(struct db *db, int64_t uid, const char *slug,
 		return rc;
 	}
 	*out = o;
+	return 0;
+}
+
+int version_all(struct db *db, int64_t uid, const char *slug,
+    struct json_object **out)
+{
+	struct db_res res = { 0 };
+	int64_t n, i;
+
+	n = db_query(db, "SELECT " VERSION_COLS
+	    " FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id"
+	    " JOIN users u ON u.id = v.author_id"
+	    " WHERE p.user_id = ? AND p.live_slug = ? ORDER BY v.number",
+	    DB_ARGS(db_i(uid), db_s(slug)), &res);
+	if (n < 0) {
+		db_res_free(&res);
+		return (int)n;
+	}
+	*out = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(*out, version_json(&res, (size_t)i, 0));
+	db_res_free(&res);
 	return 0;
 }
 
