@@ -177,15 +177,12 @@ void h_prompt_page(struct req *r)
 	d = page_with_title(r, "prompts", "prompt");
 	json_object_object_add(d, "title", json_object_get(
 	    json_object_object_get(p, "name")));
-	if (json_object_object_get(p, "production_version") != NULL &&
+	/* number 0: the PRODUCTION version, else the latest */
+	if (json_object_array_length(versions) > 0 &&
 	    version_get_content(r->db, r->user.id, slug, 0, &prod) == 0) {
 		version_decorate(prod);
-		json_object_object_add(d, "production", prod);
-	} else if (json_object_get_int(json_object_object_get(p, "latest_version")) > 0 &&
-	    version_get_content(r->db, r->user.id, slug,
-	    json_object_get_int(json_object_object_get(p, "latest_version")), &prod) == 0) {
-		version_decorate(prod);
-		json_object_object_add(d, "latest", prod);
+		json_object_object_add(d, json_object_object_get(p,
+		    "production_version") != NULL ? "production" : "latest", prod);
 	}
 	json_object_object_add(d, "diff_choices", json_object_get(versions));
 	json_object_object_add(d, "has_versions", json_object_new_boolean(

@@ -94,6 +94,10 @@ class PromptLifecycleTest(unittest.TestCase):
             r = api(c, "GET", "/api/v1/prompts/%s/versions" % slug)
             return {x["number"]: x["status"] for x in r.json()["items"]}
 
+        page = c.get("/prompts/%s" % slug).text           # nothing in production yet
+        self.assertIn("No version in production yet", page)
+        self.assertIn("Latest version v3 (DRAFT).", page)
+        self.assertIn("sign {{name}}.", page)
         self.assertEqual(api(c, "POST", "/api/v1/prompts/%s/versions/2/promote" % slug).status, 200)
         self.assertEqual(statuses(), {1: "DRAFT", 2: "PRODUCTION", 3: "DRAFT"})
         self.assertEqual(api(c, "POST", "/api/v1/prompts/%s/versions/3/promote" % slug).status, 200)
