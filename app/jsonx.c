@@ -14,11 +14,21 @@ void json_add_time(struct json_object *o, const char *key, int64_t t)
 	    json_object_new_string(clock_iso(t, iso, sizeof(iso))));
 }
 
+struct json_object *json_member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
 const char *json_str_member(struct json_object *o, const char *key, int *bad)
 {
-	struct json_object *v;
+	struct json_object *v = json_member(o, key);
 
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) || v == NULL)
+	if (v == NULL)
 		return NULL;
 	if (!json_object_is_type(v, json_type_string)) {
 		if (bad != NULL)

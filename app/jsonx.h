@@ -25,6 +25,9 @@ struct json_error {
 struct json_object *json_parse_strict(const char *s, size_t n,
     struct json_error *e);
 
+/* The member key of o, or NULL when it has none or o is not an object. */
+struct json_object *json_member(struct json_object *o, const char *key);
+
 /* The string member key of o, or NULL when o or the member is absent or
  * null. A member of another type reads NULL and sets *bad (when bad is not
  * NULL). */

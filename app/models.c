@@ -139,16 +139,6 @@ static char *clean_name(const char *name, size_t n, const char *id)
 	return xstrndup(name, i);
 }
 
-static json_object *member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
 /* Read entry i of data into e. Returns 0, or -1 when it is unusable. */
 static int read_entry(json_object *m, struct entry *e)
 {
@@ -157,16 +147,16 @@ static int read_entry(json_object *m, struct entry *e)
 	size_t idlen, plen;
 
 	memset(e, 0, sizeof(*e));
-	v = member(m, "id");
+	v = json_member(m, "id");
 	if (!json_object_is_type(v, json_type_string))
 		return -1;
 	id = json_object_get_string(v);
 	idlen = (size_t)json_object_get_string_len(v);
 	if (strlen(id) != idlen || !id_valid(id, idlen))
 		return -1;
-	pricing = member(m, "pricing");
-	if (dec_json_units(member(pricing, "prompt"), 9, &e->pp) != 0 ||
-	    dec_json_units(member(pricing, "completion"), 9, &e->pc) != 0)
+	pricing = json_member(m, "pricing");
+	if (dec_json_units(json_member(pricing, "prompt"), 9, &e->pp) != 0 ||
+	    dec_json_units(json_member(pricing, "completion"), 9, &e->pc) != 0)
 		return -1;
 	e->id = id;
 	slash = strchr(id, '/');
@@ -175,7 +165,7 @@ static int read_entry(json_object *m, struct entry *e)
 		plen = MODEL_PROVIDER_MAX;
 	memcpy(e->provider, id, plen);
 	e->provider[plen] = '\0';
-	v = member(m, "context_length");
+	v = json_member(m, "context_length");
 	e->context_length = -1;
 	if (json_object_is_type(v, json_type_int) &&
 	    json_object_get_int64(v) > 0 &&
@@ -183,7 +173,7 @@ static int read_entry(json_object *m, struct entry *e)
 		e->context_length = json_object_get_int64(v);
 	e->is_free = (idlen >= 5 && strcmp(id + idlen - 5, ":free") == 0) ||
 	    (e->pp == 0 && e->pc == 0);
-	v = member(m, "name");
+	v = json_member(m, "name");
 	e->name = json_object_is_type(v, json_type_string) ?
 	    clean_name(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v), id) : xstrdup(id);
@@ -284,7 +274,7 @@ int models_sync_json(struct db *db, json_object *doc, int64_t now,
     struct buf *report)
 {
 	struct sync s = { 0 };
-	json_object *data = member(doc, "data"), *ids;
+	json_object *data = json_member(doc, "data"), *ids;
 	size_t i, n;
 	int rc;
 

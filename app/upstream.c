@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "jsonx.h"
 #include "sse.h"
 #include "util.h"
 
@@ -204,25 +205,6 @@ static json_object *parse_json(const char *s, size_t n)
 	return o;
 }
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object))
-		return NULL;
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-
-	return json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
-}
-
 /* Whether s can go into a header value: printable ASCII only. */
 static int header_safe(const char *s)
 {
@@ -278,7 +260,7 @@ static const char *error_text(json_object *err)
 
 	if (json_object_is_type(err, json_type_string))
 		return json_object_get_string(err);
-	if ((m = get_str(err, "message")) != NULL)
+	if ((m = json_str_member(err, "message", NULL)) != NULL)
 		return m;
 	return NULL;
 }
@@ -387,11 +369,11 @@ static void take_usage(struct upstream_res *rs, json_object *u)
 
 	if (!json_object_is_type(u, json_type_object))
 		return;
-	if (json_object_is_type(v = get(u, "prompt_tokens"), json_type_int))
+	if (json_object_is_type(v = json_member(u, "prompt_tokens"), json_type_int))
 		rs->prompt_tokens = json_object_get_int64(v);
-	if (json_object_is_type(v = get(u, "completion_tokens"), json_type_int))
+	if (json_object_is_type(v = json_member(u, "completion_tokens"), json_type_int))
 		rs->completion_tokens = json_object_get_int64(v);
-	if ((v = get(u, "cost")) != NULL && dec_json_units(v, 6, &micros) == 0) {
+	if ((v = json_member(u, "cost")) != NULL && dec_json_units(v, 6, &micros) == 0) {
 		rs->has_cost = 1;
 		rs->cost_micros = micros;
 	}
@@ -399,7 +381,7 @@ static void take_usage(struct upstream_res *rs, json_object *u)
 
 static void take_id(struct upstream_res *rs, json_object *o)
 {
-	const char *id = get_str(o, "id");
+	const char *id = json_str_member(o, "id", NULL);
 
 	if (id != NULL && rs->upstream_id[0] == '\0')
 		clean_copy(rs->upstream_id, sizeof(rs->upstream_id), id, NULL);
@@ -426,7 +408,7 @@ static int take_content(struct xfer *x, const char *text, size_t n)
 /* The finish_reason of a choice, and the error it may carry. */
 static void take_choice_end(struct xfer *x, json_object *choice)
 {
-	const char *fr = get_str(choice, "finish_reason");
+	const char *fr = json_str_member(choice, "finish_reason", NULL);
 	const char *msg;
 
 	if (fr == NULL)
@@ -436,7 +418,7 @@ static void take_choice_end(struct xfer *x, json_object *choice)
 	    NULL);
 	if (strcmp(fr, "error") == 0) {
 		x->stream_error = 1;
-		if ((msg = error_text(get(choice, "error"))) != NULL)
+		if ((msg = error_text(json_member(choice, "error"))) != NULL)
 			set_message(x, msg);
 		else if (x->rs->error_message[0] == '\0')
 			set_message(x, "the provider ended the answer with an"
@@ -448,7 +430,7 @@ static void take_choice_end(struct xfer *x, json_object *choice)
  * Returns 0, or 1 to stop (cancelled). */
 static int take_chunk(struct xfer *x, json_object *o, int message)
 {
-	json_object *err = get(o, "error"), *choices, *c0, *part, *content;
+	json_object *err = json_member(o, "error"), *choices, *c0, *part, *content;
 	const char *msg;
 
 	take_id(x->rs, o);
@@ -457,16 +439,16 @@ static int take_chunk(struct xfer *x, json_object *o, int message)
 		msg = error_text(err);
 		set_message(x, msg ? msg : "the provider reported an error");
 	}
-	take_usage(x->rs, get(o, "usage"));
-	choices = get(o, "choices");
+	take_usage(x->rs, json_member(o, "usage"));
+	choices = json_member(o, "choices");
 	if (!json_object_is_type(choices, json_type_array) ||
 	    json_object_array_length(choices) == 0)
 		return 0;
 	c0 = json_object_array_get_idx(choices, 0);
-	part = get(c0, message ? "message" : "delta");
+	part = json_member(c0, message ? "message" : "delta");
 	if (part == NULL && message)
-		part = get(c0, "delta");
-	content = get(part, "content");
+		part = json_member(c0, "delta");
+	content = json_member(part, "content");
 	if (json_object_is_type(content, json_type_string) &&
 	    take_content(x, json_object_get_string(content),
 	    (size_t)json_object_get_string_len(content)))
@@ -675,7 +657,7 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 	}
 	if (rs->http_status >= 300) {
 		doc = parse_json(buf_cstr(&x->body), x->body.len);
-		if ((msg = error_text(get(doc, "error"))) != NULL) {
+		if ((msg = error_text(json_member(doc, "error"))) != NULL) {
 			set_message(x, msg);
 		} else {
 			snprintf(m, sizeof(m), "HTTP status %ld",
@@ -724,7 +706,7 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 		return UP_BAD_RESPONSE;
 	}
 	take_chunk(x, doc, 1);
-	if (get(doc, "error") == NULL && !json_object_is_type(get(doc,
+	if (json_member(doc, "error") == NULL && !json_object_is_type(json_member(doc,
 	    "choices"), json_type_array)) {
 		json_object_put(doc);
 		set_message(x, "the response holds no choices");
@@ -769,7 +751,7 @@ static json_object *build_body(const struct upstream_req *rq)
 	json_object_object_add(b, "stream",
 	    json_object_new_boolean(rq->stream != 0));
 	for (i = 0; i < NELEM(keys); i++)
-		if ((v = get(rq->params, keys[i])) != NULL &&
+		if ((v = json_member(rq->params, keys[i])) != NULL &&
 		    !json_object_is_type(v, json_type_null))
 			json_object_object_add(b, keys[i], json_object_get(v));
 	if (rq->stream) {
@@ -909,7 +891,7 @@ int upstream_get_json(const char *base_url, const char *path,
 		buf_printf(err, "GET %s: HTTP status %ld, the response is not"
 		    " JSON", path, rs.http_status);
 	} else if (rs.http_status < 200 || rs.http_status >= 300) {
-		if ((msg = error_text(get(doc, "error"))) != NULL)
+		if ((msg = error_text(json_member(doc, "error"))) != NULL)
 			set_message(&x, msg);
 		buf_printf(err, "GET %s: HTTP status %ld%s%s", path,
 		    rs.http_status, msg ? ": " : "", msg ? rs.error_message : "");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonx.h"
 #include "util.h"
 
 /* ---- error lists ---------------------------------------------------- */
@@ -314,25 +315,14 @@ static enum vtype vtype_parse(json_object *t)
 	return VT_BAD;
 }
 
-/* The member key of the object o, or NULL (also when o is no object). */
-static json_object *member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!json_object_is_type(o, json_type_object))
-		return NULL;
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
 static enum vtype decl_type(json_object *decl)
 {
-	return vtype_parse(member(decl, "type"));
+	return vtype_parse(json_member(decl, "type"));
 }
 
 static int decl_required(json_object *decl)
 {
-	json_object *r = member(decl, "required");
+	json_object *r = json_member(decl, "required");
 
 	return r == NULL || !json_object_is_type(r, json_type_boolean) ||
 	    json_object_get_boolean(r);
@@ -554,7 +544,7 @@ static json_object *decl_index(json_object *decls)
 		return idx;
 	for (i = 0; i < json_object_array_length(decls); i++) {
 		json_object *d = json_object_array_get_idx(decls, i);
-		json_object *n = member(d, "name");
+		json_object *n = json_member(d, "name");
 
 		if (!json_object_is_type(n, json_type_string) ||
 		    json_object_object_get_ex(idx, json_object_get_string(n),
@@ -660,8 +650,8 @@ static int default_check(enum vtype type, json_object *choices,
 static json_object *decl_build(json_object *d, const char *name,
     struct vars_errors *errs)
 {
-	json_object *req = member(d, "required"), *desc = member(d,
-	    "description"), *choices = member(d, "choices"), *def = NULL;
+	json_object *req = json_member(d, "required"), *desc = json_member(d,
+	    "description"), *choices = json_member(d, "choices"), *def = NULL;
 	enum vtype type = decl_type(d);
 	json_object *o;
 	int failed = 0, required = 1;
@@ -683,7 +673,7 @@ static json_object *decl_build(json_object *d, const char *name,
 		err_name(errs, VARS_E_DECL_CHOICES, name);
 		failed = 1;
 	} else if (type != VT_BAD && (default_check(type, choices,
-	    member(d, "default"), &def) != 0 || (!required && def == NULL))) {
+	    json_member(d, "default"), &def) != 0 || (!required && def == NULL))) {
 		err_name(errs, VARS_E_DECL_DEFAULT, name);
 		failed = 1;
 	}
@@ -716,7 +706,7 @@ static json_object *decl_build(json_object *d, const char *name,
 static int decl_one(json_object *d, json_object *used, json_object *given,
     struct vars_errors *errs)
 {
-	json_object *n = member(d, "name"), *o;
+	json_object *n = json_member(d, "name"), *o;
 	const char *name;
 
 	if (!json_object_is_type(d, json_type_object)) {
@@ -823,7 +813,7 @@ static int coerce_one(json_object *decl, const char *name, json_object *v,
 		err_name(errs, VARS_E_MISSING, name);
 		return -1;
 	}
-	r = value_from(type, member(decl, "choices"), v, &code);
+	r = value_from(type, json_member(decl, "choices"), v, &code);
 	if (r == NULL) {
 		err_name(errs, code, name);
 		return -1;
@@ -885,7 +875,7 @@ static int values_check(json_object *idx, json_object *values,
 			failed = 1;
 			continue;
 		}
-		code = value_check(decl_type(decl), member(decl, "choices"),
+		code = value_check(decl_type(decl), json_member(decl, "choices"),
 		    val);
 		if (code != NULL) {
 			err_once(errs, code, key);
@@ -905,14 +895,14 @@ static int render_var(const char *name, json_object *idx, json_object *values,
 	json_object_object_get_ex(idx, name, &decl);
 	if (values != NULL && json_object_object_get_ex(values, name, &v)) {
 		if (decl == NULL || value_check(decl_type(decl),
-		    member(decl, "choices"), v) != NULL)
+		    json_member(decl, "choices"), v) != NULL)
 			return -1;	/* reported by values_check */
 		value_append(out, v);
 		return 0;
 	}
-	v = member(decl, "default");
+	v = json_member(decl, "default");
 	if (decl != NULL && !decl_required(decl) && !absent(v) &&
-	    value_check(decl_type(decl), member(decl, "choices"), v) == NULL) {
+	    value_check(decl_type(decl), json_member(decl, "choices"), v) == NULL) {
 		value_append(out, v);
 		return 0;
 	}
