@@ -44,10 +44,13 @@ static int64_t parse_day(const char *s)
 	" AND (? = '' OR e.billing = ?)" \
 	" AND e.created_at >= ? AND e.created_at < ?"
 
-static const char sql_exec_page[] = "SELECT e.id, p.slug, p.name,"
-	" e.version_number, e.model, e.channel, e.billing, e.status,"
-	" e.error_type, e.input_tokens, e.output_tokens, e.cost_micros,"
-	" e.latency_ms, e.ttft_ms, e.created_at" EXEC_WHERE
+/* The columns of an execution that exec_row() reads, from executions e
+ * joined to prompts p. */
+#define EXEC_COLS "e.id, p.slug, p.name, e.version_number, e.model," \
+	" e.channel, e.billing, e.status, e.error_type, e.input_tokens," \
+	" e.output_tokens, e.cost_micros, e.latency_ms, e.ttft_ms, e.created_at"
+#define EXEC_NCOLS 15
+static const char sql_exec_page[] = "SELECT " EXEC_COLS EXEC_WHERE
 	" AND (? = 0 OR e.id < ?) ORDER BY e.id DESC LIMIT ?";
 static const char sql_exec_totals[] = "SELECT COUNT(*),"
 	" COALESCE(SUM(e.input_tokens), 0), COALESCE(SUM(e.output_tokens), 0),"
@@ -64,6 +67,35 @@ static void add_money(struct json_object *o, const char *key, int64_t micros)
 static struct json_object *opt_int(const struct db_res *res, size_t i, size_t c)
 {
 	return db_str(res, i, c) ? json_object_new_int64(db_int(res, i, c)) : NULL;
+}
+
+/* Row i of res (EXEC_COLS first) as a list item (caller puts). */
+static struct json_object *exec_row(const struct db_res *res, size_t i)
+{
+	struct json_object *e = json_object_new_object();
+	const char *st = db_str(res, i, 7);
+	char flag[32];
+
+	json_object_object_add(e, "id", json_object_new_int64(db_int(res, i, 0)));
+	json_object_object_add(e, "prompt", json_object_new_string(db_str(res, i, 1)));
+	json_object_object_add(e, "prompt_name", json_object_new_string(db_str(res, i, 2)));
+	json_object_object_add(e, "version", json_object_new_int64(db_int(res, i, 3)));
+	json_object_object_add(e, "model", json_object_new_string(db_str(res, i, 4)));
+	json_object_object_add(e, "channel", json_object_new_string(db_str(res, i, 5)));
+	json_object_object_add(e, "billing", json_object_new_string(db_str(res, i, 6)));
+	json_object_object_add(e, "status", json_object_new_string(st));
+	snprintf(flag, sizeof(flag), "is_%s", st);
+	json_object_object_add(e, flag, json_object_new_boolean(1));
+	json_object_object_add(e, "error_type", db_str(res, i, 8) ?
+	    json_object_new_string(db_str(res, i, 8)) : NULL);
+	json_object_object_add(e, "input_tokens", opt_int(res, i, 9));
+	json_object_object_add(e, "output_tokens", opt_int(res, i, 10));
+	json_object_object_add(e, "cost_micros", json_object_new_int64(db_int(res, i, 11)));
+	add_money(e, "cost", db_int(res, i, 11));
+	json_object_object_add(e, "latency_ms", opt_int(res, i, 12));
+	json_object_object_add(e, "ttft_ms", opt_int(res, i, 13));
+	json_add_time(e, "created_at", db_int(res, i, 14));
+	return e;
 }
 
 static int one_of(const char *s, const char *const *set)
@@ -84,7 +116,8 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 	const char *status = q->status ? q->status : "";
 	const char *billing = q->billing ? q->billing : "";
 	int64_t from = 0, to = INT64_MAX, cur = 0, n, i;
-	int limit = q->limit > 0 && q->limit <= 100 ? q->limit : 25;
+	int limit = q->limit > 0 && q->limit <= LIST_LIMIT_MAX ? q->limit :
+	    LIST_LIMIT_DEFAULT;
 	struct db_res res = { 0 }, tot = { 0 };
 	struct json_object *o, *items, *t;
 
@@ -117,32 +150,8 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 		return (int)n;
 	}
 	items = json_object_new_array();
-	for (i = 0; i < n && i < limit; i++) {
-		struct json_object *e = json_object_new_object();
-		const char *st = db_str(&res, i, 7);
-		char flag[32];
-
-		json_object_object_add(e, "id", json_object_new_int64(db_int(&res, i, 0)));
-		json_object_object_add(e, "prompt", json_object_new_string(db_str(&res, i, 1)));
-		json_object_object_add(e, "prompt_name", json_object_new_string(db_str(&res, i, 2)));
-		json_object_object_add(e, "version", json_object_new_int64(db_int(&res, i, 3)));
-		json_object_object_add(e, "model", json_object_new_string(db_str(&res, i, 4)));
-		json_object_object_add(e, "channel", json_object_new_string(db_str(&res, i, 5)));
-		json_object_object_add(e, "billing", json_object_new_string(db_str(&res, i, 6)));
-		json_object_object_add(e, "status", json_object_new_string(st));
-		snprintf(flag, sizeof(flag), "is_%s", st);
-		json_object_object_add(e, flag, json_object_new_boolean(1));
-		json_object_object_add(e, "error_type", db_str(&res, i, 8) ?
-		    json_object_new_string(db_str(&res, i, 8)) : NULL);
-		json_object_object_add(e, "input_tokens", opt_int(&res, i, 9));
-		json_object_object_add(e, "output_tokens", opt_int(&res, i, 10));
-		json_object_object_add(e, "cost_micros", json_object_new_int64(db_int(&res, i, 11)));
-		add_money(e, "cost", db_int(&res, i, 11));
-		json_object_object_add(e, "latency_ms", opt_int(&res, i, 12));
-		json_object_object_add(e, "ttft_ms", opt_int(&res, i, 13));
-		json_add_time(e, "created_at", db_int(&res, i, 14));
-		json_object_array_add(items, e);
-	}
+	for (i = 0; i < n && i < limit; i++)
+		json_object_array_add(items, exec_row(&res, (size_t)i));
 	o = json_object_new_object();
 	json_object_object_add(o, "items", items);
 	if (n > limit) {
@@ -169,51 +178,31 @@ int exec_get(struct db *db, int64_t uid, int64_t id, struct json_object **out)
 	struct db_res res = { 0 };
 	struct json_object *e;
 	int64_t n;
-	char flag[32];
 
-	n = db_query(db, "SELECT e.id, p.slug, p.name, e.version_number, e.model,"
-	    " e.channel, e.billing, e.status, e.error_type, e.error_message,"
-	    " e.upstream_status, e.input_tokens, e.output_tokens, e.cost_micros,"
-	    " e.cost_source, e.latency_ms, e.ttft_ms, e.input, e.variables,"
-	    " e.params, e.output, e.created_at, e.finished_at, e.streamed"
+	n = db_query(db, "SELECT " EXEC_COLS ", e.error_message,"
+	    " e.upstream_status, e.cost_source, e.input, e.variables, e.params,"
+	    " e.output, e.finished_at, e.streamed"
 	    " FROM executions e JOIN prompts p ON p.id = e.prompt_id"
 	    " WHERE e.id = ? AND e.user_id = ?", DB_ARGS(db_i(id), db_i(uid)), &res);
 	if (n != 1) {
 		db_res_free(&res);
 		return n < 0 ? (int)n : PM_NOTFOUND;
 	}
-	e = json_object_new_object();
-	json_object_object_add(e, "id", json_object_new_int64(db_int(&res, 0, 0)));
-	json_object_object_add(e, "prompt", json_object_new_string(db_str(&res, 0, 1)));
-	json_object_object_add(e, "prompt_name", json_object_new_string(db_str(&res, 0, 2)));
-	json_object_object_add(e, "version", json_object_new_int64(db_int(&res, 0, 3)));
-	json_object_object_add(e, "model", json_object_new_string(db_str(&res, 0, 4)));
-	json_object_object_add(e, "channel", json_object_new_string(db_str(&res, 0, 5)));
-	json_object_object_add(e, "billing", json_object_new_string(db_str(&res, 0, 6)));
-	json_object_object_add(e, "status", json_object_new_string(db_str(&res, 0, 7)));
-	snprintf(flag, sizeof(flag), "is_%s", db_str(&res, 0, 7));
-	json_object_object_add(e, flag, json_object_new_boolean(1));
-	json_object_object_add(e, "error_type", db_str(&res, 0, 8) ?
-	    json_object_new_string(db_str(&res, 0, 8)) : NULL);
-	json_object_object_add(e, "error_message", db_str(&res, 0, 9) ?
-	    json_object_new_string(db_str(&res, 0, 9)) : NULL);
-	json_object_object_add(e, "upstream_status", opt_int(&res, 0, 10));
-	json_object_object_add(e, "input_tokens", opt_int(&res, 0, 11));
-	json_object_object_add(e, "output_tokens", opt_int(&res, 0, 12));
-	json_object_object_add(e, "cost_micros", json_object_new_int64(db_int(&res, 0, 13)));
-	add_money(e, "cost", db_int(&res, 0, 13));
-	json_object_object_add(e, "cost_source", json_object_new_string(db_str(&res, 0, 14)));
-	json_object_object_add(e, "latency_ms", opt_int(&res, 0, 15));
-	json_object_object_add(e, "ttft_ms", opt_int(&res, 0, 16));
-	json_object_object_add(e, "input", json_tokener_parse(db_str(&res, 0, 17)));
-	json_object_object_add(e, "variables", json_tokener_parse(db_str(&res, 0, 18)));
-	json_object_object_add(e, "params", json_tokener_parse(db_str(&res, 0, 19)));
-	json_object_object_add(e, "output", json_object_new_string_len(db_str(&res, 0, 20),
-	    (int)db_len(&res, 0, 20)));
-	json_add_time(e, "created_at", db_int(&res, 0, 21));
-	if (db_str(&res, 0, 22))
-		json_add_time(e, "finished_at", db_int(&res, 0, 22));
-	json_object_object_add(e, "streamed", json_object_new_boolean(db_int(&res, 0, 23)));
+	e = exec_row(&res, 0);
+#define C(k)	(EXEC_NCOLS + (k))
+	json_object_object_add(e, "error_message", db_str(&res, 0, C(0)) ?
+	    json_object_new_string(db_str(&res, 0, C(0))) : NULL);
+	json_object_object_add(e, "upstream_status", opt_int(&res, 0, C(1)));
+	json_object_object_add(e, "cost_source", json_object_new_string(db_str(&res, 0, C(2))));
+	json_object_object_add(e, "input", json_tokener_parse(db_str(&res, 0, C(3))));
+	json_object_object_add(e, "variables", json_tokener_parse(db_str(&res, 0, C(4))));
+	json_object_object_add(e, "params", json_tokener_parse(db_str(&res, 0, C(5))));
+	json_object_object_add(e, "output", json_object_new_string_len(
+	    db_str(&res, 0, C(6)), (int)db_len(&res, 0, C(6))));
+	if (db_str(&res, 0, C(7)))
+		json_add_time(e, "finished_at", db_int(&res, 0, C(7)));
+	json_object_object_add(e, "streamed", json_object_new_boolean(db_int(&res, 0, C(8))));
+#undef C
 	db_res_free(&res);
 	*out = e;
 	return 0;
