@@ -55,19 +55,16 @@ struct admit_tx {
 static int over(struct pm_fail *f, const char *key, int64_t limit,
     int64_t reset_at, int64_t now)
 {
-	char when[32];
+	char when[32], amount[40];
 
 	pm_refuse(f, PM_QUOTA, key, NULL);
-	f->arg_name = "limit";
-	if (strstr(key, "spend") != NULL || strstr(key, "budget") != NULL)
-		money_micros(limit, f->argbuf, sizeof(f->argbuf));
-	else
-		snprintf(f->argbuf, sizeof(f->argbuf), "%lld", (long long)limit);
-	f->arg_val = f->argbuf;
-	f->arg2_name = "reset";
-	snprintf(f->arg2buf, sizeof(f->arg2buf), "%s UTC",
+	if (strstr(key, "spend") != NULL || strstr(key, "budget") != NULL) {
+		money_micros(limit, amount, sizeof(amount));
+		pm_fail_arg(f, 1, "limit", "%s", amount);
+	} else
+		pm_fail_arg(f, 1, "limit", "%lld", (long long)limit);
+	pm_fail_arg(f, 2, "reset", "%s UTC",
 	    clock_fmt(reset_at, when, sizeof(when)));
-	f->arg2_val = f->arg2buf;
 	f->retry_after = reset_at > now ? reset_at - now : 1;
 	return PM_QUOTA;
 }

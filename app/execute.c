@@ -57,22 +57,6 @@ static char *plan_that_allows(struct db *db, struct wanted *w)
 	return w->name;
 }
 
-static void set_arg(struct pm_fail *f, int which, const char *name,
-    const char *val)
-{
-	if (which == 1) {
-		f->arg_name = name;
-		snprintf(f->argbuf, sizeof(f->argbuf), "%.*s",
-		    (int)sizeof(f->argbuf) - 1, val);
-		f->arg_val = f->argbuf;
-	} else {
-		f->arg2_name = name;
-		snprintf(f->arg2buf, sizeof(f->arg2buf), "%.*s",
-		    (int)sizeof(f->arg2buf) - 1, val);
-		f->arg2_val = f->arg2buf;
-	}
-}
-
 /* 403 for a model the plan does not allow, naming a plan that does. */
 static int refuse_model(struct db *db, struct pm_fail *f,
     const struct plan *p, const char *model, int free_tier, int from_default)
@@ -85,8 +69,8 @@ static int refuse_model(struct db *db, struct pm_fail *f,
 	pm_refuse(f, PM_FORBIDDEN, other == NULL ? "plan.model_not_allowed_any" :
 	    from_default ? "plan.default_model_not_allowed" :
 	    "plan.model_not_allowed", "model");
-	set_arg(f, 1, "model", what);
-	set_arg(f, 2, "allowed", other ? other : "");
+	pm_fail_arg(f, 1, "model", "%s", what);
+	pm_fail_arg(f, 2, "allowed", "%s", other ? other : "");
 	free(other);
 	return PM_FORBIDDEN;
 }
@@ -131,14 +115,11 @@ static int limited(const struct admit_limits *l)
 static int upstream_failure(const struct upstream_res *rs, long timeout_ms,
     struct pm_fail *f, const char **etype)
 {
-	char secs[32];
-
 	switch (rs->status) {
 	case UP_TIMEOUT:
 		*etype = "upstream_timeout";
-		snprintf(secs, sizeof(secs), "%ld", (timeout_ms + 999) / 1000);
 		pm_refuse(f, PM_TIMEOUT, "exec.upstream_timeout", NULL);
-		set_arg(f, 1, "seconds", secs);
+		pm_fail_arg(f, 1, "seconds", "%ld", (timeout_ms + 999) / 1000);
 		return PM_TIMEOUT;
 	case UP_CANCELLED:
 		*etype = "cancelled";
@@ -147,23 +128,21 @@ static int upstream_failure(const struct upstream_res *rs, long timeout_ms,
 		if (rs->http_status == 429) {
 			*etype = "upstream_rate_limited";
 			pm_refuse(f, PM_RATELIMIT, "exec.upstream_rate_limited", NULL);
-			set_arg(f, 1, "detail", rs->error_message);
-			snprintf(secs, sizeof(secs), "%d",
+			pm_fail_arg(f, 1, "detail", "%s", rs->error_message);
+			pm_fail_arg(f, 2, "seconds", "%d",
 			    rs->retry_after > 0 ? rs->retry_after : 1);
-			set_arg(f, 2, "seconds", secs);
 			f->retry_after = rs->retry_after > 0 ? rs->retry_after : 1;
 			return PM_RATELIMIT;
 		}
 		*etype = "upstream_error";
 		pm_refuse(f, PM_UPSTREAM, "exec.upstream_error", NULL);
-		snprintf(secs, sizeof(secs), "%ld", rs->http_status);
-		set_arg(f, 1, "detail", rs->error_message);
-		set_arg(f, 2, "status", secs);
+		pm_fail_arg(f, 1, "detail", "%s", rs->error_message);
+		pm_fail_arg(f, 2, "status", "%ld", rs->http_status);
 		return PM_UPSTREAM;
 	case UP_STREAM_ERROR:
 		*etype = "upstream_stream_error";
 		pm_refuse(f, PM_UPSTREAM, "exec.upstream_stream_error", NULL);
-		set_arg(f, 1, "detail", rs->error_message);
+		pm_fail_arg(f, 1, "detail", "%s", rs->error_message);
 		return PM_UPSTREAM;
 	case UP_DROPPED:
 		*etype = "upstream_dropped";
@@ -239,7 +218,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 		if (rc < 0)
 			goto out;
 		rc = pm_refuse(f, PM_INVALID, "exec.unknown_model", "model");
-		set_arg(f, 1, "model", model_id);
+		pm_fail_arg(f, 1, "model", "%s", model_id);
 		goto out;
 	}
 	/* 2. Plan checks, before anything is reserved or sent. */
@@ -256,8 +235,8 @@ int execute_run(struct db *db, const struct exec_input *in,
 		    (other ? "plan.api_not_allowed" : "plan.api_not_allowed_any") :
 		    (other ? "plan.ui_not_allowed" : "plan.ui_not_allowed_any"),
 		    NULL);
-		set_arg(f, 1, "plan", plan.name);
-		set_arg(f, 2, "allowed", other ? other : "");
+		pm_fail_arg(f, 1, "plan", "%s", plan.name);
+		pm_fail_arg(f, 2, "allowed", "%s", other ? other : "");
 		free(other);
 		goto out;
 	}
@@ -271,13 +250,10 @@ int execute_run(struct db *db, const struct exec_input *in,
 		max_tokens = json_object_get_int64(o);
 	if (max_tokens >= 0 && plan.max_tokens_per_execution >= 0 &&
 	    max_tokens > plan.max_tokens_per_execution) {
-		char lim_s[32];
 		rc = pm_refuse(f, PM_FORBIDDEN, "plan.max_tokens", "max_tokens");
-		snprintf(lim_s, sizeof(lim_s), "%lld", (long long)max_tokens);
-		set_arg(f, 1, "requested", lim_s);
-		snprintf(lim_s, sizeof(lim_s), "%lld",
+		pm_fail_arg(f, 1, "requested", "%lld", (long long)max_tokens);
+		pm_fail_arg(f, 2, "limit", "%lld",
 		    (long long)plan.max_tokens_per_execution);
-		set_arg(f, 2, "limit", lim_s);
 		goto out;
 	}
 	if (max_tokens < 0 && plan.max_tokens_per_execution >= 0)

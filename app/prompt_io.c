@@ -97,9 +97,7 @@ static int import_fn(struct db *db, void *arg)
 static int bad_doc(struct pm_fail *f, const char *what)
 {
 	pm_refuse(f, PM_INVALID, "import.invalid", NULL);
-	f->arg_name = "what";
-	snprintf(f->argbuf, sizeof(f->argbuf), "%s", what);
-	f->arg_val = f->argbuf;
+	pm_fail_arg(f, 1, "what", "%s", what);
 	return PM_INVALID;
 }
 

@@ -1,6 +1,7 @@
 /* prompts.c - prompts and categories: validation and their queries. */
 #include "prompts.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,24 @@ int pm_refuse(struct pm_fail *f, int code, const char *key, const char *field)
 		f->field = field;
 	}
 	return code;
+}
+
+void pm_fail_arg(struct pm_fail *f, int which, const char *name,
+    const char *fmt, ...)
+{
+	char *buf = which == 1 ? f->argbuf : f->arg2buf;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(f->argbuf), fmt, ap);
+	va_end(ap);
+	if (which == 1) {
+		f->arg_name = name;
+		f->arg_val = buf;
+	} else {
+		f->arg2_name = name;
+		f->arg2_val = buf;
+	}
 }
 
 int slug_valid(const char *s)

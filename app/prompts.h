@@ -59,6 +59,10 @@ struct pm_fail {
 
 /* Record a refusal in f and return code. */
 int pm_refuse(struct pm_fail *f, int code, const char *key, const char *field);
+/* Set argument which (1 or 2) of f's message: name = the printf-formatted
+ * value, kept (cut to fit) in f's own buffer. */
+void pm_fail_arg(struct pm_fail *f, int which, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* --- prompts.c: prompts and categories --- */
 

@@ -181,9 +181,7 @@ static int build_params(struct json_object *p, struct json_object **out,
 		if (bad != NULL) {
 			json_object_put(o);
 			pm_refuse(f, PM_INVALID, bad, "params");
-			f->arg_name = "param";
-			snprintf(f->argbuf, sizeof(f->argbuf), "%.60s", key);
-			f->arg_val = f->argbuf;
+			pm_fail_arg(f, 1, "param", "%.60s", key);
 			return PM_INVALID;
 		}
 		json_object_object_add(o, key, json_object_get(v));
