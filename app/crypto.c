@@ -136,3 +136,10 @@ void password_dummy_verify(const char *pw)
 	if (dummy[0] != '\0')
 		(void)password_verify(dummy, pw);
 }
+
+int token_valid(const char *t)
+{
+	return t != NULL && strlen(t) == TOKEN_LEN &&
+	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") == TOKEN_LEN;
+}

@@ -23,6 +23,8 @@ void hex_encode(const unsigned char *p, size_t n, char *out);
 void b64url_encode(const unsigned char *p, size_t n, struct buf *out);
 /* A new random token: 256 bits as base64url in out (TOKEN_LEN + 1 bytes). */
 void token_new(char out[TOKEN_LEN + 1]);
+/* Whether t has the shape token_new() gives (not whether it is known). */
+int token_valid(const char *t);
 /* Hex SHA-256 of the NUL-terminated token into out (65 bytes): the only form
  * in which tokens are stored. */
 void token_hash(const char *token, char out[SHA256_HEX_LEN + 1]);

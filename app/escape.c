@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util.h"
+
 void esc_html(struct buf *out, const char *s, size_t n)
 {
 	size_t i, run = 0;
@@ -55,32 +57,6 @@ void url_param(struct buf *out, const char *key, const char *value)
 	esc_url(out, value, strlen(value));
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xE0) == 0xC0) { len = 2; cp = p[0] & 0x1F; }
-	else if ((p[0] & 0xF0) == 0xE0) { len = 3; cp = p[0] & 0x0F; }
-	else if ((p[0] & 0xF8) == 0xF0) { len = 4; cp = p[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 void esc_json_str(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -107,7 +83,7 @@ void esc_json_str(struct buf *out, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if ((len = utf8_seq(p + i, n - i)) == 0) {
+		if ((len = utf8_seq(s + i, n - i)) == 0) {
 			buf_puts(out, "\\ufffd");
 			i++;
 			continue;

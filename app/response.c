@@ -291,9 +291,7 @@ const char *csrf_token(struct req *r)
 	if (r->anon_csrf[0] != '\0')
 		return r->anon_csrf;
 	c = req_cookie(r, "pm_csrf");
-	if (c != NULL && strlen(c) == TOKEN_LEN &&
-	    strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789-_") == TOKEN_LEN) {
+	if (token_valid(c)) {
 		memcpy(r->anon_csrf, c, TOKEN_LEN + 1);
 		return r->anon_csrf;
 	}

@@ -14,13 +14,6 @@
 
 #define COOKIE "pm_session"
 
-static int valid_token(const char *t)
-{
-	return t != NULL && strlen(t) == TOKEN_LEN &&
-	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789-_") == TOKEN_LEN;
-}
-
 int session_load(struct req *r)
 {
 	static const char q[] =
@@ -37,7 +30,7 @@ int session_load(struct req *r)
 
 	if (tok == NULL)
 		return 0;
-	if (!valid_token(tok)) {
+	if (!token_valid(tok)) {
 		resp_cookie(r, COOKIE, "", 0);
 		return 0;
 	}

@@ -35,6 +35,9 @@ int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Returns 1 when the n bytes at s are valid UTF-8 without NUL bytes,
  * overlong forms, surrogates or code points above U+10FFFF; 0 otherwise. */
+/* The length (1-4) of the valid UTF-8 sequence at the start of the n bytes
+ * at s, or 0 when it is not one (overlong, surrogate, out of range, cut). */
+size_t utf8_seq(const char *s, size_t n);
 int utf8_valid(const char *s, size_t n);
 
 /* Number of Unicode code points in the valid UTF-8 string s of n bytes. */

@@ -24,6 +24,13 @@ static void test_utf8(void **state)
 {
 	(void)state;
 	assert_true(utf8_valid("hello", 5));
+	assert_int_equal(utf8_seq("\xc3\xa9x", 3), 2);
+	assert_int_equal(utf8_seq("\xf0\x9f\x98\x80", 4), 4);
+	assert_int_equal(utf8_seq("\xe2\x82", 2), 0);		/* cut */
+	assert_int_equal(utf8_seq("\xc0\xaf", 2), 0);		/* overlong */
+	assert_int_equal(utf8_seq("\xed\xa0\x80", 3), 0);	/* surrogate */
+	assert_int_equal(utf8_seq("\xf4\x90\x80\x80", 4), 0);	/* > U+10FFFF */
+	assert_int_equal(utf8_seq("", 0), 0);
 	assert_true(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
 	assert_false(utf8_valid("a\0b", 3));
 	assert_false(utf8_valid("\xc3", 1));		/* truncated */
@@ -100,6 +107,12 @@ static void test_encodings(void **state)
 	token_new(tok2);
 	assert_int_equal(strlen(tok), TOKEN_LEN);
 	assert_string_not_equal(tok, tok2);
+	assert_true(token_valid(tok));
+	assert_false(token_valid(NULL));
+	tok2[5] = '+';				/* not base64url */
+	assert_false(token_valid(tok2));
+	tok2[TOKEN_LEN - 1] = '\0';		/* too short */
+	assert_false(token_valid(tok2));
 	token_hash(tok, hex);
 	assert_int_equal(strlen(hex), 64);
 }
