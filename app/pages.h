@@ -33,6 +33,8 @@ int page_number(struct req *r);
 int64_t page_id(struct req *r);
 /* Prompt fields (name, slug, description, category_id) from a form. */
 struct json_object *prompt_form_fields(struct req *r);
+/* Add is_production, is_draft or is_archived to version v for templates. */
+void version_status_flags(struct json_object *v);
 /* Add to version v (from version_get) what its template needs: status
  * flags, params as display rows, variable type flags. */
 void version_decorate(struct json_object *v);

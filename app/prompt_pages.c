@@ -162,6 +162,7 @@ void h_prompt_page(struct req *r)
 {
 	const char *slug = page_slug(r);
 	struct json_object *d, *p = NULL, *versions, *prod = NULL;
+	size_t i;
 	int rc;
 
 	if (slug == NULL) {
@@ -184,6 +185,8 @@ void h_prompt_page(struct req *r)
 		json_object_object_add(d, json_object_object_get(p,
 		    "production_version") != NULL ? "production" : "latest", prod);
 	}
+	for (i = 0; i < json_object_array_length(versions); i++)
+		version_status_flags(json_object_array_get_idx(versions, i));
 	json_object_object_add(d, "diff_choices", json_object_get(versions));
 	json_object_object_add(d, "has_versions", json_object_new_boolean(
 	    json_object_array_length(versions) > 0));

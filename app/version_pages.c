@@ -50,17 +50,23 @@ static void version_decorate_var(struct json_object *d)
 	}
 }
 
-void version_decorate(struct json_object *v)
+void version_status_flags(struct json_object *v)
 {
 	const char *st = json_object_get_string(json_object_object_get(v, "status"));
+
+	flag(v, "is_production", strcmp(st, "PRODUCTION") == 0);
+	flag(v, "is_draft", strcmp(st, "DRAFT") == 0);
+	flag(v, "is_archived", strcmp(st, "ARCHIVED") == 0);
+}
+
+void version_decorate(struct json_object *v)
+{
 	struct json_object *params = json_object_object_get(v, "params");
 	struct json_object *vars = json_object_object_get(v, "variables");
 	struct json_object *rows = json_object_new_array();
 	size_t i;
 
-	flag(v, "is_production", strcmp(st, "PRODUCTION") == 0);
-	flag(v, "is_draft", strcmp(st, "DRAFT") == 0);
-	flag(v, "is_archived", strcmp(st, "ARCHIVED") == 0);
+	version_status_flags(v);
 	json_object_object_foreach(params, k, val) {
 		struct json_object *row = json_object_new_object();
 		json_object_object_add(row, "name", json_object_new_string(k));

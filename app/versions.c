@@ -476,9 +476,6 @@ int version_list(struct db *db, int64_t uid, const char *slug,
 		    json_object_new_string(db_str(&res, i, 3)));
 		json_object_object_add(o, "author", json_object_new_string(db_str(&res, i, 4)));
 		json_add_time(o, "created_at", db_int(&res, i, 5));
-		json_object_object_add(o, strcmp(st, "PRODUCTION") == 0 ?
-		    "is_production" : strcmp(st, "DRAFT") == 0 ? "is_draft" :
-		    "is_archived", json_object_new_boolean(1));
 		json_object_array_add(a, o);
 	}
 	db_res_free(&res);

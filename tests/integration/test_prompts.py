@@ -94,6 +94,9 @@ class PromptLifecycleTest(unittest.TestCase):
             r = api(c, "GET", "/api/v1/prompts/%s/versions" % slug)
             return {x["number"]: x["status"] for x in r.json()["items"]}
 
+        items = api(c, "GET", "/api/v1/prompts/%s/versions" % slug).json()["items"]
+        self.assertEqual(set(items[0]), {"number", "status", "model", "commit_message",
+                                         "author", "created_at"})   # no page flags
         page = c.get("/prompts/%s" % slug).text           # nothing in production yet
         self.assertIn("No version in production yet", page)
         self.assertIn("Latest version v3 (DRAFT).", page)
