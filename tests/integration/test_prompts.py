@@ -116,6 +116,7 @@ class PromptLifecycleTest(unittest.TestCase):
         # page shows its history; the diff page compares v1 and v3
         page = c.get("/prompts/" + slug).text
         self.assertIn("In production: v2", page)
+        self.assertIn('<span class="badge draft">DRAFT</span>', page)      # the versions table
         self.assertIn("Answer {{question}} briefly, {{tone}}.", page)
         self.assertIn("v3", page)
         page = c.get("/prompts/%s/versions/2" % slug).text
