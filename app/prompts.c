@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -509,18 +508,17 @@ int prompt_delete(struct db *db, int64_t uid, const char *slug, int64_t now)
 	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
 }
 
-/* Sort categories by name, ignoring ASCII letter case, then id. */
-static int category_cmp(const void *pa, const void *pb)
+/* Order rows of a category_list() result like category_names(): by
+ * name_key (column 3), then id. */
+static int category_row_cmp(const void *pa, const void *pb, void *arg)
 {
-	struct json_object *a = *(struct json_object *const *)pa;
-	struct json_object *b = *(struct json_object *const *)pb;
-	int c = strcasecmp(json_object_get_string(json_object_object_get(a, "name")),
-	    json_object_get_string(json_object_object_get(b, "name")));
+	const struct db_res *res = arg;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	int c = strcmp(db_str(res, ia, 3), db_str(res, ib, 3));
 
 	if (c != 0)
 		return c;
-	return json_object_get_int64(json_object_object_get(a, "id")) <
-	    json_object_get_int64(json_object_object_get(b, "id")) ? -1 : 1;
+	return db_int(res, ia, 0) < db_int(res, ib, 0) ? -1 : 1;
 }
 
 int category_list(struct db *db, int64_t uid, struct json_object **out,
@@ -528,32 +526,38 @@ int category_list(struct db *db, int64_t uid, struct json_object **out,
 {
 	struct db_res res = { 0 };
 	struct json_object *a;
+	size_t *order, j, k;
 	int64_t n, i;
 
 	/* One round trip without a temporary table: each category with an
 	 * index-only count of its live prompts, and a row with id NULL for
-	 * the uncategorised count. Sorted here. */
+	 * the uncategorised count. Sorted here, in the order of
+	 * category_names(). */
 	n = db_query(db, "SELECT c.id, c.name, (SELECT COUNT(*) FROM prompts p"
 	    " WHERE p.user_id = c.user_id AND p.deleted_at IS NULL"
-	    " AND p.category_id = c.id) FROM categories c WHERE c.user_id = ?"
-	    " UNION ALL SELECT NULL, NULL, COUNT(*) FROM prompts WHERE user_id = ?"
-	    " AND deleted_at IS NULL AND category_id IS NULL",
-	    DB_ARGS(db_i(uid), db_i(uid)), &res);
+	    " AND p.category_id = c.id), c.name_key FROM categories c"
+	    " WHERE c.user_id = ? UNION ALL SELECT NULL, NULL, COUNT(*), NULL"
+	    " FROM prompts WHERE user_id = ? AND deleted_at IS NULL"
+	    " AND category_id IS NULL", DB_ARGS(db_i(uid), db_i(uid)), &res);
 	if (n < 0) {
 		db_res_free(&res);
 		return (int)n;
 	}
 	if (uncat != NULL)
 		*uncat = 0;
+	order = xcalloc((size_t)n + 1, sizeof(*order));
+	for (i = 0, k = 0; i < n; i++) {
+		if (db_str(&res, i, 0) != NULL)
+			order[k++] = (size_t)i;
+		else if (uncat != NULL)
+			*uncat = db_int(&res, i, 2);
+	}
+	qsort_r(order, k, sizeof(*order), category_row_cmp, &res);
 	a = json_object_new_array();
-	for (i = 0; i < n; i++) {
+	for (j = 0; j < k; j++) {
 		struct json_object *o;
 
-		if (db_str(&res, i, 0) == NULL) {
-			if (uncat != NULL)
-				*uncat = db_int(&res, i, 2);
-			continue;
-		}
+		i = (int64_t)order[j];
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_int64(db_int(&res, i, 0)));
 		json_object_object_add(o, "name", json_object_new_string(db_str(&res, i, 1)));
@@ -561,8 +565,8 @@ int category_list(struct db *db, int64_t uid, struct json_object **out,
 		    json_object_new_int64(db_int(&res, i, 2)));
 		json_object_array_add(a, o);
 	}
+	free(order);
 	db_res_free(&res);
-	json_object_array_sort(a, category_cmp);
 	*out = a;
 	return 0;
 }

@@ -2,6 +2,7 @@
 JSON API and the HTML pages: the lifecycle, strict variables, limits,
 ownership on every route, racing promotions, import/export."""
 import json
+import re
 import threading
 import time
 import unittest
@@ -441,6 +442,17 @@ class PromptLifecycleTest(unittest.TestCase):
         page = c.get("/categories").text
         self.assertIn("&lt;script&gt;x&lt;/script&gt;", page)
         self.assertNotIn("<script>x</script>", page)
+
+    def test_categories_are_listed_in_one_order_everywhere(self):
+        c = new_user(self.stack)
+        for name in ("b", "Éb", "A", "zed", "éa", "a2", "Zoo"):
+            self.assertEqual(api(c, "POST", "/api/v1/categories", {"name": name}).status, 201)
+        want = ["A", "a2", "b", "zed", "Zoo", "éa", "Éb"]   # by lower-case bytes, then id
+        self.assertEqual([x["name"] for x in api(c, "GET", "/api/v1/categories").json()["items"]],
+                         want)
+        page = c.get("/prompts").text
+        picker = re.findall(r'<option value="\d+">([^<]*)</option>', page)
+        self.assertEqual(picker, want)
 
     def test_delete_archives_the_prompt(self):
         c = new_user(self.stack)
