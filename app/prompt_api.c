@@ -318,22 +318,11 @@ static const char *name_member(struct json_object *in)
 
 static void send_category(struct req *r, int status, int64_t id)
 {
-	struct json_object *a, *o = NULL;
-	size_t i;
+	struct json_object *o;
 	int rc;
 
-	if ((rc = category_list(r->db, r->user.id, &a, NULL)) != 0) {
+	if ((rc = category_get(r->db, r->user.id, id, &o)) != 0)
 		answer_fail(r, rc, NULL);
-		return;
-	}
-	for (i = 0; i < json_object_array_length(a); i++) {
-		struct json_object *c = json_object_array_get_idx(a, i);
-		if (json_object_get_int64(json_object_object_get(c, "id")) == id)
-			o = json_object_get(c);
-	}
-	json_object_put(a);
-	if (o == NULL)
-		not_found(r);
 	else
 		resp_json(r, status, o);
 }

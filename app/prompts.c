@@ -571,6 +571,28 @@ int category_list(struct db *db, int64_t uid, struct json_object **out,
 	return 0;
 }
 
+int category_get(struct db *db, int64_t uid, int64_t id,
+    struct json_object **out)
+{
+	struct db_res res = { 0 };
+	int64_t n = db_query(db, "SELECT c.name, (SELECT COUNT(*) FROM prompts p"
+	    " WHERE p.user_id = c.user_id AND p.deleted_at IS NULL"
+	    " AND p.category_id = c.id) FROM categories c"
+	    " WHERE c.id = ? AND c.user_id = ?", DB_ARGS(db_i(id), db_i(uid)),
+	    &res);
+
+	if (n == 1) {
+		*out = json_object_new_object();
+		json_object_object_add(*out, "id", json_object_new_int64(id));
+		json_object_object_add(*out, "name",
+		    json_object_new_string(db_str(&res, 0, 0)));
+		json_object_object_add(*out, "prompts",
+		    json_object_new_int64(db_int(&res, 0, 1)));
+	}
+	db_res_free(&res);
+	return n < 0 ? (int)n : n == 1 ? 0 : PM_NOTFOUND;
+}
+
 int category_names(struct db *db, int64_t uid, struct json_object **out)
 {
 	struct db_res res = { 0 };

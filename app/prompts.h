@@ -125,6 +125,10 @@ int category_list(struct db *db, int64_t uid, struct json_object **out,
 /* The owner's categories by name without counts (cheap, for pickers):
  * [{"id","name"}]. */
 int category_names(struct db *db, int64_t uid, struct json_object **out);
+/* One of the owner's categories as {"id","name","prompts"}. Returns 0,
+ * PM_NOTFOUND or a db_err. */
+int category_get(struct db *db, int64_t uid, int64_t id,
+    struct json_object **out);
 /* Create a category; returns its id, PM_INVALID, PM_CONFLICT (same name in
  * any letter case) or a db_err. */
 int64_t category_create(struct db *db, int64_t uid, const char *name,
