@@ -259,10 +259,10 @@ void h_prompt_settings(struct req *r)
 	struct pm_fail f = { 0 };
 	char nslug[SLUG_MAX + 1], path[SLUG_MAX + 16];
 	int64_t cat;
-	int rc;
+	int rc, got;
 
-	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+	if (slug == NULL) {
+		answer_fail(r, PM_NOTFOUND, NULL);
 		return;
 	}
 	in = prompt_form_fields(r);
@@ -271,15 +271,20 @@ void h_prompt_settings(struct req *r)
 	rc = prompt_update(r->db, r->user.id, slug, in, r->now, nslug, &f);
 	if (rc == 0) {
 		json_object_put(in);
-		json_object_put(p);
 		snprintf(path, sizeof(path), "/prompts/%s", nslug);
 		redirect_flash(r, path, "prompt_saved");
 		return;
 	}
 	if (rc == PM_NOTFOUND || fail_is_db(rc)) {
 		json_object_put(in);
-		json_object_put(p);
 		answer_fail(r, rc, &f);
+		return;
+	}
+	/* Refused: the prompt is read only to show the form again. */
+	if ((got = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		json_object_put(in);
+		json_object_put(f.details);
+		answer_fail(r, got, NULL);
 		return;
 	}
 	/* Show the form again with what was typed, the category included. */

@@ -451,23 +451,28 @@ void h_version_create(struct req *r)
 	char path[SLUG_MAX + 40];
 	int rc, n;
 
-	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+	if (slug == NULL) {
+		answer_fail(r, PM_NOTFOUND, NULL);
 		return;
 	}
 	in = version_form_fields(r);
 	n = version_create(r->db, r->user.id, slug, in, r->now, &f);
 	if (n > 0) {
 		json_object_put(in);
-		json_object_put(p);
 		snprintf(path, sizeof(path), "/prompts/%s/versions/%d", slug, n);
 		redirect_flash(r, path, "version_created");
 		return;
 	}
 	if (n == PM_NOTFOUND || fail_is_db(n)) {
 		json_object_put(in);
-		json_object_put(p);
 		answer_fail(r, n, &f);
+		return;
+	}
+	/* Refused: the prompt is read only to show the form again. */
+	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		json_object_put(in);
+		json_object_put(f.details);
+		answer_fail(r, rc, NULL);
 		return;
 	}
 	d = page_with_title(r, "prompts", "prompt_edit");
