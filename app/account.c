@@ -80,7 +80,7 @@ void h_signup(struct req *r)
 		resp_page(r, 422, "signup", d);
 		return;
 	}
-	if (id < 0 || session_create(r, id) != 0) {
+	if (id < 0 || session_create(r, id, email, 0) != 0) {
 		json_object_put(d);
 		if (id == DB_DOWN)
 			resp_db_down(r);
@@ -177,7 +177,7 @@ void h_login(struct req *r)
 	}
 	json_object_put(d);
 	if (login_failures_clear(r->db, norm) != 0 ||
-	    session_create(r, u.id) != 0) {
+	    session_create(r, u.id, u.email, u.is_admin) != 0) {
 		resp_db_down(r);
 		return;
 	}

@@ -69,17 +69,15 @@ int session_load(struct req *r)
 	return 0;
 }
 
-int session_create(struct req *r, int64_t user_id)
+int session_create(struct req *r, int64_t user_id, const char *email,
+    int is_admin)
 {
 	static const char ins[] =
 	    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at,"
 	    " last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	static const char q[] =
-	    "SELECT email, role FROM users WHERE id = ?";
 	char tok[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], hash[SHA256_HEX_LEN + 1];
 	const char *ua = req_env(r, "HTTP_USER_AGENT");
 	char uabuf[256];
-	struct db_res res;
 	int64_t rc;
 
 	if (r->user.session_id != 0 && (rc = session_destroy(r)) < 0)
@@ -96,16 +94,10 @@ int session_create(struct req *r, int64_t user_id)
 	if (rc < 0)
 		return (int)rc;
 	r->user.session_id = db_insert_id(r->db);
-	rc = db_query(r->db, q, DB_ARGS(db_i(user_id)), &res);
-	if (rc <= 0) {
-		db_res_free(&res);
-		return rc < 0 ? (int)rc : DB_ERROR;
-	}
 	r->user.id = user_id;
-	r->user.email = req_strdup(r, db_str(&res, 0, 0));
-	r->user.is_admin = strcmp(db_str(&res, 0, 1), "admin") == 0;
+	r->user.email = req_strdup(r, email);
+	r->user.is_admin = is_admin;
 	r->user.csrf = req_strdup(r, csrf);
-	db_res_free(&res);
 	resp_cookie(r, COOKIE, tok, cfg_int(CFG_SESSION_ABSOLUTE_SECONDS));
 	explicit_bzero(tok, sizeof(tok));
 	return 0;

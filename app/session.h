@@ -17,10 +17,11 @@ struct req;
  * clears the cookie). Returns 0, or DB_DOWN when the database is
  * unreachable. */
 int session_load(struct req *r);
-/* Start a new session for user_id (ending the request's current one, so a
- * log-in always gets a fresh token), set the cookie and fill r->user.
- * Returns 0 or a negative enum db_err. */
-int session_create(struct req *r, int64_t user_id);
+/* Start a new session for the user user_id (with that email and role),
+ * ending the request's current one so a log-in always gets a fresh token;
+ * set the cookie and fill r->user. Returns 0 or a negative enum db_err. */
+int session_create(struct req *r, int64_t user_id, const char *email,
+    int is_admin);
 /* End the request's session and clear the cookie. Returns 0 or a negative
  * enum db_err. */
 int session_destroy(struct req *r);
