@@ -17,7 +17,7 @@
 int msg_load(const char *templates_dir, const char *lang, struct buf *err);
 /* Release the catalog. */
 void msg_free(void);
-/* The text for key, or key itself when missing (logged once as a warning).
+/* The text for key, or key itself when missing (logged as a warning).
  * Returns a string owned by the catalog. */
 const char *msg_get(const char *key);
 /* Append the text for key to out with each {name} replaced by its value.
