@@ -1181,14 +1181,39 @@ static int64_t plan_id_of(struct db *db, const char *cat, const char *code)
 	return n < 0 ? n : id;
 }
 
+struct assign_tx {
+	int64_t	 user_id, now;
+	char	 code[PLAN_CODE_MAX + 1];	/* "" when too long */
+	char	 cat[PLAN_CATALOG_MAX + 1];
+};
+
+/* Assign in one transaction that holds the active-catalog row, so a
+ * catalog switch (plans_load takes the same lock) cannot come between
+ * choosing the plan and assigning it. */
+static int assign_fn(struct db *db, void *arg)
+{
+	struct assign_tx *t = arg;
+	int64_t rc, plan_id = 0;
+
+	if ((rc = active_catalog(db, sql_active_lock, t->cat)) <= 0)
+		return rc < 0 ? (int)rc : PLAN_NOCATALOG;
+	if (t->code[0] != '\0' && (plan_id = plan_id_of(db, t->cat, t->code)) < 0)
+		return (int)plan_id;
+	if (plan_id == 0)
+		return PLAN_NOTFOUND;
+	rc = db_exec(db, sql_assign, DB_ARGS(db_i(t->user_id), db_i(plan_id),
+	    db_i(t->now)));
+	return rc < 0 ? (int)rc : 0;
+}
+
 int plan_set_for_user(struct db *db, const char *email, const char *code,
     int64_t now, struct buf *err)
 {
-	char norm[EMAIL_MAX + 1], cat[PLAN_CATALOG_MAX + 1];
-	char up[PLAN_CODE_MAX + 1];
+	char norm[EMAIL_MAX + 1];
+	struct assign_tx t = { 0 };
 	struct user_row u;
 	struct db_res res;
-	int64_t rc, plan_id = 0;
+	int64_t rc;
 	size_t i;
 
 	if (email_check(email, norm) != NULL) {
@@ -1202,31 +1227,26 @@ int plan_set_for_user(struct db *db, const char *email, const char *code,
 		}
 		goto dberr;
 	}
-	if ((rc = active_catalog(db, sql_active, cat)) <= 0) {
-		if (rc == 0) {
-			buf_puts(err, "no plan catalog is loaded (pm-admin plans "
-			    "load FILE)");
-			return PLAN_NOCATALOG;
-		}
-		goto dberr;
+	t.user_id = u.id;
+	t.now = now;
+	if (code_upper(code, t.code) != 0)
+		t.code[0] = '\0';
+	rc = db_tx(db, assign_fn, &t);
+	if (rc == PLAN_NOCATALOG) {
+		buf_puts(err, "no plan catalog is loaded (pm-admin plans load FILE)");
+		return PLAN_NOCATALOG;
 	}
-	if (code_upper(code, up) == 0 &&
-	    (plan_id = plan_id_of(db, cat, up)) < 0) {
-		rc = plan_id;
-		goto dberr;
-	}
-	if (plan_id == 0) {
+	if (rc == PLAN_NOTFOUND) {
 		buf_printf(err, "unknown plan \"%.64s\" in catalog %s (valid "
-		    "plans:", code, cat);
-		rc = db_query(db, sql_codes, DB_ARGS(db_s(cat)), &res);
+		    "plans:", code, t.cat);
+		rc = db_query(db, sql_codes, DB_ARGS(db_s(t.cat)), &res);
 		for (i = 0; i < res.nrows; i++)
 			buf_printf(err, "%s %s", i ? "," : "", db_str(&res, i, 0));
 		buf_puts(err, ")");
 		db_res_free(&res);
 		return rc < 0 ? (int)rc : PLAN_NOTFOUND;
 	}
-	if ((rc = db_exec(db, sql_assign, DB_ARGS(db_i(u.id), db_i(plan_id),
-	    db_i(now)))) >= 0)
+	if (rc == 0)
 		return 0;
 dberr:
 	buf_printf(err, "database error: %s", db_strerror((int)rc));
