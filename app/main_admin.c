@@ -138,6 +138,25 @@ static int cmd_models_free_tier(struct db *db, char **argv)
 	return 0;
 }
 
+/* purge: delete expired sessions and old log-in failures (from cron). */
+static int cmd_purge(struct db *db, char **argv)
+{
+	int64_t sessions = 0, failures = 0;
+	int rc = accounts_purge(db, clock_now(),
+	    cfg_int(CFG_SESSION_IDLE_SECONDS), cfg_int(CFG_SESSION_ABSOLUTE_SECONDS),
+	    cfg_int(CFG_LOGIN_WINDOW_SECONDS), &sessions, &failures);
+
+	(void)argv;
+	if (rc < 0) {
+		fprintf(stderr, "pm-admin: %s\n", db_strerror(rc));
+		return 1;
+	}
+	printf("%lld expired session%s and %lld old log-in failure%s deleted\n",
+	    (long long)sessions, sessions == 1 ? "" : "s",
+	    (long long)failures, failures == 1 ? "" : "s");
+	return 0;
+}
+
 /* executions sweep: settle runs left RUNNING by a worker that died. */
 static int cmd_executions_sweep(struct db *db, char **argv)
 {
@@ -172,6 +191,9 @@ static const struct command commands[] = {
 	{ "executions sweep", 0, 0, "",
 	  "settle runs left RUNNING by a worker that died (workers also do it)",
 	  cmd_executions_sweep },
+	{ "purge", 0, 0, "",
+	  "delete expired sessions and old log-in failures (run daily)",
+	  cmd_purge },
 };
 
 static void usage(void)

@@ -217,3 +217,21 @@ int login_failures_clear(struct db *db, const char *email_norm)
 
 	return rc < 0 ? (int)rc : 0;
 }
+
+int accounts_purge(struct db *db, int64_t now, int64_t idle,
+    int64_t absolute, int64_t window, int64_t *sessions, int64_t *failures)
+{
+	int64_t rc;
+
+	rc = db_exec(db, "DELETE FROM sessions WHERE last_seen_at < ?"
+	    " OR created_at < ?", DB_ARGS(db_i(now - idle), db_i(now - absolute)));
+	if (rc < 0)
+		return (int)rc;
+	*sessions = rc;
+	rc = db_exec(db, "DELETE FROM login_failures WHERE at < ?",
+	    DB_ARGS(db_i(now - window)));
+	if (rc < 0)
+		return (int)rc;
+	*failures = rc;
+	return 0;
+}

@@ -56,5 +56,11 @@ int login_failure_add(struct db *db, const char *email_norm, const char *addr,
     int64_t now);
 /* Forget the failures of an account after a successful log-in. */
 int login_failures_clear(struct db *db, const char *email_norm);
+/* Delete what can no longer matter at time now: sessions past their idle
+ * or absolute expiry, log-in failures older than the throttling window
+ * (given in seconds). Counts go to *sessions and *failures. Returns 0 or
+ * a negative enum db_err. */
+int accounts_purge(struct db *db, int64_t now, int64_t idle,
+    int64_t absolute, int64_t window, int64_t *sessions, int64_t *failures);
 
 #endif

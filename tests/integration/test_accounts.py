@@ -121,6 +121,31 @@ class AccountsTest(unittest.TestCase):
         self.assertIn("Enter a valid email address, like name@example.com.", r.text)
         self.assertIn('value="not-an-email"', r.text)   # the form keeps what was typed
 
+    def test_purge_deletes_only_what_has_expired(self):
+        c, email = self.signed_up()
+        uid = self.stack.sql("SELECT id FROM users WHERE email = '%s'" % email)[0][0]
+        marker = "purge-%d" % int(time.time() * 1000)
+        old = [  # (token, created_at, last_seen_at) relative to now
+            ("a" * 63 + "1", -40 * 86400, -60),          # past the absolute expiry
+            ("a" * 63 + "2", -86400, -8 * 86400),        # idle for 8 days
+            ("a" * 63 + "3", -86400, -3600)]             # still valid
+        for tok, created, seen in old:
+            self.stack.sql("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at,"
+                           " last_seen_at, ip, user_agent) VALUES ('%s', %s, 'x',"
+                           " UNIX_TIMESTAMP() + %d, UNIX_TIMESTAMP() + %d, '', '%s')"
+                           % (tok, uid, created, seen, marker))
+        for ago in (3600, 60):
+            self.stack.sql("INSERT INTO login_failures (email_norm, addr, at) VALUES"
+                           " ('%s', '198.51.100.7', UNIX_TIMESTAMP() - %d)" % (marker, ago))
+        r = self.stack.admin("purge")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^\d+ expired sessions? and \d+ old log-in failures? deleted$")
+        self.assertEqual(self.stack.sql("SELECT token_hash FROM sessions WHERE user_agent = '%s'"
+                                        % marker), [("a" * 63 + "3",)])
+        self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM login_failures WHERE"
+                                        " email_norm = '%s'" % marker), [("1",)])
+        self.assertEqual(c.get("/dashboard").status, 200)     # a live session is kept
+
     def test_notice_is_set_once_and_shown_once(self):
         c = Client(self.stack)
         token = c.csrf("/signup")
