@@ -171,11 +171,14 @@ class ExecutionTest(unittest.TestCase):
         self.assertIn("6 execution(s)", page)
         self.assertIn(PAID_MODEL, page)
         self.assertIn("$0.000070", page)
-        eid = json.loads(json.dumps(res))["id"]
+        eid = res["id"]
         detail = c.get("/executions/%d" % eid).text
         self.assertIn("echo: Tell me about api", detail)
         self.assertIn("API · SYSTEM", detail)
-        self.assertEqual(user(self.stack).get("/executions/%d" % eid).status, 404)
+        r = user(self.stack).get("/executions/%d" % eid)          # someone else's
+        self.assertEqual(r.status, 404)
+        self.assertIn("There is nothing at this address.", r.text)
+        self.assertNotIn("Tell me about api", r.text)
 
     def test_admin_chooses_free_tier_models(self):
         email = "root-%d@example.com" % int(time.time() * 1000)

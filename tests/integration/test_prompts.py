@@ -224,8 +224,20 @@ class PromptLifecycleTest(unittest.TestCase):
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["error"]["details"][0]["code"], "vars.bad_name")
         self.assertEqual(r.json()["error"]["details"][0]["column"], 7)
-        self.assertIn('"2nd" is not a valid variable name', r.json()["error"]["message"])
+        bad_name = r.json()["error"]["message"]
+        self.assertIn('"2nd" is not a valid variable name', bad_name)
         self.assertEqual(self.sql1("SELECT COUNT(*) FROM prompts"), before)
+        # the same refusals when editing (a new version): none is created
+        p = prompt(c, "Good", user_template="fine", model="openai/gpt-4o-mini")
+        url = "/api/v1/prompts/%s/versions" % p["slug"]
+        r = api(c, "POST", url, {"user_template": "line one\nab {{ topic"})
+        self.assertEqual((r.status, r.json()["error"]["message"]),
+                         (400, 'Message 1, line 2, column 4: "{{" is not closed by "}}" on the'
+                               ' same line (write {{{{ for a literal "{{").'))
+        r = api(c, "POST", url, {"user_template": "Hello {{2nd}}"})
+        self.assertEqual((r.status, r.json()["error"]["message"]),
+                         (400, bad_name.replace("Message 2", "Message 1")))
+        self.assertEqual([x["number"] for x in api(c, "GET", url).json()["items"]], [1])
         # the form shows the error and keeps what was typed
         r = c.post_form("/prompts", {"name": "Form <b>", "model": "openai/gpt-4o-mini",
                                      "user_template": "Hi {{ who"})
@@ -443,6 +455,29 @@ class PromptLifecycleTest(unittest.TestCase):
         self.assertIn("&lt;script&gt;x&lt;/script&gt;", page)
         self.assertNotIn("<script>x</script>", page)
 
+    def test_metacharacters_are_stored_as_typed_and_shown_escaped(self):
+        c = new_user(self.stack)
+        name = "<b>Bold</b> \"q\" 'a' & --"
+        desc = "'; DROP TABLE prompts; -- <script>alert(1)</script>"
+        commit = "<i>v1</i> & 'done'"
+        p = prompt(c, name, slug="meta", description=desc, user_template="<p>{{x}}</p>",
+                   model="openai/gpt-4o-mini", commit_message=commit)
+        got = api(c, "GET", "/api/v1/prompts/meta").json()
+        self.assertEqual((got["name"], got["description"]), (name, desc))
+        v = api(c, "GET", "/api/v1/prompts/meta/versions/1").json()
+        self.assertEqual((v["commit_message"], v["messages"][0]["content"]), (commit, "<p>{{x}}</p>"))
+        self.assertEqual(self.sql1("SELECT name FROM prompts WHERE id = %d" % p["id"]), name)
+        page = c.get("/prompts/meta").text
+        self.assertNotIn("<b>Bold</b>", page)
+        self.assertNotIn("<script>alert(1)</script>", page)
+        self.assertNotIn("<i>v1</i>", page)
+        self.assertIn("&lt;b&gt;Bold&lt;/b&gt; &quot;q&quot; &#39;a&#39; &amp; --", page)
+        self.assertIn("&lt;i&gt;v1&lt;/i&gt; &amp; &#39;done&#39;", page)
+        self.assertIn("&lt;p&gt;{{x}}&lt;/p&gt;", page)
+        lst = c.get("/prompts?q=Bold").text
+        self.assertIn("&lt;b&gt;Bold&lt;/b&gt;", lst)
+        self.assertNotIn("<b>Bold</b>", lst)
+
     def test_categories_are_listed_in_one_order_everywhere(self):
         c = new_user(self.stack)
         for name in ("b", "Éb", "A", "zed", "éa", "a2", "Zoo"):
@@ -546,6 +581,7 @@ class OwnershipTest(unittest.TestCase):
             ("POST", "/api/v1/prompts/secret/versions/2/archive", None),
             ("POST", "/api/v1/prompts/secret/render", {"variables": {"x": "1"}}),
             ("GET", "/api/v1/prompts/secret/export", None),
+            ("POST", "/api/v1/prompts/secret/execute", {"variables": {"x": "1"}}),
             ("PATCH", "/api/v1/categories/%d" % cat, {"name": "mine"}),
             ("DELETE", "/api/v1/categories/%d" % cat, None),
         ]
@@ -557,7 +593,8 @@ class OwnershipTest(unittest.TestCase):
         pages = [("GET", "/prompts/secret"), ("GET", "/prompts/secret/edit"),
                  ("GET", "/prompts/secret/settings"), ("GET", "/prompts/secret/delete"),
                  ("GET", "/prompts/secret/versions/1"), ("GET", "/prompts/secret/diff?a=1&b=2"),
-                 ("GET", "/prompts/secret/export"),
+                 ("GET", "/prompts/secret/export"), ("GET", "/prompts/secret/run"),
+                 ("POST", "/prompts/secret/run"),
                  ("POST", "/prompts/secret/settings"), ("POST", "/prompts/secret/delete"),
                  ("POST", "/prompts/secret/versions"), ("POST", "/prompts/secret/versions/1/promote"),
                  ("POST", "/prompts/secret/versions/2/archive"),
@@ -582,6 +619,8 @@ class OwnershipTest(unittest.TestCase):
                                            "production_version, deleted_at FROM prompts WHERE id = %d" % p["id"]))
         self.assertEqual(before_v, stack.sql("SELECT number, status FROM prompt_versions WHERE "
                                              "prompt_id = %d ORDER BY number" % p["id"]))
+        self.assertEqual(stack.sql("SELECT COUNT(*) FROM executions WHERE prompt_id = %d"
+                                   % p["id"]), [("0",)])     # nothing was run
 
 
 class ImportErrorsTest(unittest.TestCase):

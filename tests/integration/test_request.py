@@ -83,8 +83,17 @@ class RequestLayerTest(unittest.TestCase):
                 self.assert_page_error(r, 400, "Bad request", p)
         # under /api the answer is JSON even when the path cannot be decoded
         self.assert_api_error(c.get("/api/%c0%af"), 400, "invalid_request_error", p)
-        r = c.get("/login", headers={"Cookie": "pm_csrf=\xff\xfe"})
-        self.assert_page_error(r, 400, "Bad request", k)
+        cookie = "pm_csrf=\xff\xfe"
+        self.assert_page_error(c.get("/login", headers={"Cookie": cookie}), 400,
+                               "Bad request", k)
+        self.assert_api_error(c.get("/api/health", headers={"Cookie": cookie}), 400,
+                              "invalid_request_error", k)
+        for cookie in ("pm_csrf=a\x01b", "pm_csrf=a\x7fb"):
+            # control characters in a header: both web servers refuse the
+            # request themselves, before the app
+            r = c.get("/api/health", headers={"Cookie": cookie})
+            self.assertEqual(r.status, 400, cookie)
+            self.assertIsNone(r.header("x-request-id"), cookie)
         csrf = c.csrf("/signup")
         for bad in (b"email=a%ffb%40x.org", b"email=x%00y%40x.org",
                     b"email=\xff%40x.org", b"email=%zz"):
