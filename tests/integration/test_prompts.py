@@ -153,6 +153,8 @@ class PromptLifecycleTest(unittest.TestCase):
         # re-import into the same account needs another slug
         r = api(c, "POST", "/api/v1/prompts/import", doc)
         self.assertEqual(r.status, 409)
+        self.assertEqual(r.json()["error"]["message"],
+                         'You already have a prompt with this slug; choose another one.')
         r = api(c, "POST", "/api/v1/prompts/import?slug=reply-copy", doc)
         self.assertEqual(r.status, 201, r.text)
         # the import page does the same from a pasted document
@@ -257,6 +259,8 @@ class PromptLifecycleTest(unittest.TestCase):
         prompt(c, "Three", slug="other")
         r = api(c, "PATCH", "/api/v1/prompts/other", {"slug": "same"})
         self.assertEqual(r.status, 409)
+        self.assertEqual(r.json()["error"]["message"],
+                         'You already have a prompt with this slug; choose another one.')
         names = api(c, "GET", "/api/v1/prompts?sort=name").json()["items"]
         self.assertEqual([x["slug"] for x in names], ["same", "other"])
         # the same slug for another user is fine; a name without slug is
@@ -275,9 +279,13 @@ class PromptLifecycleTest(unittest.TestCase):
                 {"messages": [{"role": "system", "content": "y" * 60000},
                               {"role": "user", "content": "z" * 60000}]})
         self.assertEqual(r.status, 413)
+        self.assertEqual(r.json()["error"]["message"],
+                         'The messages are larger than the limit of 100 KB.')
         r = api(c, "POST", "/api/v1/prompts/%s/versions" % p["slug"],
                 raw=b'{"user_template": "caf\xe9 {{x}}"}')
         self.assertEqual(r.status, 400)
+        self.assertEqual(r.json()["error"]["message"],
+                         'Invalid JSON body: invalid utf-8 string at byte 23.')
         self.assertTrue(r.json()["error"]["message"].startswith("Invalid JSON body: "))
         self.assertEqual(api(c, "GET", "/api/v1/prompts/" + p["slug"]).json()["latest_version"], 1)
 
@@ -316,6 +324,8 @@ class PromptLifecycleTest(unittest.TestCase):
                          (409, "This version is already in production."))
         r = api(c, "POST", "/api/v1/prompts/%s/versions/1/archive" % s)
         self.assertEqual(r.status, 409)
+        self.assertEqual(r.json()["error"]["message"],
+                         'The production version cannot be archived directly: promote another version instead.')
         self.assertIn("promote another version instead", r.json()["error"]["message"])
         self.assertEqual(api(c, "POST", "/api/v1/prompts/%s/versions/2/archive" % s).status, 200)
         r = api(c, "POST", "/api/v1/prompts/%s/versions/2/archive" % s)
@@ -662,10 +672,18 @@ class ImportErrorsTest(unittest.TestCase):
             self.assertEqual(r.json()["error"]["message"], msg)
         r = api(c, "POST", "/api/v1/prompts/import", raw=b'{"format": ')
         self.assertEqual(r.status, 400)
+        self.assertEqual(r.json()["error"]["message"],
+                         'Invalid JSON body: unexpected end of data at byte 11.')
         big = json.loads(json.dumps(good))
+        big["versions"][0]["messages"][0]["content"] = "z" * (150 * 1024)
+        r = api(c, "POST", "/api/v1/prompts/import", big)     # a version over 100 KB
+        self.assertEqual((r.status, r.json()["error"]["message"]),
+                         (413, "The messages are larger than the limit of 100 KB."))
         big["versions"][0]["messages"][0]["content"] = "z" * (1100 * 1024)
         r = api(c, "POST", "/api/v1/prompts/import", big)
         self.assertEqual(r.status, 413)
+        self.assertEqual(r.json()["error"]["message"],
+                         'The request body is larger than the limit of 1048576 bytes.')
         for bad in ("{not json", json.dumps(good) + " trailing", json.dumps(good).replace(
                 '"content": "', '"content": "\\u0000', 1)):
             r = c.post_form("/prompts/import", {"document": bad})
@@ -678,6 +696,8 @@ class ImportErrorsTest(unittest.TestCase):
         mid = counts()
         r = api(c, "POST", "/api/v1/prompts/import", good)
         self.assertEqual(r.status, 409)
+        self.assertEqual(r.json()["error"]["message"],
+                         'You already have a prompt with this slug; choose another one.')
         self.assertEqual(counts(), mid)
         r = api(c, "POST", "/api/v1/prompts/import?slug=imp-2", good)
         self.assertEqual(r.status, 201, r.text)
