@@ -294,6 +294,8 @@ class ExecutionTest(unittest.TestCase):
         r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
                 {"variables": {"age": "x", "extra": 1}})
         self.assertEqual(r.status, 400)
+        self.assertEqual(r.json()["error"]["message"], 'The variable "age" must be a number.'
+                         ' (2 more problem(s) listed in the details.)')
         found = {(d["code"], d["variable"]) for d in r.json()["error"]["details"]}
         self.assertEqual(found, {("vars.missing", "name"), ("vars.type_number", "age"),
                                  ("vars.unknown", "extra")})
@@ -301,7 +303,9 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(r.status, 400)
         self.assertIn("The variable &quot;age&quot; must be a number.", r.text)
         r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug, {"variables": {}, "colour": 1})
-        self.assertEqual(r.status, 400)
+        self.assertEqual((r.status, r.json()["error"]["message"]), (400, 'Send "variables" (an'
+                         ' object) and optionally "version", "model", "max_tokens" (1 to 1000000)'
+                         ' and "stream" (true or false).'))
         self.assertEqual(self.stack.openrouter_requests(), [])
         self.assertEqual(self.executions(c), [])
         self.assertEqual(api(c, "POST", "/api/v1/prompts/nope/execute", {}).status, 404)
@@ -351,12 +355,17 @@ class ExecutionTest(unittest.TestCase):
         slug = make_prompt(c, template="{{topic}}")
         cases = [
             ("[[fake:delay_ms=4000]]", 504, "upstream_timeout",
-             "The model did not answer within 2 seconds."),
+             "The model did not answer within 2 seconds. The run was not counted against your"
+             " quota."),
             ("[[fake:garbage=1]]", 502, "upstream_error",
-             "The model provider sent an answer that could not be read."),
+             "The model provider sent an answer that could not be read. The run was not counted"
+             " against your quota."),
             ("[[fake:status=429,retry_after=7]]", 429, "rate_limit_error",
-             "Try again in 7 seconds"),
-            ("[[fake:status=503]]", 502, "upstream_error", "The model provider failed (HTTP 503)"),
+             "The model provider is rate-limiting requests (Rate limit exceeded). Try again in 7"
+             " seconds; the run was not counted."),
+            ("[[fake:status=503]]", 502, "upstream_error",
+             "The model provider failed (HTTP 503): No available provider. The run was not"
+             " counted against your quota."),
         ]
         for directive, status, etype, text in cases:
             with self.subTest(directive=directive):
