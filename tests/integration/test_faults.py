@@ -154,17 +154,24 @@ class DatabaseFaultsTest(unittest.TestCase):
                 self.assertEqual(r.json(), {"status": "unavailable", "db": "down"})
                 r = cs.get("/login")       # a page that needs no database
                 self.assertEqual(r.status, 200)
+            down = ("The service is temporarily unavailable (database unreachable). Please"
+                    " try again in a moment.")
             r = c.get("/dashboard")
             self.assertEqual(r.status, 503)
             self.assertIn("Temporarily unavailable", r.text)
-            self.assertIn("database unreachable", r.text)
+            self.assertIn(down, r.text)
             self.assertEqual(r.header("retry-after"), "5")
-            r = c.get("/api/v1/me")
-            self.assertEqual(r.status, 503)
-            self.assertEqual(r.json()["error"]["type"], "service_unavailable")
+            for server in ("lighttpd", "apache"):
+                cs = Client(self.stack, server=server)
+                cs.cookies = dict(c.cookies)
+                r = cs.get("/api/v1/me")
+                self.assertEqual(r.status, 503)
+                self.assertEqual(r.json(), {"error": {"type": "service_unavailable",
+                                                      "message": down}})
             c2 = Client(self.stack)
             r = c2.signup("new-" + email, "correct-horse-battery")
             self.assertEqual(r.status, 503)
+            self.assertIn(down, r.text)
             self.assertEqual(set(self.stack.worker_pids()), workers)
         finally:
             self.stack.db_start()
