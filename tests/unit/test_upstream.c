@@ -637,8 +637,9 @@ static void test_cancel_on_delta(void **state)
 	    "chunk_delay_ms=50]]", 1, NULL, 20000, &c, &rs), UP_CANCELLED);
 	assert_int_equal(c.calls, 2);
 	assert_string_equal(rs.output.data, "w1 w2 ");
-	/* Stopped right after the second word, not after 100 * 50 ms. */
-	assert_true(clock_mono_us() - c.first_us < 400000);
+	/* Stopped right after the second word, not after 100 * 50 ms (the
+	 * bound leaves room for a loaded machine and the sanitizers). */
+	assert_true(clock_mono_us() - c.first_us < 1000000);
 	assert_true(clock_mono_us() - t0 < 2000000);
 	e = fake_entry("cancel-delta", 3000);
 	assert_string_equal(json_object_get_string(json_object_object_get(e,
@@ -670,7 +671,7 @@ static void test_cancel_polled(void **state)
 		assert_int_equal(call(user, stream, NULL, 20000, &c, &rs),
 		    UP_CANCELLED);
 		assert_true(clock_mono_us() - t0 < 300000 +
-		    3 * UPSTREAM_POLL_MS * 1000);
+		    6 * UPSTREAM_POLL_MS * 1000);	/* not the 5 s delay */
 		upstream_res_free(&rs);
 		snprintf(user, sizeof(user), "cancel-poll-%d", stream);
 		e = fake_entry(user, 3000);
