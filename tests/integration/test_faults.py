@@ -75,7 +75,10 @@ class WorkerFaultsTest(unittest.TestCase):
                                          victim not in self.stack.worker_pids()))
             self.assertTrue(replaced, "master did not replace the killed worker")
             t_replaced = time.time()
-            time.sleep(1.5)
+            # at least 50 requests after the replacement (however slow the
+            # machine), each of which must succeed
+            self.assertTrue(wait_for(lambda: sum(
+                1 for r in list(load.results) if r[0] > t_replaced) > 50, 30))
         after = [r for r in load.results if r[0] > t_replaced]
         self.assertGreater(len(after), 50)
         failed = [r for r in after if r[2] != 200]
