@@ -179,6 +179,11 @@ class DatabaseFaultsTest(unittest.TestCase):
         finally:
             self.stack.db_start()
         self.assertTrue(wait_for(lambda: c.get("/api/health").status == 200, 10))
+        # every worker's first write after the restart works (a write is
+        # not sent again only when it may have reached the server)
+        for i in range(9):
+            r = Client(self.stack).signup("after-%d-%s" % (i, email), "correct-horse-battery")
+            self.assertEqual(r.status, 303, (i, r.text[:200]))
         self.assertEqual(c.get("/dashboard").status, 200)     # same session
         self.assertEqual(set(self.stack.worker_pids()), workers)
         self.assertEqual(self.stack.sql(
