@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "answer.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -47,8 +48,9 @@ void h_signup_form(struct req *r)
 void h_signup(struct req *r)
 {
 	const char *email = req_form(r, "email"), *pw = req_form(r, "password");
-	const char *pw2 = req_form(r, "password_confirm"), *bad;
+	const char *pw2 = req_form(r, "password_confirm");
 	char norm[EMAIL_MAX + 1];
+	struct pm_fail f = { 0 };
 	struct json_object *d;
 	int64_t id;
 	int failed = 0;
@@ -58,13 +60,13 @@ void h_signup(struct req *r)
 	if (pw == NULL)
 		pw = "";
 	d = form_page(r, "signup", email);
-	if ((bad = email_check(email, norm)) != NULL) {
-		form_error(d, "email", bad);
+	if (email_check(email, norm, &f) != 0) {
+		form_error(d, "email", f.key);
 		failed = 1;
 	} else	/* kept as typed, without the blanks around it */
 		email = req_strndup(r, email + strspn(email, " \t"), strlen(norm));
-	if ((bad = password_check(pw, email)) != NULL) {
-		form_error(d, "password", bad);
+	if (password_check(pw, email, &f) != 0) {
+		form_error(d, "password", f.key);
 		failed = 1;
 	} else if (pw2 != NULL && strcmp(pw, pw2) != 0) {
 		form_error(d, "password_confirm", "form.password_mismatch");
@@ -83,9 +85,9 @@ void h_signup(struct req *r)
 	if (id < 0 || session_create(r, id, email, 0) != 0) {
 		json_object_put(d);
 		if (id == DB_DOWN)
-			resp_db_down(r);
+			answer_fail(r, PM_DB_DOWN, NULL);
 		else
-			resp_error(r, 500, "api_error", "error.internal", NULL);
+			answer_error(r, PM_INTERNAL, "error.internal", NULL);
 		return;
 	}
 	json_object_put(d);
@@ -136,13 +138,13 @@ void h_login(struct req *r)
 	if (pw == NULL)
 		pw = "";
 	d = form_page(r, "login", email);
-	if (email_check(email, norm) != NULL)
+	if (email_check(email, norm, NULL) != 0)
 		snprintf(norm, sizeof(norm), "%.*s", EMAIL_MAX, email);
 	if (login_failures_count(r->db, norm, r->remote_addr,
 	    r->now - cfg_int(CFG_LOGIN_WINDOW_SECONDS), &by_email, &by_addr,
 	    &old_e, &old_a) != 0) {
 		json_object_put(d);
-		resp_db_down(r);
+		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	if (by_email >= cfg_int(CFG_LOGIN_MAX_FAILURES_ACCOUNT)) {
@@ -158,7 +160,7 @@ void h_login(struct req *r)
 	found = user_find_by_email(r->db, norm, &u);
 	if (found < 0) {
 		json_object_put(d);
-		resp_db_down(r);
+		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	if (found == 1)
@@ -168,7 +170,7 @@ void h_login(struct req *r)
 	if (!ok) {
 		if (login_failure_add(r->db, norm, r->remote_addr, r->now) != 0) {
 			json_object_put(d);
-			resp_db_down(r);
+			answer_fail(r, PM_DB_DOWN, NULL);
 			return;
 		}
 		form_error(d, "password", "form.login_failed");
@@ -178,7 +180,7 @@ void h_login(struct req *r)
 	json_object_put(d);
 	if (login_failures_clear(r->db, norm) != 0 ||
 	    session_create(r, u.id, u.email, u.is_admin) != 0) {
-		resp_db_down(r);
+		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	log_info("user %lld logged in", (long long)u.id);
@@ -188,7 +190,7 @@ void h_login(struct req *r)
 void h_logout(struct req *r)
 {
 	if (session_destroy(r) != 0) {
-		resp_db_down(r);
+		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	flash_set(r, "logged_out");
@@ -204,20 +206,21 @@ void h_password_change(struct req *r)
 {
 	const char *cur = req_form(r, "current_password");
 	const char *pw = req_form(r, "new_password");
-	const char *pw2 = req_form(r, "new_password_confirm"), *bad;
+	const char *pw2 = req_form(r, "new_password_confirm");
+	struct pm_fail f = { 0 };
 	struct json_object *d = page_data(r, "settings");
 	struct user_row u;
 	int rc;
 
 	if ((rc = user_find_by_id(r->db, r->user.id, &u)) != 1) {
 		json_object_put(d);
-		resp_db_down(r);
+		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	if (cur == NULL || password_verify(u.password_hash, cur) != 1)
 		form_error(d, "current_password", "form.current_password_wrong");
-	else if ((bad = password_check(pw ? pw : "", u.email)) != NULL)
-		form_error(d, "new_password", bad);
+	else if (password_check(pw ? pw : "", u.email, &f) != 0)
+		form_error(d, "new_password", f.key);
 	else if (pw2 == NULL || strcmp(pw, pw2) != 0)
 		form_error(d, "new_password_confirm", "form.password_mismatch");
 	else if (strcmp(pw, cur) == 0)
@@ -229,7 +232,7 @@ void h_password_change(struct req *r)
 	json_object_put(d);
 	if (user_set_password(r->db, r->user.id, pw, r->now) != 0 ||
 	    session_destroy_others(r, r->user.id, r->user.session_id) < 0) {
-		resp_db_down(r);
+		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	log_info("user %lld changed password", (long long)r->user.id);

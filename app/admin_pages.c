@@ -21,7 +21,7 @@ void h_admin(struct req *r)
 		return;
 	}
 	rc = plans_list_public(r->db, &plans);
-	if (rc != 0 && rc != PLAN_NOCATALOG) {
+	if (rc != 0 && rc != PM_NOCATALOG) {
 		json_object_put(models);
 		answer_fail(r, rc, NULL);
 		return;

@@ -60,10 +60,10 @@ static int over(struct pm_fail *f, const char *key, int64_t limit,
 	pm_refuse(f, PM_QUOTA, key, NULL);
 	if (strstr(key, "spend") != NULL || strstr(key, "budget") != NULL) {
 		money_micros(limit, amount, sizeof(amount));
-		pm_fail_arg(f, 1, "limit", "%s", amount);
+		pm_fail_arg(f, "limit", "%s", amount);
 	} else
-		pm_fail_arg(f, 1, "limit", "%lld", (long long)limit);
-	pm_fail_arg(f, 2, "reset", "%s UTC",
+		pm_fail_arg(f, "limit", "%lld", (long long)limit);
+	pm_fail_arg(f, "reset", "%s UTC",
 	    clock_fmt(reset_at, when, sizeof(when)));
 	f->retry_after = reset_at > now ? reset_at - now : 1;
 	return PM_QUOTA;

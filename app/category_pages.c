@@ -38,7 +38,7 @@ static void refused(struct req *r, int rc, struct pm_fail *f)
 	struct json_object *d;
 	const char *name = req_form(r, "name");
 
-	if (rc == PM_NOTFOUND || fail_is_db(rc)) {
+	if (rc == PM_NOTFOUND || err_is_db(rc)) {
 		answer_fail(r, rc, f);
 		return;
 	}

@@ -69,8 +69,8 @@ static int refuse_model(struct db *db, struct pm_fail *f,
 	pm_refuse(f, PM_FORBIDDEN, other == NULL ? "plan.model_not_allowed_any" :
 	    from_default ? "plan.default_model_not_allowed" :
 	    "plan.model_not_allowed", "model");
-	pm_fail_arg(f, 1, "model", "%s", what);
-	pm_fail_arg(f, 2, "allowed", "%s", other ? other : "");
+	pm_fail_arg(f, "model", "%s", what);
+	pm_fail_arg(f, "allowed", "%s", other ? other : "");
 	free(other);
 	return PM_FORBIDDEN;
 }
@@ -109,51 +109,6 @@ static int limited(const struct admit_limits *l)
 	return l->per_day >= 0 || l->per_month >= 0 || l->burst_minute >= 0 ||
 	    l->burst_day >= 0 || (l->soft_cap_month >= 0 && l->throttle_minute >= 0) ||
 	    l->daily_spend_micros >= 0 || l->monthly_budget_micros >= 0;
-}
-
-/* Map a failed upstream call to a refusal code and message. */
-static int upstream_failure(const struct upstream_res *rs, long timeout_ms,
-    struct pm_fail *f, const char **etype)
-{
-	switch (rs->status) {
-	case UP_TIMEOUT:
-		*etype = "upstream_timeout";
-		pm_refuse(f, PM_TIMEOUT, "exec.upstream_timeout", NULL);
-		pm_fail_arg(f, 1, "seconds", "%ld", (timeout_ms + 999) / 1000);
-		return PM_TIMEOUT;
-	case UP_CANCELLED:
-		*etype = "cancelled";
-		return pm_refuse(f, PM_UPSTREAM, "exec.cancelled", NULL);
-	case UP_HTTP_ERROR:
-		if (rs->http_status == 429) {
-			*etype = "upstream_rate_limited";
-			pm_refuse(f, PM_RATELIMIT, "exec.upstream_rate_limited", NULL);
-			pm_fail_arg(f, 1, "detail", "%s", rs->error_message);
-			pm_fail_arg(f, 2, "seconds", "%d",
-			    rs->retry_after > 0 ? rs->retry_after : 1);
-			f->retry_after = rs->retry_after > 0 ? rs->retry_after : 1;
-			return PM_RATELIMIT;
-		}
-		*etype = "upstream_error";
-		pm_refuse(f, PM_UPSTREAM, "exec.upstream_error", NULL);
-		pm_fail_arg(f, 1, "detail", "%s", rs->error_message);
-		pm_fail_arg(f, 2, "status", "%ld", rs->http_status);
-		return PM_UPSTREAM;
-	case UP_STREAM_ERROR:
-		*etype = "upstream_stream_error";
-		pm_refuse(f, PM_UPSTREAM, "exec.upstream_stream_error", NULL);
-		pm_fail_arg(f, 1, "detail", "%s", rs->error_message);
-		return PM_UPSTREAM;
-	case UP_DROPPED:
-		*etype = "upstream_dropped";
-		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_dropped", NULL);
-	case UP_CONNECT:
-		*etype = "upstream_unreachable";
-		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_unreachable", NULL);
-	default:
-		*etype = "upstream_bad_response";
-		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_bad", NULL);
-	}
 }
 
 struct stream_ctx {
@@ -218,15 +173,12 @@ int execute_run(struct db *db, const struct exec_input *in,
 		if (rc < 0)
 			goto out;
 		rc = pm_refuse(f, PM_INVALID, "exec.unknown_model", "model");
-		pm_fail_arg(f, 1, "model", "%s", model_id);
+		pm_fail_arg(f, "model", "%s", model_id);
 		goto out;
 	}
 	/* 2. Plan checks, before anything is reserved or sent. */
-	if ((rc = plan_for_user(db, in->user_id, &plan)) != 0) {
-		if (rc == PLAN_NOCATALOG)
-			rc = pm_refuse(f, PM_UNAVAILABLE, "exec.no_catalog", NULL);
+	if ((rc = plan_for_user(db, in->user_id, &plan)) != 0)
 		goto out;
-	}
 	if (!channel_allowed(&plan, ch)) {
 		struct wanted w = { ch, NULL, 0, NULL };
 		char *other = plan_that_allows(db, &w);
@@ -235,8 +187,8 @@ int execute_run(struct db *db, const struct exec_input *in,
 		    (other ? "plan.api_not_allowed" : "plan.api_not_allowed_any") :
 		    (other ? "plan.ui_not_allowed" : "plan.ui_not_allowed_any"),
 		    NULL);
-		pm_fail_arg(f, 1, "plan", "%s", plan.name);
-		pm_fail_arg(f, 2, "allowed", "%s", other ? other : "");
+		pm_fail_arg(f, "plan", "%s", plan.name);
+		pm_fail_arg(f, "allowed", "%s", other ? other : "");
 		free(other);
 		goto out;
 	}
@@ -251,8 +203,8 @@ int execute_run(struct db *db, const struct exec_input *in,
 	if (max_tokens >= 0 && plan.max_tokens_per_execution >= 0 &&
 	    max_tokens > plan.max_tokens_per_execution) {
 		rc = pm_refuse(f, PM_FORBIDDEN, "plan.max_tokens", "max_tokens");
-		pm_fail_arg(f, 1, "requested", "%lld", (long long)max_tokens);
-		pm_fail_arg(f, 2, "limit", "%lld",
+		pm_fail_arg(f, "requested", "%lld", (long long)max_tokens);
+		pm_fail_arg(f, "limit", "%lld",
 		    (long long)plan.max_tokens_per_execution);
 		goto out;
 	}
@@ -309,7 +261,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 	uq.should_cancel = relay_cancel;
 	uq.arg = &sc;
 	if (!sc.gone)
-		upstream_chat(&uq, &rs);
+		upstream_chat(&uq, &rs, NULL);
 	else {
 		/* The client left before anything was sent upstream. */
 		rs.status = UP_CANCELLED;
@@ -357,7 +309,8 @@ int execute_run(struct db *db, const struct exec_input *in,
 		si.status = "SUCCEEDED";
 		rc = 0;
 	} else {
-		rc = upstream_failure(&rs, uq.timeout_ms, f, &etype);
+		rc = upstream_fail(&rs, uq.timeout_ms, f);
+		etype = upstream_error_type(&rs);
 		/* A cancelled run (the client left) keeps what was used: the
 		 * partial tokens are real spend. Every other failure gives
 		 * the quota back. */
@@ -421,7 +374,7 @@ int execute_context(struct db *db, int64_t user_id, int64_t now,
 	int rc;
 
 	if ((rc = plan_for_user(db, user_id, &plan)) != 0)
-		return rc == PLAN_NOCATALOG ? PM_UNAVAILABLE : rc;
+		return rc;
 	if ((rc = models_list(db, &models)) != 0) {
 		plan_free(&plan);
 		return rc;

@@ -166,16 +166,6 @@ void resp_page(struct req *r, int status, const char *name,
 int local_path(const char *p);
 /* Redirect with 303 See Other to a local path (anything else: "/"). */
 void resp_redirect(struct req *r, const char *location);
-/* Answer an error: JSON {"error":{"type","message"}} under /api/, the HTML
- * error page otherwise. The message is the catalog text for msg_key with
- * {name} placeholders filled from the NULL-terminated name, value pairs. */
-void resp_error(struct req *r, int status, const char *type,
-    const char *msg_key, ...) __attribute__((sentinel));
-/* Same, with an already formatted message. */
-void resp_error_text(struct req *r, int status, const char *type,
-    const char *message);
-/* Answer 503 because the database is unavailable. */
-void resp_db_down(struct req *r);
 /* Begin a streamed response: send the status and headers now. Returns 0,
  * or -1 when the client is gone. */
 int resp_stream_begin(struct req *r, int status, const char *ctype);

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,7 +13,23 @@
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
+#include "msg.h"
 #include "util.h"
+
+/* Print the catalog sentence key (name, value pairs, NULL) and a newline
+ * to out. */
+static void say(FILE *out, const char *key, ...) __attribute__((sentinel));
+static void say(FILE *out, const char *key, ...)
+{
+	struct buf b = { 0 };
+	va_list ap;
+
+	va_start(ap, key);
+	msg_vfmt(&b, key, ap);
+	va_end(ap);
+	fprintf(out, "%s\n", buf_cstr(&b));
+	buf_free(&b);
+}
 
 static int name_cmp(const void *a, const void *b)
 {
@@ -30,7 +48,7 @@ static int run_script(struct db *db, const char *path, FILE *out)
 	int rc = 0;
 
 	if (buf_read_file(&sql, path, 0) != 0) {
-		fprintf(out, "cannot read %s: %s\n", path, strerror(errno));
+		say(out, "migrate.unreadable", "path", path, "detail", strerror(errno), NULL);
 		buf_free(&sql);
 		return -1;
 	}
@@ -65,8 +83,8 @@ static int run_script(struct db *db, const char *path, FILE *out)
 		if (len >= dlen && memcmp(line + len - dlen, delim, dlen) == 0) {
 			buf_append(&stmt, line, len - dlen);
 			if (db_exec_raw(db, stmt.data, &err) != DB_OK) {
-				fprintf(out, "%s: failed: %s\nstatement:\n%s\n",
-				    path, buf_cstr(&err), stmt.data);
+				say(out, "migrate.failed", "path", path, "detail",
+				    buf_cstr(&err), "statement", stmt.data, NULL);
 				rc = -1;
 			}
 			buf_reset(&stmt);
@@ -100,19 +118,19 @@ int migrate_run(struct db *db, const char *dir, FILE *out)
 	if (db_exec_raw(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    " version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL,"
 	    " applied_at BIGINT NOT NULL) ENGINE=InnoDB", &err) != DB_OK) {
-		fprintf(out, "cannot create schema_migrations: %s\n", buf_cstr(&err));
+		say(out, "migrate.no_table", "detail", buf_cstr(&err), NULL);
 		buf_free(&err);
 		return -1;
 	}
 	if (db_query(db, lock, DB_NOARGS, &res) != 1 ||
 	    db_int(&res, 0, 0) != 1) {
 		db_res_free(&res);
-		fprintf(out, "cannot take the migration lock\n");
+		say(out, "migrate.no_lock", NULL);
 		return -1;
 	}
 	db_res_free(&res);
 	if ((d = opendir(dir)) == NULL) {
-		fprintf(out, "cannot open %s: %s\n", dir, strerror(errno));
+		say(out, "migrate.no_dir", "path", dir, "detail", strerror(errno), NULL);
 		rc = -1;
 		goto out;
 	}
@@ -134,14 +152,14 @@ int migrate_run(struct db *db, const char *dir, FILE *out)
 
 		db_res_free(&res);
 		if (n < 0) {
-			fprintf(out, "cannot read schema_migrations\n");
+			say(out, "migrate.unreadable_table", NULL);
 			rc = -1;
 			break;
 		}
 		if (n > 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		fprintf(out, "applying %s\n", names[i]);
+		say(out, "migrate.applying", "name", names[i], NULL);
 		if (run_script(db, path, out) != 0 ||
 		    db_exec(db, record, DB_ARGS(db_i(version), db_s(names[i]),
 		    db_i(clock_now()))) < 0) {

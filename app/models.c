@@ -10,6 +10,7 @@
 #include "config.h"
 #include "db.h"
 #include "jsonx.h"
+#include "msg.h"
 #include "prompts.h"
 #include "upstream.h"
 #include "util.h"
@@ -271,7 +272,7 @@ out:
 }
 
 int models_sync_json(struct db *db, json_object *doc, int64_t now,
-    struct buf *report)
+    struct buf *report, struct pm_fail *f)
 {
 	struct sync s = { 0 };
 	json_object *data = json_member(doc, "data"), *ids;
@@ -279,8 +280,7 @@ int models_sync_json(struct db *db, json_object *doc, int64_t now,
 	int rc;
 
 	if (!json_object_is_type(data, json_type_array)) {
-		buf_puts(report, "not a models document: no \"data\" array");
-		return PM_INVALID;
+		return pm_refuse(f, PM_INVALID, "models.no_data", NULL);
 	}
 	n = json_object_array_length(data);
 	s.e = xcalloc(n + 1, sizeof(*s.e));
@@ -300,15 +300,19 @@ int models_sync_json(struct db *db, json_object *doc, int64_t now,
 		s.n++;
 	}
 	if (s.n == 0) {
-		buf_printf(report, "no usable model in the document (%zu"
-		    " entries): the catalog is left unchanged", n);
-		rc = PM_INVALID;
+		rc = pm_refuse(f, PM_INVALID, "models.none_usable", NULL);
+		pm_fail_arg(f, "entries", "%zu", n);
 	} else if ((rc = db_tx(db, sync_tx, &s)) == 0) {
-		buf_printf(report, "%zu models (%zu added, %zu updated, %zu"
-		    " deactivated", s.n, s.added, s.updated, s.deactivated);
-		if (s.skipped > 0)
-			buf_printf(report, ", %zu skipped", s.skipped);
-		buf_puts(report, ")");
+		char n1[24], n2[24], n3[24], n4[24], n5[24];
+
+		snprintf(n1, sizeof(n1), "%zu", s.n);
+		snprintf(n2, sizeof(n2), "%zu", s.added);
+		snprintf(n3, sizeof(n3), "%zu", s.updated);
+		snprintf(n4, sizeof(n4), "%zu", s.deactivated);
+		snprintf(n5, sizeof(n5), "%zu", s.skipped);
+		msg_fmt(report, s.skipped > 0 ? "models.report_skipped" :
+		    "models.report", "models", n1, "added", n2, "updated", n3,
+		    "deactivated", n4, "skipped", n5, NULL);
 	}
 	for (i = 0; i < s.n; i++)
 		free(s.e[i].name);
@@ -318,60 +322,64 @@ int models_sync_json(struct db *db, json_object *doc, int64_t now,
 }
 
 /* Parse the JSON file at path. Returns the document (caller frees) or
- * NULL with a message in err. */
-static json_object *read_json_file(const char *path, struct buf *err)
+ * NULL with the refusal in f. */
+static json_object *read_json_file(const char *path, struct pm_fail *f)
 {
 	struct buf text = { 0 };
 	struct json_error e;
 	json_object *doc = NULL;
 
 	if (buf_read_file(&text, path, MODELS_FILE_MAX) != 0) {
-		if (errno == EFBIG)
-			buf_printf(err, "%s is larger than %d bytes", path,
-			    MODELS_FILE_MAX);
-		else
-			buf_printf(err, "cannot read %s: %s", path,
-			    strerror(errno));
+		if (errno == EFBIG) {
+			pm_refuse(f, PM_INVALID, "models.file_too_large", NULL);
+			pm_fail_arg(f, "max", "%d", MODELS_FILE_MAX);
+		} else {
+			pm_refuse(f, PM_INVALID, "models.file_unreadable", NULL);
+			pm_fail_arg(f, "detail", "%s", strerror(errno));
+		}
+		pm_fail_arg(f, "path", "%s", path);
 	} else if ((doc = json_parse_strict(text.data ? text.data : "",
-	    text.len, &e)) == NULL)
-		buf_printf(err, "%s is not valid JSON: %s at byte %zu", path,
-		    e.detail, e.offset);
+	    text.len, &e)) == NULL) {
+		pm_refuse(f, PM_INVALID, "models.file_invalid", NULL);
+		pm_fail_arg(f, "path", "%s", path);
+		pm_fail_arg(f, "detail", "%s", e.detail);
+		pm_fail_arg(f, "offset", "%zu", e.offset);
+	}
 	buf_free(&text);
 	return doc;
 }
 
 int models_sync(struct db *db, const char *path, int64_t now,
-    struct buf *report, struct buf *err)
+    struct buf *report, struct pm_fail *f)
 {
 	json_object *doc = NULL;
+	struct buf err = { 0 };
 	char *key = NULL;
 	int rc;
 
 	if (path != NULL) {
-		if ((doc = read_json_file(path, err)) == NULL)
+		if ((doc = read_json_file(path, f)) == NULL)
 			return PM_INVALID;
 	} else {
 		const char *kf = cfg_str(CFG_OPENROUTER_KEY_FILE);
 
-		if (kf[0] != '\0' && (key = config_read_secret(kf, err)) == NULL)
+		if (kf[0] != '\0' && (key = config_read_secret(kf, &err)) == NULL) {
+			pm_refuse(f, PM_INVALID, "models.no_key", NULL);
+			pm_fail_arg(f, "detail", "%s", buf_cstr(&err));
+			buf_free(&err);
 			return PM_INVALID;
+		}
 		rc = upstream_get_json(cfg_str(CFG_OPENROUTER_BASE_URL),
 		    "/models", key, (long)cfg_int(CFG_UPSTREAM_TIMEOUT_MS),
-		    &doc, err);
+		    &doc, f);
 		if (key != NULL) {
 			explicit_bzero(key, strlen(key));
 			free(key);
 		}
 		if (rc != 0)
-			return PM_INVALID;
+			return rc;
 	}
-	rc = models_sync_json(db, doc, now, report);
-	if (rc == PM_INVALID) {
-		buf_append(err, report->data, report->len);
-		buf_reset(report);
-	} else if (rc < 0) {
-		buf_printf(err, "database: %s", db_strerror(rc));
-	}
+	rc = models_sync_json(db, doc, now, report, f);
 	json_object_put(doc);
 	return rc;
 }
@@ -484,31 +492,3 @@ int model_set_free_tier(struct db *db, const char *id, int on)
 
 /* ------------------------------------------------------------------ */
 /* pm-admin */
-
-int admin_models_sync(struct db *db, char **argv)
-{
-	struct buf report = { 0 }, err = { 0 };
-	const char *path = NULL;
-	int rc;
-
-	if (argv != NULL && argv[0] != NULL) {
-		if (strcmp(argv[0], "--file") != 0 || argv[1] == NULL) {
-			fprintf(stderr, "usage: pm-admin models sync"
-			    " [--file FILE]\n");
-			return 2;
-		}
-		path = argv[1];
-	}
-	if (path == NULL && upstream_global_init() != 0) {
-		fprintf(stderr, "pm-admin: libcurl cannot start\n");
-		return 1;
-	}
-	rc = models_sync(db, path, clock_now(), &report, &err);
-	if (rc < 0)
-		fprintf(stderr, "pm-admin: models sync: %s\n", buf_cstr(&err));
-	else
-		printf("%s\n", buf_cstr(&report));
-	buf_free(&report);
-	buf_free(&err);
-	return rc < 0 ? 1 : 0;
-}

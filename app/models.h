@@ -6,9 +6,8 @@
  * decimal text OpenRouter sends ("0.00000015" USD per token is 150 nanos)
  * and always rounded up, so the platform never undercharges.
  *
- * Error convention: as in prompts.h, functions return >= 0 on success, a
- * negative enum db_err when the database failed, or a negative enum pm_err
- * (PM_NOTFOUND, PM_INVALID) for a refusal.
+ * Error convention: error.h (refusals PM_NOTFOUND, PM_INVALID with their
+ * sentence in a struct pm_fail).
  */
 #ifndef PM_MODELS_H
 #define PM_MODELS_H
@@ -18,6 +17,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "error.h"
 
 struct db;
 
@@ -52,16 +52,16 @@ void model_free(struct model *m);
  * (e.g. the router's "-1") are skipped. Appends "N models (A added, U
  * updated, D deactivated)" (", S skipped" when some were) to report.
  * Returns 0, PM_INVALID (not such a document, or no usable model: the
- * catalog is left alone; the reason is in report) or a db_err. */
+ * catalog is left alone; the reason is in f) or a db_err. */
 int models_sync_json(struct db *db, json_object *models_response,
-    int64_t now, struct buf *report);
+    int64_t now, struct buf *report, struct pm_fail *f);
 /* models_sync_json() on the JSON file at path, or, when path is NULL, on
  * GET {openrouter_base_url}/models (with the configured key when there
- * is one). Returns 0 with the report, or a negative code with a message
- * in err (PM_INVALID: unreadable file, bad document or upstream failure;
- * a db_err: the database failed). */
+ * is one). Returns 0 with the report, or a failure with its sentence in
+ * f (PM_INVALID: unreadable file, bad document or key file; PM_UPSTREAM
+ * or PM_TIMEOUT: the upstream failed; a db_err: the database failed). */
 int models_sync(struct db *db, const char *path, int64_t now,
-    struct buf *report, struct buf *err);
+    struct buf *report, struct pm_fail *f);
 
 /* The catalog row of id (active or not) in *out (release with
  * model_free). Returns 1 found, 0 not found, or a db_err. */
@@ -92,11 +92,5 @@ int64_t model_max_cost_micros(const struct model *m,
  * 150 -> "0.15", 2500 -> "2.5", 0 -> "0". out needs 32 bytes. Returns
  * out. */
 char *model_usd_per_m(int64_t nanos, char *out, size_t size);
-
-/* pm-admin "models sync [--file F]": argv[0] is NULL (sync from the
- * upstream) or "--file" with the path in argv[1]. Prints the report on
- * stdout or the error on stderr. Returns the exit status (0, 1, or 2
- * for bad arguments). */
-int admin_models_sync(struct db *db, char **argv);
 
 #endif

@@ -173,17 +173,12 @@ const char *msg_get(const char *key)
 	return m->text;
 }
 
-void msg_vfmt(struct buf *out, const char *key, va_list ap)
+void msg_fmt_pairs(struct buf *out, const char *key, const char *const *names,
+    const char *const *values, size_t npairs)
 {
-	const char *names[16], *values[16], *t = msg_get(key);
-	size_t npairs = 0, i;
-	const char *name;
+	const char *t = msg_get(key);
+	size_t i;
 
-	while (npairs < NELEM(names) && (name = va_arg(ap, const char *)) != NULL) {
-		names[npairs] = name;
-		values[npairs] = va_arg(ap, const char *);
-		npairs++;
-	}
 	while (*t) {
 		const char *close;
 
@@ -203,6 +198,20 @@ void msg_vfmt(struct buf *out, const char *key, va_list ap)
 	}
 }
 
+void msg_vfmt(struct buf *out, const char *key, va_list ap)
+{
+	const char *names[16], *values[16];
+	size_t npairs = 0;
+	const char *name;
+
+	while (npairs < NELEM(names) && (name = va_arg(ap, const char *)) != NULL) {
+		names[npairs] = name;
+		values[npairs] = va_arg(ap, const char *);
+		npairs++;
+	}
+	msg_fmt_pairs(out, key, names, values, npairs);
+}
+
 void msg_fmt(struct buf *out, const char *key, ...)
 {
 	va_list ap;
@@ -210,4 +219,13 @@ void msg_fmt(struct buf *out, const char *key, ...)
 	va_start(ap, key);
 	msg_vfmt(out, key, ap);
 	va_end(ap);
+}
+
+void msg_count(struct buf *out, const char *key, int64_t n)
+{
+	char k[128], v[24];
+
+	snprintf(k, sizeof(k), "%s.%s", key, n == 1 ? "one" : "other");
+	snprintf(v, sizeof(v), "%lld", (long long)n);
+	msg_fmt(out, k, "count", v, NULL);
 }

@@ -8,6 +8,8 @@
 #define PM_MSG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -25,5 +27,12 @@ const char *msg_get(const char *key);
  * inserted as-is (escaping happens where the text is finally rendered). */
 void msg_fmt(struct buf *out, const char *key, ...) __attribute__((sentinel));
 void msg_vfmt(struct buf *out, const char *key, va_list ap);
+/* The same with npairs names and values in two arrays. */
+void msg_fmt_pairs(struct buf *out, const char *key, const char *const *names,
+    const char *const *values, size_t npairs);
+
+/* Append the plural form of key for the count n: the text of "key.one"
+ * when n is 1, of "key.other" otherwise, with {count} replaced by n. */
+void msg_count(struct buf *out, const char *key, int64_t n);
 
 #endif

@@ -12,10 +12,10 @@
  * In struct plan every count, price and amount is an int64_t where -1
  * means unlimited / not applicable (null in the catalog, NULL in SQL).
  *
- * Error convention of this layer: functions return >= 0 on success, a
- * negative enum db_err when the database failed, or a negative enum
- * plan_err for a refusal, with a message for people in the struct buf
- * *err the caller passes (appended; the caller frees it).
+ * The pure part (parsing, what a plan allows, JSON) is plan_catalog.c;
+ * the plans table is plans.c. Error convention: error.h; refusals carry
+ * their catalog key (templates/messages/<lang>/plans.txt) in a struct
+ * pm_fail.
  */
 #ifndef PM_PLANS_H
 #define PM_PLANS_H
@@ -25,14 +25,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "error.h"
 
 struct db;
-
-enum plan_err {
-	PLAN_INVALID = -20,	/* invalid or unreadable catalog file */
-	PLAN_NOTFOUND = -21,	/* unknown user or unknown plan code */
-	PLAN_NOCATALOG = -22	/* no catalog has been loaded yet */
-};
 
 #define PLAN_CATALOG_MAX	64	/* catalog name: [a-z0-9-], bytes */
 #define PLAN_CODE_MAX		32	/* plan code: [A-Z0-9_], bytes */
@@ -137,9 +132,9 @@ void plan_catalog_free(struct plan_catalog *c);
  * plan and the key, e.g. "plan PRO: executions_per_day must be a
  * non-negative integer or null"; the first problem found is reported.
  * Returns 0 with out filled (caller frees with plan_catalog_free()), or
- * PLAN_INVALID with a message appended to err and out zeroed. */
+ * PM_INVALID with the sentence (catalog.*) in f and out zeroed. */
 int plans_parse(const char *json_text, size_t len, struct plan_catalog *out,
-    struct buf *err);
+    struct pm_fail *f);
 
 /* Load the catalog file at path into the plans table in one transaction:
  * insert or update every plan by (catalog, code), stop showing (is_public
@@ -147,27 +142,27 @@ int plans_parse(const char *json_text, size_t len, struct plan_catalog *out,
  * file without deleting them (users may be on them), and make this catalog
  * the active one. Idempotent: loading the same file again changes no row
  * and reports "0 changed". Appends a short human report to report (a
- * summary line, then one line per changed plan). Returns 0, PLAN_INVALID
- * (unreadable or invalid file; message in err, prefixed with the path) or
- * a negative enum db_err (message in err). */
+ * summary line, then one line per changed plan). Returns 0, PM_INVALID
+ * (unreadable or invalid file: plans.file_*, naming the path) or a
+ * database failure (plans.load_failed), with the sentence in f. */
 int plans_load(struct db *db, const char *path, int64_t now,
-    struct buf *report, struct buf *err);
+    struct buf *report, struct pm_fail *f);
 
 /* The plan of user_id: the plan assigned in user_plans when it belongs to
  * the active catalog, else the active catalog's default plan (source
  * PLAN_SOURCE_DEFAULT). An assignment to a plan of another catalog (after
  * the active catalog was switched) is ignored. Returns 0 with out filled
- * (caller frees with plan_free()), PLAN_NOCATALOG when no catalog is
+ * (caller frees with plan_free()), PM_NOCATALOG when no catalog is
  * loaded, or a negative enum db_err. */
 int plan_for_user(struct db *db, int64_t user_id, struct plan *out);
 
 /* Assign the plan with code (any letter case) of the active catalog to
  * the user with email (source 'admin', assigned_at now), replacing any
- * previous assignment. Returns 0, PLAN_NOTFOUND (no such user, or no such
- * plan: the message then lists the valid codes), PLAN_NOCATALOG, or a
- * negative enum db_err; messages are appended to err. */
+ * previous assignment. Returns 0, PM_NOTFOUND (no such user, or no such
+ * plan: the sentence then lists the valid codes) with f filled,
+ * PM_NOCATALOG, or a database failure. */
 int plan_set_for_user(struct db *db, const char *email, const char *code,
-    int64_t now, struct buf *err);
+    int64_t now, struct pm_fail *f);
 
 /* Whether p allows model_id on the platform's keys (executions on the
  * user's own key are governed by byok_allowed and byok_models instead).
@@ -191,28 +186,18 @@ struct json_object *plan_to_json(const struct plan *p);
 /* Call fn on each public plan of the active catalog, in position order,
  * until it returns non-zero (a positive value stops the walk, a negative
  * one is returned as an error). catalog (PLAN_CATALOG_MAX + 1 bytes, or
- * NULL) receives the catalog's name. Returns 0, PLAN_NOCATALOG or a
+ * NULL) receives the catalog's name. Returns 0, PM_NOCATALOG or a
  * negative enum db_err. */
 int plans_each_public(struct db *db, char *catalog,
     int (*fn)(const struct plan *, void *), void *arg);
 
 /* The public plans of the active catalog for a pricing page, in position
  * order: {"catalog": name, "plans": [plan_to_json()...]}. Returns 0 with
- * *out (caller owns), PLAN_NOCATALOG or a negative enum db_err (*out
+ * *out (caller owns), PM_NOCATALOG or a negative enum db_err (*out
  * NULL). */
 int plans_list_public(struct db *db, struct json_object **out);
 
 /* Name of a source ("default", "admin", "stripe", "file"). */
 const char *plan_source_name(enum plan_source s);
-
-/* pm-admin commands. The lead wires them as "plans load FILE" and
- * "set-plan EMAIL PLAN". They print a short report on stdout or an error
- * on stderr and return the process exit code (0 or 1). */
-
-/* argv[0]: a catalog file; a bare name that is not a file here ("gateway"
- * or "gateway.json") is looked up in the plans_dir configuration key. */
-int admin_plans_load(struct db *db, char **argv);
-/* argv[0]: the user's email, argv[1]: a plan code of the active catalog. */
-int admin_set_plan(struct db *db, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "msg.h"
 #include "prompts.h"
 #include "util.h"
 
@@ -93,11 +94,12 @@ static int import_fn(struct db *db, void *arg)
 	    json_object_array_get_idx(t->contents, n - 1), t->now);
 }
 
-/* Refuse with a message naming the problem ({what}). */
-static int bad_doc(struct pm_fail *f, const char *what)
+/* Refuse with the catalog sentence naming the problem: key's text fills
+ * {what} of "import.invalid". */
+static int bad_doc(struct pm_fail *f, const char *what_key)
 {
 	pm_refuse(f, PM_INVALID, "import.invalid", NULL);
-	pm_fail_arg(f, 1, "what", "%s", what);
+	pm_fail_arg(f, "what", "%s", msg_get(what_key));
 	return PM_INVALID;
 }
 
@@ -111,22 +113,22 @@ int prompt_import(struct db *db, int64_t uid, struct json_object *doc,
 	const char *s;
 
 	if (doc == NULL || !json_object_is_type(doc, json_type_object))
-		return bad_doc(f, "the document is not a JSON object");
+		return bad_doc(f, "import.not_object");
 	if (!json_object_object_get_ex(doc, "format", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), DOC_FORMAT) != 0)
-		return bad_doc(f, "\"format\" must be \"" DOC_FORMAT "\"");
+		return bad_doc(f, "import.bad_format");
 	if (!json_object_object_get_ex(doc, "format_version", &v) ||
 	    !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int(v) != DOC_VERSION)
-		return bad_doc(f, "\"format_version\" must be 1");
+		return bad_doc(f, "import.bad_format_version");
 	if (!json_object_object_get_ex(doc, "prompt", &meta) ||
 	    !json_object_is_type(meta, json_type_object))
-		return bad_doc(f, "\"prompt\" must be an object");
+		return bad_doc(f, "import.prompt_not_object");
 	if (!json_object_object_get_ex(doc, "versions", &versions) ||
 	    !json_object_is_type(versions, json_type_array) ||
 	    (n = json_object_array_length(versions)) == 0)
-		return bad_doc(f, "\"versions\" must be a non-empty array");
+		return bad_doc(f, "import.no_versions");
 	if (n > IMPORT_MAX_VERSIONS)
 		return pm_refuse(f, PM_TOOBIG, "import.too_many_versions", "versions");
 	m = json_object_new_object();
@@ -138,12 +140,12 @@ int prompt_import(struct db *db, int64_t uid, struct json_object *doc,
 		else if (strcmp(key, "category") == 0 && val != NULL) {
 			if (!json_object_is_type(val, json_type_string)) {
 				json_object_put(m);
-				return bad_doc(f, "\"prompt.category\" must be a string or null");
+				return bad_doc(f, "import.bad_category");
 			}
 			t.category = json_object_get_string(val);
 		} else if (strcmp(key, "slug") != 0 && strcmp(key, "category") != 0) {
 			json_object_put(m);
-			return bad_doc(f, "\"prompt\" has an unknown field");
+			return bad_doc(f, "import.prompt_unknown_field");
 		}
 	}
 	if (slug != NULL)
@@ -168,24 +170,24 @@ int prompt_import(struct db *db, int64_t uid, struct json_object *doc,
 		const char *st;
 
 		if (!json_object_is_type(e, json_type_object)) {
-			rc = bad_doc(f, "every version must be an object");
+			rc = bad_doc(f, "import.version_not_object");
 			break;
 		}
 		if (!json_object_object_get_ex(e, "number", &v) ||
 		    !json_object_is_type(v, json_type_int) ||
 		    json_object_get_int64(v) != (int64_t)i + 1) {
-			rc = bad_doc(f, "versions must be numbered 1, 2, 3... in order");
+			rc = bad_doc(f, "import.version_numbers");
 			break;
 		}
 		if (!json_object_object_get_ex(e, "status", &v) ||
 		    !json_object_is_type(v, json_type_string) ||
 		    (strcmp(st = json_object_get_string(v), "DRAFT") &&
 		    strcmp(st, "PRODUCTION") && strcmp(st, "ARCHIVED"))) {
-			rc = bad_doc(f, "a version status must be DRAFT, PRODUCTION or ARCHIVED");
+			rc = bad_doc(f, "import.version_status");
 			break;
 		}
 		if (strcmp(st, "PRODUCTION") == 0 && production++) {
-			rc = bad_doc(f, "at most one version may be PRODUCTION");
+			rc = bad_doc(f, "import.two_production");
 			break;
 		}
 		if ((rc = version_content(e, NULL, &c, f)) != 0)

@@ -275,7 +275,7 @@ void h_prompt_settings(struct req *r)
 		redirect_flash(r, path, "prompt_saved");
 		return;
 	}
-	if (rc == PM_NOTFOUND || fail_is_db(rc)) {
+	if (rc == PM_NOTFOUND || err_is_db(rc)) {
 		json_object_put(in);
 		answer_fail(r, rc, &f);
 		return;
@@ -365,17 +365,15 @@ void h_import(struct req *r)
 	json_object_object_add(d, "slug", json_object_new_string(slug ? slug : ""));
 	o = doc ? json_parse_strict(doc, strlen(doc), &e) : NULL;
 	if (o == NULL) {
-		f.key = "import.invalid";
-		f.arg_name = "what";
-		f.arg_val = "it is not valid JSON";
-		f.field = "document";
+		pm_refuse(&f, PM_INVALID, "import.invalid", "document");
+		pm_fail_arg(&f, "what", "%s", msg_get("import.not_json"));
 		resp_page(r, form_fail(d, PM_INVALID, &f), "prompts/import", d);
 		return;
 	}
 	rc = prompt_import(r->db, r->user.id, o, slug && *slug ? slug : NULL,
 	    r->now, out, &f);
 	json_object_put(o);
-	if (fail_is_db(rc)) {
+	if (err_is_db(rc)) {
 		json_object_put(d);
 		answer_fail(r, rc, &f);
 		return;

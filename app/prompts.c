@@ -13,33 +13,6 @@
 #include "jsonx.h"
 #include "util.h"
 
-int pm_refuse(struct pm_fail *f, int code, const char *key, const char *field)
-{
-	if (f != NULL) {
-		f->key = key;
-		f->field = field;
-	}
-	return code;
-}
-
-void pm_fail_arg(struct pm_fail *f, int which, const char *name,
-    const char *fmt, ...)
-{
-	char *buf = which == 1 ? f->argbuf : f->arg2buf;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(f->argbuf), fmt, ap);
-	va_end(ap);
-	if (which == 1) {
-		f->arg_name = name;
-		f->arg_val = buf;
-	} else {
-		f->arg2_name = name;
-		f->arg2_val = buf;
-	}
-}
-
 int slug_valid(const char *s)
 {
 	size_t n = strlen(s), i;

@@ -16,34 +16,9 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "error.h"
+
 struct db;
-
-enum pm_err {
-	PM_NOTFOUND = -10,	/* no such row for this owner: 404 */
-	PM_CONFLICT = -11,	/* duplicate or wrong state: 409 */
-	PM_INVALID = -12,	/* bad input: 400 */
-	PM_TOOBIG = -13,	/* over a size limit: 413 */
-	PM_FORBIDDEN = -14,	/* the plan does not allow it: 403 */
-	PM_QUOTA = -15,		/* a plan quota is used up: 429 */
-	PM_UPSTREAM = -16,	/* the model provider failed: 502 */
-	PM_TIMEOUT = -17,	/* the model provider timed out: 504 */
-	PM_RATELIMIT = -18,	/* the model provider rate-limits: 429 */
-	PM_UNAVAILABLE = -19	/* no way to reach a provider now: 503 */
-};
-
-/* Why a call was refused: a catalog key, the input field it concerns
- * (may be NULL), {name} values for the message, and structured details
- * (variable errors) the caller takes over (may be NULL). */
-struct pm_fail {
-	const char		*key;
-	const char		*field;
-	const char		*arg_name, *arg_val;
-	char			 argbuf[160];
-	struct json_object	*details;
-	const char		*arg2_name, *arg2_val;
-	char			 arg2buf[160];
-	int64_t			 retry_after;	/* seconds, 0: none */
-};
 
 #define PROMPT_NAME_MAX		200
 #define PROMPT_DESC_MAX		5000
@@ -56,13 +31,6 @@ struct pm_fail {
 #define IMPORT_MAX_VERSIONS	500
 #define LIST_LIMIT_DEFAULT	25
 #define LIST_LIMIT_MAX		100
-
-/* Record a refusal in f and return code. */
-int pm_refuse(struct pm_fail *f, int code, const char *key, const char *field);
-/* Set argument which (1 or 2) of f's message: name = the printf-formatted
- * value, kept (cut to fit) in f's own buffer. */
-void pm_fail_arg(struct pm_fail *f, int which, const char *name,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* --- prompts.c: prompts and categories --- */
 

@@ -1,4 +1,5 @@
 /* request.c - reading and validating one FastCGI request (the edge). */
+#include "answer.h"
 #include "http.h"
 #include "jsonx.h"
 
@@ -300,10 +301,10 @@ static int parse_json_body(struct req *r)
 		return 0;
 	snprintf(off, sizeof(off), "%zu", e.offset);
 	if (e.kind == JSON_ERR_NUL)
-		resp_error(r, 400, "invalid_request_error", "error.json_nul",
+		answer_error(r, PM_INVALID, "error.json_nul",
 		    NULL);
 	else
-		resp_error(r, 400, "invalid_request_error", "error.bad_json",
+		answer_error(r, PM_INVALID, "error.bad_json",
 		    "detail", e.detail, "offset", off, NULL);
 	return -1;
 }
@@ -327,12 +328,12 @@ static int read_body(struct req *r)
 	}
 	if (cl != NULL && *cl != '\0' &&
 	    parse_i64(cl, 0, INT64_MAX, &len) != 0) {
-		resp_error(r, 400, "invalid_request_error", "error.bad_length", NULL);
+		answer_error(r, PM_INVALID, "error.bad_length", NULL);
 		return -1;
 	}
 	if (len > max) {
 		snprintf(limit, sizeof(limit), "%lld", (long long)max);
-		resp_error(r, 413, "request_too_large", "error.too_large",
+		answer_error(r, PM_TOOBIG, "error.too_large",
 		    "limit", limit, NULL);
 		return -1;
 	}
@@ -341,7 +342,7 @@ static int read_body(struct req *r)
 	body = req_alloc(r, (size_t)len + 1);
 	got = r->fcgi ? FCGX_GetStr(body, (int)len, r->fcgi->in) : 0;
 	if (got != (int)len) {
-		resp_error(r, 400, "invalid_request_error", "error.short_body", NULL);
+		answer_error(r, PM_INVALID, "error.short_body", NULL);
 		return -1;
 	}
 	body[len] = '\0';
@@ -352,7 +353,7 @@ static int read_body(struct req *r)
 		goto unsupported;
 	if (strcmp(r->content_type, "application/x-www-form-urlencoded") == 0) {
 		if (parse_urlencoded(r, body, (size_t)len, &r->form) != 0) {
-			resp_error(r, 400, "invalid_request_error",
+			answer_error(r, PM_INVALID,
 			    "error.bad_form", NULL);
 			return -1;
 		}
@@ -361,7 +362,7 @@ static int read_body(struct req *r)
 	if (strcmp(r->content_type, "application/json") == 0)
 		return parse_json_body(r);
 unsupported:
-	resp_error(r, 415, "invalid_request_error", "error.unsupported_type",
+	answer_error(r, PM_UNSUPPORTED, "error.unsupported_type",
 	    NULL);
 	return -1;
 }
@@ -402,7 +403,7 @@ int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 		r->path = "/";
 		r->is_api = is_api_path(uri, q ? (size_t)(q - uri) :
 		    strlen(uri));	/* as far as the raw path tells */
-		resp_error(r, 400, "invalid_request_error", "error.bad_path", NULL);
+		answer_error(r, PM_INVALID, "error.bad_path", NULL);
 		return -1;
 	}
 	r->path = req_strndup(r, path.data, path.len);
@@ -410,12 +411,12 @@ int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 	buf_free(&path);
 
 	if (q != NULL && parse_urlencoded(r, q + 1, strlen(q + 1), &r->query) != 0) {
-		resp_error(r, 400, "invalid_request_error", "error.bad_query", NULL);
+		answer_error(r, PM_INVALID, "error.bad_query", NULL);
 		return -1;
 	}
 	cookie = req_env(r, "HTTP_COOKIE");
 	if (cookie != NULL && parse_cookies(r, cookie, &r->cookies) != 0) {
-		resp_error(r, 400, "invalid_request_error", "error.bad_cookie", NULL);
+		answer_error(r, PM_INVALID, "error.bad_cookie", NULL);
 		return -1;
 	}
 	return read_body(r);
@@ -427,7 +428,7 @@ void req_end(struct req *r)
 
 	if (!r->done && !r->headers_sent) {
 		log_error("handler sent no response for %s", r->path);
-		resp_error(r, 500, "api_error", "error.internal", NULL);
+		answer_error(r, PM_INTERNAL, "error.internal", NULL);
 	}
 	json_object_put(r->json);
 	buf_free(&r->headers);

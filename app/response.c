@@ -207,55 +207,6 @@ void resp_redirect(struct req *r, const char *location)
 	resp_send(r, 303, "text/plain; charset=utf-8", "", 0);
 }
 
-void resp_error_text(struct req *r, int status, const char *type,
-    const char *message)
-{
-	struct json_object *o, *e;
-	char key[32];
-
-	if (r->done || r->headers_sent) {
-		log_warn("error %d after the response began: %s", status, message);
-		return;
-	}
-	if (status >= 500)
-		log_warn("answering %d %s: %s", status, type, message);
-	if (r->is_api || app_templates == NULL) {
-		o = json_object_new_object();
-		e = json_object_new_object();
-		json_object_object_add(e, "type", json_object_new_string(type));
-		json_object_object_add(e, "message",
-		    json_object_new_string(message));
-		json_object_object_add(o, "error", e);
-		resp_json(r, status, o);
-		return;
-	}
-	o = page_data(r, "error");
-	snprintf(key, sizeof(key), "http.%d", status);
-	json_object_object_add(o, "status", json_object_new_int(status));
-	json_object_object_add(o, "title", json_object_new_string(msg_get(key)));
-	json_object_object_add(o, "message", json_object_new_string(message));
-	resp_page(r, status, "error", o);
-}
-
-void resp_error(struct req *r, int status, const char *type,
-    const char *msg_key, ...)
-{
-	struct buf m = { 0 };
-	va_list ap;
-
-	va_start(ap, msg_key);
-	msg_vfmt(&m, msg_key, ap);
-	va_end(ap);
-	resp_error_text(r, status, type, buf_cstr(&m));
-	buf_free(&m);
-}
-
-void resp_db_down(struct req *r)
-{
-	resp_header(r, "Retry-After", "5");
-	resp_error(r, 503, "service_unavailable", "error.db_down", NULL);
-}
-
 int resp_stream_begin(struct req *r, int status, const char *ctype)
 {
 	int rc;

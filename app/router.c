@@ -1,5 +1,6 @@
 /* router.c - path matching and the dispatcher: routing, 404/405, session,
  * authentication level and CSRF checks before any handler runs. */
+#include "answer.h"
 #include "router.h"
 
 #include <string.h>
@@ -79,7 +80,7 @@ static void answer_405(struct req *r, unsigned allow)
 	if (r->method == M_OPTIONS)
 		resp_send(r, 204, NULL, "", 0);
 	else
-		resp_error(r, 405, "invalid_request_error",
+		answer_error(r, PM_METHOD,
 		    "error.method_not_allowed", "method",
 		    r->method < M__MAX ? http_method_names[r->method] : "?",
 		    "allow", b.data, NULL);
@@ -112,18 +113,18 @@ void app_dispatch(struct req *r)
 		if (allow != 0)
 			answer_405(r, allow);
 		else
-			resp_error(r, 404, "not_found_error", "error.not_found",
+			answer_error(r, PM_NOTFOUND, "error.not_found",
 			    NULL);
 		return;
 	}
 	if (!(rt->flags & RF_NO_SESSION) &&
 	    (rc = session_load(r)) != 0) {
-		resp_db_down(r);
+		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	if (rt->auth != AUTH_NONE && r->user.id == 0) {
 		if (r->is_api) {
-			resp_error(r, 401, "authentication_error",
+			answer_error(r, PM_UNAUTHENTICATED,
 			    "error.unauthenticated", NULL);
 		} else if (r->method == M_GET || r->method == M_HEAD) {
 			struct buf b = { 0 };
@@ -136,14 +137,14 @@ void app_dispatch(struct req *r)
 		return;
 	}
 	if (rt->auth == AUTH_ADMIN && !r->user.is_admin) {
-		resp_error(r, 403, "permission_error", "error.admin_only", NULL);
+		answer_error(r, PM_PERMISSION, "error.admin_only", NULL);
 		return;
 	}
 	if (r->method != M_GET && r->method != M_HEAD &&
 	    r->method != M_OPTIONS && !(rt->flags & RF_NO_CSRF) &&
 	    !csrf_ok(r)) {
 		log_warn("csrf check failed for %s", r->path);
-		resp_error(r, 403, "permission_error", "error.csrf", NULL);
+		answer_error(r, PM_PERMISSION, "error.csrf", NULL);
 		return;
 	}
 	rt->fn(r);

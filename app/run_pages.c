@@ -85,7 +85,7 @@ static void stream_end(struct run_stream *s, int rc, json_object *result,
 		sse_send(s, "done", result);
 	else {
 		o = json_object_new_object();
-		fail_text(rc, f, &m);
+		pm_fail_text(rc, f, &m);
 		json_object_object_add(o, "id", json_object_new_int64(id));
 		json_object_object_add(o, "message",
 		    json_object_new_string(buf_cstr(&m)));
@@ -120,12 +120,8 @@ static int form_variables(struct req *r, const char *slug, int version,
 	rc = vars_coerce(json_object_object_get(v, "variables"), form, values, &ve);
 	json_object_put(form);
 	json_object_put(v);
-	if (rc != 0) {
-		pm_refuse(f, PM_INVALID, ve.v[0].code, "variables");
-		f->details = vars_errors_json(&ve);
-		vars_errors_free(&ve);
-		return PM_INVALID;
-	}
+	if (rc != 0)
+		return vars_fail(&ve, f, "variables");
 	return 0;
 }
 
@@ -260,7 +256,7 @@ void h_run(struct req *r)
 	resp_page(r, 200, "prompts/run", d);
 	return;
 refused:
-	if (stream || rc == PM_NOTFOUND || fail_is_db(rc)) {
+	if (stream || rc == PM_NOTFOUND || err_is_db(rc)) {
 		answer_fail(r, rc, &f);
 		return;
 	}

@@ -2,6 +2,7 @@
  * webhook endpoint (until billing exists) and test-only hooks. */
 #include <time.h>
 
+#include "answer.h"
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
@@ -28,7 +29,7 @@ void h_hello(struct req *r)
 
 void h_stripe_webhook(struct req *r)
 {
-	resp_error(r, 501, "not_implemented", "error.billing_unavailable", NULL);
+	answer_error(r, PM_NOT_IMPLEMENTED, "error.billing_unavailable", NULL);
 }
 
 /* test_mode only: hold the worker for ?ms= milliseconds (at most 10 s), so
@@ -40,7 +41,7 @@ void h_test_sleep(struct req *r)
 	struct timespec ts;
 
 	if (ms != NULL && parse_i64(ms, 0, 10000, &v) != 0) {
-		resp_error(r, 400, "invalid_request_error", "error.bad_query", NULL);
+		answer_error(r, PM_INVALID, "error.bad_query", NULL);
 		return;
 	}
 	log_info("test sleep %lld ms", (long long)v);	/* tests wait for it */

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "jsonx.h"
+#include "msg.h"
 #include "sse.h"
 #include "util.h"
 
@@ -421,8 +422,7 @@ static void take_choice_end(struct xfer *x, json_object *choice)
 		if ((msg = error_text(json_member(choice, "error"))) != NULL)
 			set_message(x, msg);
 		else if (x->rs->error_message[0] == '\0')
-			set_message(x, "the provider ended the answer with an"
-			    " error");
+			set_message(x, msg_get("upstream.ended_with_error"));
 	}
 }
 
@@ -437,7 +437,7 @@ static int take_chunk(struct xfer *x, json_object *o, int message)
 	if (err != NULL && !json_object_is_type(err, json_type_null)) {
 		x->stream_error = 1;
 		msg = error_text(err);
-		set_message(x, msg ? msg : "the provider reported an error");
+		set_message(x, msg ? msg : msg_get("upstream.reported_error"));
 	}
 	take_usage(x->rs, json_member(o, "usage"));
 	choices = json_member(o, "choices");
@@ -477,8 +477,7 @@ static int on_sse(void *arg, enum sse_kind kind, const char *text, size_t n)
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		x->bad = 1;
-		x->bad_why = "the stream holds an event that is not a JSON"
-		    " object";
+		x->bad_why = msg_get("upstream.event_not_json");
 		return 1;
 	}
 	stop = take_chunk(x, o, 0);
@@ -506,13 +505,13 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 		rc = sse_feed(&x->sse, p, n);
 		if (rc == SSE_TOOBIG) {
 			x->bad = 1;
-			x->bad_why = "a stream event is too large";
+			x->bad_why = msg_get("upstream.event_too_large");
 		}
 		return rc == SSE_OK ? n : 0;
 	}
 	if (x->body.len + n > x->max_body) {
 		x->bad = 1;
-		x->bad_why = "the response is too large";
+		x->bad_why = msg_get("upstream.response_too_large");
 		return 0;
 	}
 	buf_append(&x->body, p, n);
@@ -652,7 +651,7 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 	char m[64];
 
 	if (x->cancelled) {
-		set_message(x, "cancelled");
+		set_message(x, msg_get("upstream.cancelled"));
 		return UP_CANCELLED;
 	}
 	if (rs->http_status >= 300) {
@@ -660,9 +659,12 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 		if ((msg = error_text(json_member(doc, "error"))) != NULL) {
 			set_message(x, msg);
 		} else {
-			snprintf(m, sizeof(m), "HTTP status %ld",
-			    rs->http_status);
-			set_message(x, m);
+			struct buf b = { 0 };
+
+			snprintf(m, sizeof(m), "%ld", rs->http_status);
+			msg_fmt(&b, "upstream.http_status", "status", m, NULL);
+			set_message(x, buf_cstr(&b));
+			buf_free(&b);
 		}
 		json_object_put(doc);
 		return UP_HTTP_ERROR;
@@ -685,8 +687,7 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 		if (cc != CURLE_OK)
 			curl_message(x, cc, errbuf);
 		else
-			set_message(x, "the connection closed before the end of the"
-			    " answer");
+			set_message(x, msg_get("upstream.closed_early"));
 		return UP_DROPPED;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -702,19 +703,19 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 	if ((doc = parse_json(buf_cstr(&x->body), x->body.len)) == NULL ||
 	    !json_object_is_type(doc, json_type_object)) {
 		json_object_put(doc);
-		set_message(x, "the response is not a JSON object");
+		set_message(x, msg_get("upstream.not_json_object"));
 		return UP_BAD_RESPONSE;
 	}
 	take_chunk(x, doc, 1);
 	if (json_member(doc, "error") == NULL && !json_object_is_type(json_member(doc,
 	    "choices"), json_type_array)) {
 		json_object_put(doc);
-		set_message(x, "the response holds no choices");
+		set_message(x, msg_get("upstream.no_choices"));
 		return UP_BAD_RESPONSE;
 	}
 	json_object_put(doc);
 	if (x->cancelled) {
-		set_message(x, "cancelled");
+		set_message(x, msg_get("upstream.cancelled"));
 		return UP_CANCELLED;
 	}
 	if (x->stream_error)
@@ -762,7 +763,70 @@ static json_object *build_body(const struct upstream_req *rq)
 	return b;
 }
 
-int upstream_chat(const struct upstream_req *rq, struct upstream_res *rs)
+/* Error types recorded with a failed execution, by status. */
+static const char *const error_types[UP__MAX] = {
+	[UP_OK] = NULL,
+	[UP_TIMEOUT] = "upstream_timeout",
+	[UP_CONNECT] = "upstream_unreachable",
+	[UP_HTTP_ERROR] = "upstream_error",
+	[UP_BAD_RESPONSE] = "upstream_bad_response",
+	[UP_STREAM_ERROR] = "upstream_stream_error",
+	[UP_DROPPED] = "upstream_dropped",
+	[UP_CANCELLED] = "cancelled",
+	[UP_INVALID] = "upstream_bad_response",
+};
+
+const char *upstream_error_type(const struct upstream_res *rs)
+{
+	if (rs->status == UP_HTTP_ERROR && rs->http_status == 429)
+		return "upstream_rate_limited";
+	if ((int)rs->status <= 0 || rs->status >= UP__MAX)
+		return NULL;
+	return error_types[rs->status];
+}
+
+int upstream_fail(const struct upstream_res *rs, long timeout_ms,
+    struct pm_fail *f)
+{
+	switch (rs->status) {
+	case UP_OK:
+		return 0;
+	case UP_TIMEOUT:
+		pm_refuse(f, PM_TIMEOUT, "exec.upstream_timeout", NULL);
+		pm_fail_arg(f, "seconds", "%ld", (timeout_ms + 999) / 1000);
+		return PM_TIMEOUT;
+	case UP_CANCELLED:
+		return pm_refuse(f, PM_UPSTREAM, "exec.cancelled", NULL);
+	case UP_HTTP_ERROR:
+		if (rs->http_status == 429) {
+			int wait = rs->retry_after > 0 ? rs->retry_after : 1;
+
+			pm_refuse(f, PM_RATELIMIT, "exec.upstream_rate_limited", NULL);
+			pm_fail_arg(f, "detail", "%s", rs->error_message);
+			pm_fail_arg(f, "seconds", "%d", wait);
+			if (f != NULL)
+				f->retry_after = wait;
+			return PM_RATELIMIT;
+		}
+		pm_refuse(f, PM_UPSTREAM, "exec.upstream_error", NULL);
+		pm_fail_arg(f, "detail", "%s", rs->error_message);
+		pm_fail_arg(f, "status", "%ld", rs->http_status);
+		return PM_UPSTREAM;
+	case UP_STREAM_ERROR:
+		pm_refuse(f, PM_UPSTREAM, "exec.upstream_stream_error", NULL);
+		pm_fail_arg(f, "detail", "%s", rs->error_message);
+		return PM_UPSTREAM;
+	case UP_DROPPED:
+		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_dropped", NULL);
+	case UP_CONNECT:
+		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_unreachable", NULL);
+	default:
+		return pm_refuse(f, PM_UPSTREAM, "exec.upstream_bad", NULL);
+	}
+}
+
+int upstream_chat(const struct upstream_req *rq, struct upstream_res *rs,
+    struct pm_fail *f)
 {
 	struct xfer x;
 	struct curl_slist *headers = NULL;
@@ -784,17 +848,17 @@ int upstream_chat(const struct upstream_req *rq, struct upstream_res *rs)
 
 	if (rq->base_url == NULL || rq->model == NULL ||
 	    !json_object_is_type(rq->messages, json_type_array)) {
-		set_message(&x, "no base URL, model or messages");
+		set_message(&x, msg_get("upstream.bad_request"));
 		rs->status = UP_INVALID;
 		goto out;
 	}
 	if (rq->api_key != NULL && !header_safe(rq->api_key)) {
-		set_message(&x, "the API key holds characters a header cannot");
+		set_message(&x, msg_get("upstream.bad_key"));
 		rs->status = UP_INVALID;
 		goto out;
 	}
 	if ((h = curl_easy_init()) == NULL) {
-		set_message(&x, "cannot start libcurl");
+		set_message(&x, msg_get("upstream.no_curl"));
 		rs->status = UP_CONNECT;
 		goto out;
 	}
@@ -841,11 +905,22 @@ out:
 	free(url);
 	buf_free(&x.body);
 	sse_free(&x.sse);
-	return rs->status;
+	return upstream_fail(rs, rq->timeout_ms, f);
+}
+
+/* Refuse a GET with the sentence key, {path} and {detail}. */
+static int get_fail(struct pm_fail *f, const char *key, const char *path,
+    const char *detail, long status)
+{
+	pm_refuse(f, PM_UPSTREAM, key, NULL);
+	pm_fail_arg(f, "path", "%s", path);
+	pm_fail_arg(f, "detail", "%s", detail);
+	pm_fail_arg(f, "status", "%ld", status);
+	return PM_UPSTREAM;
 }
 
 int upstream_get_json(const char *base_url, const char *path,
-    const char *api_key, long timeout_ms, json_object **out, struct buf *err)
+    const char *api_key, long timeout_ms, json_object **out, struct pm_fail *f)
 {
 	struct upstream_res rs = { 0 };
 	struct xfer x;
@@ -855,26 +930,23 @@ int upstream_get_json(const char *base_url, const char *path,
 	char errbuf[CURL_ERROR_SIZE], *url = NULL;
 	CURL *h;
 	CURLcode cc;
-	int rc = -1;
+	int rc = 0;
 
 	*out = NULL;
-	if (base_url == NULL || path == NULL) {
-		buf_puts(err, "no base URL or path");
-		return -1;
-	}
+	if (base_url == NULL || path == NULL)
+		return get_fail(f, "upstream.get_failed", path ? path : "",
+		    msg_get("upstream.bad_request"), 0);
 	res_reset(&rs);
 	memset(&x, 0, sizeof(x));
 	x.rs = &rs;
 	x.key = api_key;
 	x.max_body = UPSTREAM_MAX_BODY;
-	if (api_key != NULL && !header_safe(api_key)) {
-		buf_puts(err, "the API key holds characters a header cannot");
-		return -1;
-	}
-	if ((h = curl_easy_init()) == NULL) {
-		buf_puts(err, "cannot start libcurl");
-		return -1;
-	}
+	if (api_key != NULL && !header_safe(api_key))
+		return get_fail(f, "upstream.get_failed", path,
+		    msg_get("upstream.bad_key"), 0);
+	if ((h = curl_easy_init()) == NULL)
+		return get_fail(f, "upstream.get_failed", path,
+		    msg_get("upstream.no_curl"), 0);
 	url = join_url(base_url, path);
 	headers = curl_slist_append(headers, "Accept: application/json");
 	if (api_key != NULL && api_key[0] != '\0')
@@ -883,22 +955,23 @@ int upstream_get_json(const char *base_url, const char *path,
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	cc = perform(h, &x);
 	if (x.bad) {
-		buf_printf(err, "GET %s: %s", path, x.bad_why);
+		rc = get_fail(f, "upstream.get_failed", path, x.bad_why, 0);
 	} else if (cc != CURLE_OK) {
 		curl_message(&x, cc, errbuf);
-		buf_printf(err, "GET %s: %s", path, rs.error_message);
+		rc = get_fail(f, "upstream.get_failed", path, rs.error_message, 0);
+		if (cc == CURLE_OPERATION_TIMEDOUT && f != NULL)
+			rc = PM_TIMEOUT;
 	} else if ((doc = parse_json(buf_cstr(&x.body), x.body.len)) == NULL) {
-		buf_printf(err, "GET %s: HTTP status %ld, the response is not"
-		    " JSON", path, rs.http_status);
+		rc = get_fail(f, "upstream.get_not_json", path, "", rs.http_status);
 	} else if (rs.http_status < 200 || rs.http_status >= 300) {
 		if ((msg = error_text(json_member(doc, "error"))) != NULL)
 			set_message(&x, msg);
-		buf_printf(err, "GET %s: HTTP status %ld%s%s", path,
-		    rs.http_status, msg ? ": " : "", msg ? rs.error_message : "");
+		rc = get_fail(f, msg ? "upstream.get_http" :
+		    "upstream.get_http_bare", path, msg ? rs.error_message : "",
+		    rs.http_status);
 	} else {
 		*out = doc;
 		doc = NULL;
-		rc = 0;
 	}
 	json_object_put(doc);
 	curl_easy_cleanup(h);

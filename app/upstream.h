@@ -7,11 +7,12 @@
  * created on first use (so after the fork); upstream_global_cleanup()
  * releases it at exit.
  *
- * Error convention of this module: upstream_chat() classifies every
- * outcome in an enum upstream_status (UP_OK is 0) and fills a struct
- * upstream_res that the caller frees with upstream_res_free(), whatever
- * the outcome; partial output, token counts and cost seen before a failure
- * are kept there. The API key is never logged, never copied into a result
+ * Error convention (error.h): upstream_chat() returns 0 or the failure's
+ * enum pm_err with its sentence in a struct pm_fail; the detailed outcome
+ * (enum upstream_status, recorded with the execution) and everything
+ * received, even partial output, token counts and cost seen before a
+ * failure, are in a struct upstream_res that the caller frees with
+ * upstream_res_free(), whatever the outcome. The API key is never logged, never copied into a result
  * or a message, and its copies in request headers are wiped after use.
  */
 #ifndef PM_UPSTREAM_H
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "error.h"
 
 /* X-Title sent when the request names none (OpenRouter app attribution). */
 #define UPSTREAM_APP_TITLE	"Prompt Manager"
@@ -109,9 +111,20 @@ void upstream_global_cleanup(void);
  * past timeout_ms is UP_TIMEOUT (with what arrived so far).
  *
  * Blocking; the callbacks run inside the call and must not call
- * upstream_chat() themselves. Returns rs->status: UP_OK (0) or the
- * failure's kind. */
-int upstream_chat(const struct upstream_req *rq, struct upstream_res *rs);
+ * upstream_chat() themselves. Returns 0, or the refusal of
+ * upstream_fail() with f (may be NULL) filled. */
+int upstream_chat(const struct upstream_req *rq, struct upstream_res *rs,
+    struct pm_fail *f);
+/* The refusal for the outcome in rs: 0 for UP_OK; PM_TIMEOUT (naming the
+ * timeout_ms limit in seconds), PM_RATELIMIT for the provider's 429 (with
+ * its Retry-After, at least 1 s), PM_UPSTREAM for the others, each with
+ * its catalog key (exec.upstream_*, exec.cancelled) and details in f. */
+int upstream_fail(const struct upstream_res *rs, long timeout_ms,
+    struct pm_fail *f);
+/* The error type recorded with an execution that failed with rs
+ * ("upstream_timeout", "upstream_rate_limited", "cancelled" ...), or NULL
+ * for a success. */
+const char *upstream_error_type(const struct upstream_res *rs);
 /* Release what rs holds; it may be reused afterwards. */
 void upstream_res_free(struct upstream_res *rs);
 /* The name of a status ("ok", "timeout", "connect", "http_error",
@@ -121,10 +134,12 @@ const char *upstream_status_name(enum upstream_status st);
 /* GET {base_url}{path} (e.g. "/models", "/key") with the key as bearer
  * token when api_key is neither NULL nor "", and parse the JSON answer.
  * Returns 0 with the document in *out (caller frees with json_object_put),
- * or -1 with a message (provider's error.message when given, never the
- * key) appended to err. */
+ * or PM_UPSTREAM (PM_TIMEOUT for a timeout) with the sentence in f
+ * (upstream.get_*: the path, the HTTP status and the provider's
+ * error.message when given, never the key). */
 int upstream_get_json(const char *base_url, const char *path,
-    const char *api_key, long timeout_ms, json_object **out, struct buf *err);
+    const char *api_key, long timeout_ms, json_object **out,
+    struct pm_fail *f);
 
 /* --- exact decimal amounts --- */
 

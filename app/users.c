@@ -10,7 +10,7 @@
 #include "db.h"
 #include "util.h"
 
-const char *email_check(const char *email, char *out)
+int email_check(const char *email, char *out, struct pm_fail *f)
 {
 	const char *s = email, *at, *dot;
 	size_t n, i;
@@ -21,29 +21,29 @@ const char *email_check(const char *email, char *out)
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	if (n == 0)
-		return "form.email_required";
+		return pm_refuse(f, PM_INVALID, "form.email_required", "email");
 	if (n > EMAIL_MAX)
-		return "form.email_too_long";
+		return pm_refuse(f, PM_INVALID, "form.email_too_long", "email");
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		/* Any printable character is kept as typed (and escaped
 		 * wherever it is shown); only blanks and controls are out. */
 		if (c <= 0x20 || c == 0x7f)
-			return "form.email_invalid";
+			return pm_refuse(f, PM_INVALID, "form.email_invalid", "email");
 		out[i] = (char)tolower(c);
 	}
 	out[n] = '\0';
 	at = strchr(out, '@');
 	if (at == NULL || at == out || strchr(at + 1, '@') != NULL ||
 	    at - out > 64)
-		return "form.email_invalid";
+		return pm_refuse(f, PM_INVALID, "form.email_invalid", "email");
 	dot = strrchr(at + 1, '.');
 	if (dot == NULL || dot == at + 1 || dot[1] == '\0' ||
 	    strstr(at + 1, "..") != NULL)
-		return "form.email_invalid";
+		return pm_refuse(f, PM_INVALID, "form.email_invalid", "email");
 	if (!utf8_valid(out, n))
-		return "form.email_invalid";
-	return NULL;
+		return pm_refuse(f, PM_INVALID, "form.email_invalid", "email");
+	return 0;
 }
 
 static const char *const common_passwords[] = {
@@ -56,19 +56,19 @@ static const char *const common_passwords[] = {
 	"changeme123", "trustno1234",
 };
 
-const char *password_check(const char *pw, const char *email)
+int password_check(const char *pw, const char *email, struct pm_fail *f)
 {
 	size_t n = strlen(pw), chars, i, distinct = 0;
 	unsigned char seen[256] = { 0 };
 	char lower[PASSWORD_MAX * 4 + 1], local[EMAIL_MAX + 1];
 
 	if (!utf8_valid(pw, n))
-		return "form.password_invalid";
+		return pm_refuse(f, PM_INVALID, "form.password_invalid", "password");
 	chars = utf8_len(pw, n);
 	if (chars < PASSWORD_MIN)
-		return "form.password_too_short";
+		return pm_refuse(f, PM_INVALID, "form.password_too_short", "password");
 	if (chars > PASSWORD_MAX)
-		return "form.password_too_long";
+		return pm_refuse(f, PM_INVALID, "form.password_too_long", "password");
 	for (i = 0; i < n; i++) {
 		lower[i] = (char)tolower((unsigned char)pw[i]);
 		if (!seen[(unsigned char)lower[i]]++)
@@ -76,24 +76,24 @@ const char *password_check(const char *pw, const char *email)
 	}
 	lower[n] = '\0';
 	if (distinct < 4)
-		return "form.password_weak";
+		return pm_refuse(f, PM_INVALID, "form.password_weak", "password");
 	for (i = 0; i < NELEM(common_passwords); i++)
 		if (strcmp(lower, common_passwords[i]) == 0)
-			return "form.password_common";
+			return pm_refuse(f, PM_INVALID, "form.password_common", "password");
 	if (email != NULL && *email != '\0') {
 		const char *at;
 		snprintf(local, sizeof(local), "%s", email);
 		for (i = 0; local[i]; i++)
 			local[i] = (char)tolower((unsigned char)local[i]);
 		if (strcmp(lower, local) == 0)
-			return "form.password_is_email";
+			return pm_refuse(f, PM_INVALID, "form.password_is_email", "password");
 		if ((at = strchr(local, '@')) != NULL) {
 			local[at - local] = '\0';
 			if (strlen(local) >= 4 && strstr(lower, local) != NULL)
-				return "form.password_is_email";
+				return pm_refuse(f, PM_INVALID, "form.password_is_email", "password");
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 int64_t user_create(struct db *db, const char *email, const char *email_norm,

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 struct db;
 
 #define EMAIL_MAX 254
@@ -21,13 +23,13 @@ struct user_row {
 /* Check that email is a plausible address (one @, a dotted domain, no
  * spaces or control characters, at most EMAIL_MAX bytes) and write its
  * normalised form (trimmed, ASCII lower case) to out (EMAIL_MAX + 1 bytes).
- * Returns NULL when valid, or the catalog key of the problem. */
-const char *email_check(const char *email, char *out);
+ * Returns 0, or PM_INVALID with the catalog key in f (field "email"). */
+int email_check(const char *email, char *out, struct pm_fail *f);
 /* Check a new password against the policy (length PASSWORD_MIN to
  * PASSWORD_MAX characters, not a common password, not the email, enough
- * distinct characters). Returns NULL when acceptable, or the catalog key of
- * the problem. */
-const char *password_check(const char *pw, const char *email);
+ * distinct characters). Returns 0 when acceptable, or PM_INVALID with the
+ * catalog key in f (field "password"). */
+int password_check(const char *pw, const char *email, struct pm_fail *f);
 /* Create a user; password is hashed here. Returns the new id, DB_DUP when
  * the normalised email exists, or another negative enum db_err. */
 int64_t user_create(struct db *db, const char *email, const char *email_norm,

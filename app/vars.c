@@ -286,7 +286,7 @@ int vars_scan(const char *text, size_t len, int msg_index, json_object *names,
 		}
 	}
 	json_object_put(seen);
-	return failed ? -1 : 0;
+	return failed ? PM_INVALID : 0;
 }
 
 /* ---- values --------------------------------------------------------- */
@@ -792,7 +792,7 @@ int vars_normalize_decls(json_object *names, json_object *decls_in,
 	}
 	json_object_put(used);
 	json_object_put(given);
-	return failed ? -1 : 0;
+	return failed ? PM_INVALID : 0;
 }
 
 /* ---- coercion ------------------------------------------------------- */
@@ -852,7 +852,7 @@ int vars_coerce(json_object *decls, json_object *form,
 	json_object_put(idx);
 	if (failed) {
 		json_object_put(values);
-		return -1;
+		return PM_INVALID;
 	}
 	*values_out = values;
 	return 0;
@@ -882,7 +882,7 @@ static int values_check(json_object *idx, json_object *values,
 			failed = 1;
 		}
 	}
-	return failed ? -1 : 0;
+	return failed ? PM_INVALID : 0;
 }
 
 /* Render the placeholder name at cur. Returns 0, or -1
@@ -955,7 +955,19 @@ int vars_render(const char *text, size_t len, json_object *decls,
 		out->len = start;
 		if (out->data != NULL)
 			out->data[start] = '\0';
-		return -1;
+		return PM_INVALID;
 	}
 	return 0;
+}
+
+int vars_fail(struct vars_errors *errs, struct pm_fail *f, const char *field)
+{
+	pm_refuse(f, PM_INVALID, errs->n > 0 ? errs->v[0].code : "error.invalid",
+	    field);
+	if (f != NULL) {
+		json_object_put(f->details);
+		f->details = vars_errors_json(errs);
+	}
+	vars_errors_free(errs);
+	return PM_INVALID;
 }

@@ -18,9 +18,10 @@
  * required=false needs a default, so rendering never empties a placeholder
  * silently.
  *
- * Error convention of this layer: every function that checks something
- * appends one struct vars_error per problem to a caller-owned struct
- * vars_errors and returns 0 when it appended none, -1 otherwise. Errors are
+ * Error convention of this layer (error.h): every function that checks
+ * something appends one struct vars_error per problem to a caller-owned
+ * struct vars_errors and returns 0 when it appended none, PM_INVALID
+ * otherwise; vars_fail() turns the list into the refusal's details. Errors are
  * data for the user, never logged here. A code is a static string and is
  * also the key of the user-facing sentence in the message catalog
  * (templates/messages/<lang>/prompts.txt), which may use {variable},
@@ -60,6 +61,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "error.h"
 
 #define VARS_NAME_MAX	64	/* bytes in a variable name */
 #define VARS_DESC_MAX	500	/* characters in a description */
@@ -122,7 +124,7 @@ int vars_name_valid(const char *s, size_t n);
  * is appended to it as a string, so scanning every message of a version
  * into one array gives the distinct names in order of first appearance.
  * Every syntax error is appended to errs (vars.unclosed, vars.bad_name).
- * Returns 0, or -1 when errors were appended. */
+ * Returns 0, or PM_INVALID when errors were appended. */
 int vars_scan(const char *text, size_t len, int msg_index, json_object *names,
     struct vars_errors *errs);
 
@@ -135,7 +137,8 @@ int vars_scan(const char *text, size_t len, int msg_index, json_object *names,
  * vars_coerce does, and "" as default of a non-string type means none.
  * Every problem is appended to errs (vars.decl_*, vars.bad_name). Returns 0
  * with *decls_out a new array of normalised declarations (keys name, type,
- * required, then default, description, choices when present), or -1 with
+ * required, then default, description, choices when present), or
+ * PM_INVALID with
  * *decls_out NULL. */
 int vars_normalize_decls(json_object *names, json_object *decls_in,
     json_object **decls_out, struct vars_errors *errs);
@@ -149,8 +152,8 @@ int vars_normalize_decls(json_object *names, json_object *decls_in,
  * required variable it is vars.missing. Non-string fields must already
  * have the declared JSON type. Unknown fields are vars.unknown. Note that
  * an unchecked checkbox sends nothing: forms should offer booleans as a
- * select or radio buttons. Returns 0 with *values_out a new object, or -1
- * with the errors appended and *values_out NULL. */
+ * select or radio buttons. Returns 0 with *values_out a new object, or
+ * PM_INVALID with the errors appended and *values_out NULL. */
 int vars_coerce(json_object *decls, json_object *form,
     json_object **values_out, struct vars_errors *errs);
 
@@ -165,10 +168,15 @@ int vars_coerce(json_object *decls, json_object *form,
  * vars.missing at its first occurrence; syntax errors are reported as by
  * vars_scan. Render every message of a version with the same errs: an
  * offending variable already in errs (same code and name) is not reported
- * again, so each appears once. Returns 0, or -1 with the errors appended
- * and out back at its length on entry. */
+ * again, so each appears once. Returns 0, or PM_INVALID with the errors
+ * appended and out back at its length on entry. */
 int vars_render(const char *text, size_t len, json_object *decls,
     json_object *values, int msg_index, struct buf *out,
     struct vars_errors *errs);
+
+/* The refusal of the errors in errs (at least one): PM_INVALID with the
+ * first error's code as key, field, and every error as f->details (see
+ * vars_errors_json); errs is emptied. Returns PM_INVALID. */
+int vars_fail(struct vars_errors *errs, struct pm_fail *f, const char *field);
 
 #endif

@@ -388,7 +388,7 @@ void h_prompt_create(struct req *r)
 		redirect_flash(r, path, "prompt_created");
 		return;
 	}
-	if (fail_is_db(rc)) {
+	if (err_is_db(rc)) {
 		json_object_put(in);
 		json_object_put(content);
 		answer_fail(r, rc, &f);
@@ -463,7 +463,7 @@ void h_version_create(struct req *r)
 		redirect_flash(r, path, "version_created");
 		return;
 	}
-	if (n == PM_NOTFOUND || fail_is_db(n)) {
+	if (n == PM_NOTFOUND || err_is_db(n)) {
 		json_object_put(in);
 		answer_fail(r, n, &f);
 		return;

@@ -181,24 +181,13 @@ static int build_params(struct json_object *p, struct json_object **out,
 		if (bad != NULL) {
 			json_object_put(o);
 			pm_refuse(f, PM_INVALID, bad, "params");
-			pm_fail_arg(f, 1, "param", "%.60s", key);
+			pm_fail_arg(f, "param", "%.60s", key);
 			return PM_INVALID;
 		}
 		json_object_object_add(o, key, json_object_get(v));
 	}
 	*out = o;
 	return 0;
-}
-
-/* Refuse with every variable error as details (the message is made from
- * them, each with its position). */
-static int vars_refuse(struct pm_fail *f, int code, struct vars_errors *ve,
-    const char *field)
-{
-	pm_refuse(f, code, ve->v[0].code, field);
-	f->details = vars_errors_json(ve);
-	vars_errors_free(ve);
-	return code;
 }
 
 /* The declarations of decls whose variable is still among names: an edit
@@ -296,7 +285,7 @@ int version_content(struct json_object *in, struct json_object *base,
 		json_object_put(msgs);
 		json_object_put(params);
 		json_object_put(decls);
-		return vars_refuse(f, PM_INVALID, &ve, "messages");
+		return vars_fail(&ve, f, "messages");
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "messages", msgs);
@@ -739,7 +728,7 @@ int version_render_ids(struct db *db, int64_t uid, const char *slug,
 	if (ve.n > 0) {
 		json_object_put(rendered);
 		json_object_put(v);
-		return vars_refuse(f, PM_INVALID, &ve, "variables");
+		return vars_fail(&ve, f, "variables");
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "prompt", json_object_new_string(slug));

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "msg.h"
 #include "plans.h"
 
 /* The text of a file (caller frees the buffer). */
@@ -25,14 +26,17 @@ static void read_text(const char *path, struct buf *out)
 static void load(const char *name, struct plan_catalog *cat)
 {
 	struct buf text = { 0 }, err = { 0 };
+	struct pm_fail f = { 0 };
 	char path[256];
 	int rc;
 
 	snprintf(path, sizeof(path), "conf/plans/%s.json", name);
 	read_text(path, &text);
-	rc = plans_parse(text.data, text.len, cat, &err);
-	if (rc != 0)
+	rc = plans_parse(text.data, text.len, cat, &f);
+	if (rc != 0) {
+		pm_fail_text(rc, &f, &err);
 		fail_msg("%s: %s", path, buf_cstr(&err));
+	}
 	assert_string_equal(cat->name, name);
 	buf_free(&text);
 	buf_free(&err);
@@ -305,7 +309,7 @@ static void test_round_trip(void **state)
 		struct json_object *doc = json_object_new_object();
 		struct json_object *arr = json_object_new_array();
 		struct json_object *file;
-		struct buf err = { 0 };
+		struct pm_fail pf = { 0 };
 		const char *text;
 
 		load(names[i], &cat);
@@ -319,7 +323,7 @@ static void test_round_trip(void **state)
 			json_object_array_add(arr, plan_to_json(&cat.plans[j]));
 		json_object_object_add(doc, "plans", arr);
 		text = json_object_to_json_string(doc);
-		assert_int_equal(plans_parse(text, strlen(text), &again, &err), 0);
+		assert_int_equal(plans_parse(text, strlen(text), &again, &pf), 0);
 		assert_int_equal(again.nplans, cat.nplans);
 		file = file_plans(names[i]);
 		for (j = 0; j < cat.nplans; j++) {
@@ -354,7 +358,6 @@ static void test_round_trip(void **state)
 		json_object_put(doc);
 		plan_catalog_free(&cat);
 		plan_catalog_free(&again);
-		buf_free(&err);
 	}
 }
 
@@ -364,13 +367,15 @@ static const char *parse_error(const char *text, size_t len)
 	static char msg[512];
 	struct plan_catalog cat;
 	struct buf err = { 0 };
-	int rc = plans_parse(text, len, &cat, &err);
+	struct pm_fail f = { 0 };
+	int rc = plans_parse(text, len, &cat, &f);
 
 	if (rc == 0) {
 		plan_catalog_free(&cat);
 		snprintf(msg, sizeof(msg), "OK");
 	} else {
-		assert_int_equal(rc, PLAN_INVALID);
+		assert_int_equal(rc, PM_INVALID);
+		pm_fail_text(rc, &f, &err);
 		assert_int_equal(cat.nplans, 0);
 		assert_null(cat.plans);
 		assert_null(cat.description);
@@ -645,6 +650,7 @@ static void test_not_a_catalog(void **state)
 
 int main(void)
 {
+	struct buf err = { 0 };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prompt_manager),
 		cmocka_unit_test(test_gateway),
@@ -655,5 +661,10 @@ int main(void)
 		cmocka_unit_test(test_not_a_catalog),
 	};
 
+	/* The parser's sentences come from the catalog. */
+	if (msg_load("templates", "en", &err) != 0) {
+		fprintf(stderr, "%s (run from the repository root)\n", buf_cstr(&err));
+		return 1;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

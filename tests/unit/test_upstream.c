@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "models.h"
+#include "msg.h"
 #include "upstream.h"
 
 #define FAKE_SCRIPT	"tests/fakes/openrouter.py"
@@ -106,14 +107,39 @@ static int stop_fake(void **state)
 	return 0;
 }
 
+/* upstream_chat(), checking that its result is the refusal of the outcome
+ * recorded in rs; returns that outcome (rs->status). */
+static int chat(const struct upstream_req *rq, struct upstream_res *rs)
+{
+	struct pm_fail f = { 0 }, again = { 0 };
+	int rc = upstream_chat(rq, rs, &f);
+
+	assert_int_equal(rc, upstream_fail(rs, rq->timeout_ms, &again));
+	assert_true(rc == 0 ? rs->status == UP_OK : f.key != NULL);
+	return rs->status;
+}
+
+/* upstream_get_json() with the sentence of a failure in err. */
+static int get_json(const char *base, const char *path, const char *key,
+    json_object **out, struct buf *err)
+{
+	struct pm_fail f = { 0 };
+	int rc = upstream_get_json(base, path, key, 5000, out, &f);
+
+	if (rc != 0)
+		pm_fail_text(rc, &f, err);
+	pm_fail_clear(&f);
+	return rc;
+}
+
 /* The fake's request log (an array, oldest first); caller frees. */
 static json_object *fake_requests(void)
 {
 	struct buf err = { 0 };
 	json_object *log = NULL;
 
-	assert_int_equal(upstream_get_json(root_url, "/__fake/requests",
-	    NULL, 5000, &log, &err), 0);
+	assert_int_equal(get_json(root_url, "/__fake/requests", NULL, &log,
+	    &err), 0);
 	buf_free(&err);
 	assert_true(json_object_is_type(log, json_type_array));
 	return log;
@@ -206,7 +232,7 @@ static int call(const char *user, int stream, json_object *params,
 	rq.on_delta = on_delta;
 	rq.should_cancel = should_cancel;
 	rq.arg = c;
-	st = upstream_chat(&rq, rs);
+	st = chat(&rq, rs);
 	json_object_put(msgs);
 	assert_int_equal(st, rs->status);
 	assert_null(strstr(rs->error_message, KEY));
@@ -459,23 +485,23 @@ static void test_bad_key(void **state)
 	rq.model = "openai/gpt-4o-mini";
 	rq.messages = msgs;
 	rq.timeout_ms = 10000;
-	assert_int_equal(upstream_chat(&rq, &rs), UP_HTTP_ERROR);
+	assert_int_equal(chat(&rq, &rs), UP_HTTP_ERROR);
 	assert_int_equal(rs.http_status, 401);
 	assert_string_equal(rs.error_message, "No auth credentials found");
 	upstream_res_free(&rs);
 	/* No key at all. */
 	rq.api_key = NULL;
-	assert_int_equal(upstream_chat(&rq, &rs), UP_HTTP_ERROR);
+	assert_int_equal(chat(&rq, &rs), UP_HTTP_ERROR);
 	assert_int_equal(rs.http_status, 401);
 	upstream_res_free(&rs);
 	/* A key that cannot go into a header is refused before sending. */
 	rq.api_key = "sk-bad\r\nX-Injected: 1";
-	assert_int_equal(upstream_chat(&rq, &rs), UP_INVALID);
+	assert_int_equal(chat(&rq, &rs), UP_INVALID);
 	assert_null(strstr(rs.error_message, "Injected"));
 	upstream_res_free(&rs);
 	rq.api_key = KEY;
 	rq.model = NULL;
-	assert_int_equal(upstream_chat(&rq, &rs), UP_INVALID);
+	assert_int_equal(chat(&rq, &rs), UP_INVALID);
 	upstream_res_free(&rs);
 	json_object_put(msgs);
 }
@@ -536,7 +562,7 @@ static void test_connect_error(void **state)
 	rq.model = "openai/gpt-4o-mini";
 	rq.messages = msgs;
 	rq.timeout_ms = 5000;
-	assert_int_equal(upstream_chat(&rq, &rs), UP_CONNECT);
+	assert_int_equal(chat(&rq, &rs), UP_CONNECT);
 	assert_int_equal(rs.http_status, 0);
 	assert_true(rs.error_message[0] != '\0');
 	upstream_res_free(&rs);
@@ -706,27 +732,24 @@ static void test_get_json(void **state)
 	json_object *doc = NULL, *data;
 
 	(void)state;
-	assert_int_equal(upstream_get_json(base_url, "/models", NULL, 5000,
-	    &doc, &err), 0);
+	assert_int_equal(get_json(base_url, "/models", NULL, &doc, &err), 0);
 	data = json_object_object_get(doc, "data");
 	assert_true(json_object_array_length(data) >= 5);
 	json_object_put(doc);
-	assert_int_equal(upstream_get_json(base_url, "/key", KEY, 5000, &doc,
-	    &err), 0);
+	assert_int_equal(get_json(base_url, "/key", KEY, &doc, &err), 0);
 	assert_non_null(json_object_object_get(json_object_object_get(doc,
 	    "data"), "usage"));
 	json_object_put(doc);
 	assert_int_equal(buf_cstr(&err)[0], '\0');
 	/* Wrong key: the provider's message, never the key. */
-	assert_int_equal(upstream_get_json(base_url, "/key",
-	    "sk-or-v1-not-the-right-key", 5000, &doc, &err), -1);
+	assert_int_equal(get_json(base_url, "/key",
+	    "sk-or-v1-not-the-right-key", &doc, &err), PM_UPSTREAM);
 	assert_null(doc);
 	assert_non_null(strstr(buf_cstr(&err), "401"));
 	assert_non_null(strstr(buf_cstr(&err), "No auth credentials found"));
 	assert_null(strstr(buf_cstr(&err), "not-the-right-key"));
 	buf_reset(&err);
-	assert_int_equal(upstream_get_json(base_url, "/nope", KEY, 5000, &doc,
-	    &err), -1);
+	assert_int_equal(get_json(base_url, "/nope", KEY, &doc, &err), PM_UPSTREAM);
 	assert_non_null(strstr(buf_cstr(&err), "404"));
 	buf_free(&err);
 }
@@ -859,6 +882,7 @@ static void test_costs(void **state)
 
 int main(void)
 {
+	struct buf err = { 0 };
 	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_decimals),
 		cmocka_unit_test(test_costs),
@@ -884,6 +908,11 @@ int main(void)
 	};
 	int failed;
 
+	/* Failures are told in the catalog's sentences. */
+	if (msg_load("templates", "en", &err) != 0) {
+		fprintf(stderr, "%s (run from the repository root)\n", buf_cstr(&err));
+		return 1;
+	}
 	failed = cmocka_run_group_tests_name("decimals", pure, NULL, NULL);
 	failed += cmocka_run_group_tests_name("fake_openrouter", fake,
 	    start_fake, stop_fake);

@@ -104,20 +104,20 @@ static void test_scan_errors(void **state)
 
 	(void)state;
 	/* vars.unclosed: at the "{{", line 2 column 3, byte 5. */
-	assert_int_equal(scan("ab\n  {{x", 3, names, &errs), -1);
+	assert_int_equal(scan("ab\n  {{x", 3, names, &errs), PM_INVALID);
 	assert_int_equal(errs.n, 1);
 	check_err(&errs, 0, VARS_E_UNCLOSED, "", 3, 2, 3, 5);
 	vars_errors_free(&errs);
 
 	/* A placeholder must close on its line. */
-	assert_int_equal(scan("{{ a\n}}", 0, names, &errs), -1);
+	assert_int_equal(scan("{{ a\n}}", 0, names, &errs), PM_INVALID);
 	check_err(&errs, 0, VARS_E_UNCLOSED, "", 0, 1, 1, 0);
 	assert_int_equal(errs.n, 1);
 	vars_errors_free(&errs);
 
 	/* vars.bad_name: empty, digit first, bad character, inner space. */
 	assert_int_equal(scan("{{}} {{ }}\n{{1x}} {{a-b}}\n\n x{{a b}}", 0,
-	    names, &errs), -1);
+	    names, &errs), PM_INVALID);
 	assert_int_equal(errs.n, 5);
 	check_err(&errs, 0, VARS_E_BAD_NAME, "", 0, 1, 1, 0);
 	check_err(&errs, 1, VARS_E_BAD_NAME, "", 0, 1, 6, 5);
@@ -131,7 +131,7 @@ static void test_scan_errors(void **state)
 	strcpy(text, "{{");
 	memset(text + 2, 'n', 65);
 	strcpy(text + 67, "}}");
-	assert_int_equal(scan(text, 0, names, &errs), -1);
+	assert_int_equal(scan(text, 0, names, &errs), PM_INVALID);
 	assert_int_equal(errs.n, 1);
 	assert_string_equal(errs.v[0].code, VARS_E_BAD_NAME);
 	assert_int_equal(strlen(errs.v[0].name), 64);
@@ -141,7 +141,7 @@ static void test_scan_errors(void **state)
 
 	/* Unicode columns count code points; offsets count bytes. */
 	assert_int_equal(scan("h\xc3\xa9llo \xe2\x86\x92 {{ 2x }}\n"
-	    "\xf0\x9f\x98\x80{{\xc3\xa9}}", 2, names, &errs), -1);
+	    "\xf0\x9f\x98\x80{{\xc3\xa9}}", 2, names, &errs), PM_INVALID);
 	assert_int_equal(errs.n, 2);
 	check_err(&errs, 0, VARS_E_BAD_NAME, "2x", 2, 1, 9, 11);
 	check_err(&errs, 1, VARS_E_BAD_NAME, "\xc3\xa9", 2, 2, 2, 24);
@@ -151,7 +151,7 @@ static void test_scan_errors(void **state)
 	json_object_put(names);
 	names = json_object_new_array();
 	assert_int_equal(scan("{{a {{b}}\n{{ c d }} {{ok}} {{9}}\n{{{x}}} {{", 1,
-	    names, &errs), -1);
+	    names, &errs), PM_INVALID);
 	assert_int_equal(errs.n, 5);
 	check_err(&errs, 0, VARS_E_UNCLOSED, "", 1, 1, 1, 0);
 	check_err(&errs, 1, VARS_E_BAD_NAME, "c d", 1, 2, 1, 10);
@@ -164,12 +164,12 @@ static void test_scan_errors(void **state)
 	/* "{{{{" escapes, even where a placeholder would start. */
 	assert_int_equal(scan("{{{{ {{{{{{x}} }} {{{{", 0, names, &errs), 0);
 	assert_string_equal(js(names), "[\"b\",\"ok\",\"x\"]");
-	assert_int_equal(scan("{{{{{{", 0, names, &errs), -1);
+	assert_int_equal(scan("{{{{{{", 0, names, &errs), PM_INVALID);
 	check_err(&errs, 0, VARS_E_UNCLOSED, "", 0, 1, 5, 4);
 	vars_errors_free(&errs);
 
 	/* Invalid UTF-8 in a bad name is cut from the error name. */
-	assert_int_equal(scan("{{a\xff}}", 0, NULL, &errs), -1);
+	assert_int_equal(scan("{{a\xff}}", 0, NULL, &errs), PM_INVALID);
 	check_err(&errs, 0, VARS_E_BAD_NAME, "a", 0, 1, 1, 0);
 	vars_errors_free(&errs);
 	json_object_put(names);
@@ -184,7 +184,7 @@ static void test_errors_cap(void **state)
 	(void)state;
 	for (i = 0; i < 150; i++)
 		buf_puts(&b, "{{\n");
-	assert_int_equal(vars_scan(b.data, b.len, 0, NULL, &errs), -1);
+	assert_int_equal(vars_scan(b.data, b.len, 0, NULL, &errs), PM_INVALID);
 	assert_int_equal(errs.n, VARS_ERRORS_MAX);
 	assert_true(errs.truncated);
 	check_err(&errs, 99, VARS_E_UNCLOSED, "", 0, 100, 1, 297);
@@ -521,7 +521,7 @@ static void test_coerce_form(void **state)
 		json_object_object_add(f, "topic",
 		    json_object_new_string("bad\xff"));
 		json_object_object_add(f, "short", json_object_new_string("1"));
-		assert_int_equal(vars_coerce(d, f, &out, &errs), -1);
+		assert_int_equal(vars_coerce(d, f, &out, &errs), PM_INVALID);
 		check_uerr(&errs, 0, VARS_E_TYPE_STRING, "topic");
 		json_object_put(d);
 		json_object_put(f);
@@ -647,8 +647,8 @@ static void test_render_errors(void **state)
 	 * its first occurrence in the first message that uses it. */
 	d = json_tokener_parse(DECLS);
 	v = json_tokener_parse("{\"n\":true,\"x\":1}");
-	assert_int_equal(vars_render(m0, strlen(m0), d, v, 0, &b, &errs), -1);
-	assert_int_equal(vars_render(m1, strlen(m1), d, v, 1, &b, &errs), -1);
+	assert_int_equal(vars_render(m0, strlen(m0), d, v, 0, &b, &errs), PM_INVALID);
+	assert_int_equal(vars_render(m1, strlen(m1), d, v, 1, &b, &errs), PM_INVALID);
 	assert_int_equal(b.len, 0);
 	assert_int_equal(errs.n, 4);
 	check_uerr(&errs, 0, VARS_E_TYPE_NUMBER, "n");
@@ -660,7 +660,7 @@ static void test_render_errors(void **state)
 	json_object_put(v);
 	v = json_tokener_parse("{\"short\":true}");
 	assert_int_equal(vars_render("{{short}}", 9, d, v, 0, &b, &errs), 0);
-	assert_int_equal(vars_render(m1, strlen(m1), d, v, 1, &b, &errs), -1);
+	assert_int_equal(vars_render(m1, strlen(m1), d, v, 1, &b, &errs), PM_INVALID);
 	assert_int_equal(errs.n, 1);
 	check_err(&errs, 0, VARS_E_MISSING, "topic", 1, 2, 3, 4);
 	assert_string_equal(b.data, "true");
