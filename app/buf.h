@@ -22,6 +22,8 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 /* Make room for at least extra more bytes (plus the NUL). */
 void buf_grow(struct buf *b, size_t extra);
+/* Shorten b to its first len bytes (no-op when it is not longer). */
+void buf_truncate(struct buf *b, size_t len);
 /* Append n bytes from p. */
 void buf_append(struct buf *b, const void *p, size_t n);
 /* Append the NUL-terminated s. */

@@ -1,20 +1,14 @@
-/* handlers.h - every request handler named in the routes table. A handler
- * receives a parsed, routed, authenticated and CSRF-checked request and must
- * answer it exactly once (resp_*). */
+/* handlers.h - every request handler named in the routes table, by the
+ * file it lives in: page_*.c answer HTML, api_*.c answer JSON. A handler
+ * receives a parsed, routed, authenticated and CSRF-checked request whose
+ * path parameters and JSON body were checked (router.h) and must answer
+ * it exactly once (resp_*, answer_*). */
 #ifndef PM_HANDLERS_H
 #define PM_HANDLERS_H
 
 struct req;
 
-/* site.c - public pages and the signed-in shell */
-void h_home(struct req *r);
-/* pricing.c */
-void h_pricing(struct req *r);
-void h_dashboard(struct req *r);
-void h_analytics(struct req *r);
-void h_billing(struct req *r);
-
-/* account.c - sign-up, log-in, log-out, settings */
+/* page_account.c */
 void h_signup_form(struct req *r);
 void h_signup(struct req *r);
 void h_login_form(struct req *r);
@@ -22,9 +16,25 @@ void h_login(struct req *r);
 void h_logout(struct req *r);
 void h_settings(struct req *r);
 void h_password_change(struct req *r);
-void h_api_me(struct req *r);
 
-/* prompt_pages.c, version_pages.c, category_pages.c - HTML pages */
+/* page_admin.c */
+void h_admin(struct req *r);
+void h_admin_free_tier(struct req *r);
+
+/* page_categories.c */
+void h_categories_page(struct req *r);
+void h_category_create(struct req *r);
+void h_category_rename(struct req *r);
+void h_category_delete(struct req *r);
+
+/* page_executions.c */
+void h_executions_page(struct req *r);
+void h_execution_page(struct req *r);
+
+/* page_pricing.c */
+void h_pricing(struct req *r);
+
+/* page_prompts.c */
 void h_prompts_page(struct req *r);
 void h_prompt_new_page(struct req *r);
 void h_prompt_create(struct req *r);
@@ -36,51 +46,60 @@ void h_prompt_delete(struct req *r);
 void h_prompt_export_page(struct req *r);
 void h_import_page(struct req *r);
 void h_import(struct req *r);
+
+/* page_run.c */
+void h_run_page(struct req *r);
+void h_run(struct req *r);
+
+/* page_site.c */
+void h_home(struct req *r);
+void h_dashboard(struct req *r);
+void h_analytics(struct req *r);
+void h_billing(struct req *r);
+
+/* page_versions.c */
 void h_version_new_page(struct req *r);
 void h_version_create(struct req *r);
 void h_version_page(struct req *r);
 void h_version_promote(struct req *r);
 void h_version_archive(struct req *r);
 void h_diff_page(struct req *r);
-void h_categories_page(struct req *r);
-void h_category_create(struct req *r);
-void h_category_rename(struct req *r);
-void h_category_delete(struct req *r);
 
-/* admin_pages.c - the admin console */
-void h_admin(struct req *r);
-void h_admin_free_tier(struct req *r);
+/* api_account.c */
+void h_api_me(struct req *r);
 
-/* run_pages.c, execution_pages.c - running prompts and their history */
-void h_run_page(struct req *r);
-void h_run(struct req *r);
-void h_api_execute(struct req *r);
-void h_executions_page(struct req *r);
-void h_execution_page(struct req *r);
-
-/* prompt_api.c - JSON API of prompts, versions and categories */
-void h_api_prompts_list(struct req *r);
-void h_api_prompts_create(struct req *r);
-void h_api_prompts_import(struct req *r);
-void h_api_prompt_get(struct req *r);
-void h_api_prompt_update(struct req *r);
-void h_api_prompt_delete(struct req *r);
-void h_api_prompt_render(struct req *r);
-void h_api_prompt_export(struct req *r);
-void h_api_versions_list(struct req *r);
-void h_api_versions_create(struct req *r);
-void h_api_version_get(struct req *r);
-void h_api_version_promote(struct req *r);
-void h_api_version_archive(struct req *r);
+/* api_categories.c */
 void h_api_categories_list(struct req *r);
 void h_api_categories_create(struct req *r);
 void h_api_category_update(struct req *r);
 void h_api_category_delete(struct req *r);
 
-/* system.c - health, benchmarks' ceiling, webhooks, test hooks */
+/* api_execute.c */
+void h_api_execute(struct req *r);
+
+/* api_prompts.c */
+void h_api_prompts_list(struct req *r);
+void h_api_prompts_create(struct req *r);
+void h_api_prompt_get(struct req *r);
+void h_api_prompt_update(struct req *r);
+void h_api_prompt_delete(struct req *r);
+void h_api_prompt_render(struct req *r);
+void h_api_prompt_export(struct req *r);
+void h_api_prompts_import(struct req *r);
+
+/* api_system.c */
 void h_health(struct req *r);
 void h_hello(struct req *r);
-void h_stripe_webhook(struct req *r);
 void h_test_sleep(struct req *r);
+
+/* api_versions.c */
+void h_api_versions_list(struct req *r);
+void h_api_versions_create(struct req *r);
+void h_api_version_get(struct req *r);
+void h_api_version_promote(struct req *r);
+void h_api_version_archive(struct req *r);
+
+/* api_webhooks.c */
+void h_stripe_webhook(struct req *r);
 
 #endif

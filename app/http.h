@@ -41,6 +41,7 @@ struct param {
 	const char	*key;
 	const char	*val;
 	size_t		 len;
+	int64_t		 num;	/* router :n and :id values */
 };
 
 struct params {
@@ -113,8 +114,14 @@ char *req_printf(struct req *r, const char *fmt, ...)
 int url_decode(const char *s, size_t n, int plus_space, struct buf *out);
 /* Parse an application/x-www-form-urlencoded string (query or body) into
  * p, keys and values decoded into the arena. Returns 0, or -1 when an
- * escape is malformed, a value holds NUL or is not valid UTF-8. */
+ * escape is malformed or a key or value is not text (text_valid: invalid
+ * UTF-8 or a control character). */
 int parse_urlencoded(struct req *r, const char *s, size_t n, struct params *p);
+/* The same, pointing *bad_key (when not NULL) at the decoded name of the
+ * field that could not be decoded, or NULL when its name could not be
+ * either. */
+int parse_urlencoded_at(struct req *r, const char *s, size_t n,
+    struct params *p, const char **bad_key);
 /* Parse a Cookie header into p. Returns 0, or -1 on NUL, control bytes or
  * invalid UTF-8. */
 int parse_cookies(struct req *r, const char *s, struct params *p);
@@ -139,6 +146,8 @@ const char *req_query(const struct req *r, const char *key);
 const char *req_form(const struct req *r, const char *key);
 /* A router :param by name, or NULL. */
 const char *req_arg(const struct req *r, const char *key);
+/* A numeric router :param (:n, :id) by name, or 0 when there is none. */
+int64_t req_num(const struct req *r, const char *key);
 /* A cookie by name, or NULL. */
 const char *req_cookie(const struct req *r, const char *key);
 

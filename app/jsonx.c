@@ -4,7 +4,9 @@
 #include <limits.h>
 #include <string.h>
 
+#include "buf.h"
 #include "clock.h"
+#include "util.h"
 
 void json_add_time(struct json_object *o, const char *key, int64_t t)
 {
@@ -109,4 +111,48 @@ struct json_object *json_parse_strict(const char *s, size_t n,
 		return NULL;
 	}
 	return o;
+}
+
+/* Append the path of member key (or index i when key is NULL) to where. */
+static void path_push(struct buf *where, const char *key, size_t i)
+{
+	if (key == NULL)
+		buf_printf(where, "[%zu]", i);
+	else
+		buf_printf(where, "%s%s", where->len ? "." : "", key);
+}
+
+int json_texts_valid(struct json_object *o, struct buf *where)
+{
+	size_t i, n, mark = where->len;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return text_valid(json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o)) ? 0 : -1;
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			path_push(where, NULL, i);
+			if (json_texts_valid(json_object_array_get_idx(o, i),
+			    where) != 0)
+				return -1;
+			buf_truncate(where, mark);
+		}
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			/* A bad key is named by the path to its object. */
+			if (!text_valid(key, strlen(key)))
+				return -1;
+			path_push(where, key, 0);
+			if (json_texts_valid(val, where) != 0)
+				return -1;
+			buf_truncate(where, mark);
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
 }

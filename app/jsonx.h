@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 /* Why json_parse_strict() refused a document. */
 struct json_error {
 	enum {
@@ -24,6 +26,12 @@ struct json_error {
  * puts) or NULL with e filled. */
 struct json_object *json_parse_strict(const char *s, size_t n,
     struct json_error *e);
+
+/* Check every string and key in o with text_valid() (strict UTF-8, no
+ * control characters but tab and line breaks). Returns 0, or -1 with the
+ * path of the offending value ("messages[0].content"; for a bad key, the
+ * path of its object; "" for the document itself) appended to where. */
+int json_texts_valid(struct json_object *o, struct buf *where);
 
 /* The member key of o, or NULL when it has none or o is not an object. */
 struct json_object *json_member(struct json_object *o, const char *key);

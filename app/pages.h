@@ -1,5 +1,5 @@
-/* pages.h - helpers shared by the HTML page handlers of prompts,
- * versions and categories. */
+/* pages.h - helpers shared by the HTML page handlers (page_*.c), in
+ * pages.c. */
 #ifndef PM_PAGES_H
 #define PM_PAGES_H
 
@@ -25,12 +25,6 @@ struct json_object *page_with_title(struct req *r, const char *section,
 int category_options(struct req *r, int64_t selected, struct json_object **out);
 /* Redirect to path after queueing the flash notice key. */
 void redirect_flash(struct req *r, const char *path, const char *flash);
-/* The :slug argument when it can be a slug, else NULL. */
-const char *page_slug(struct req *r);
-/* The :n argument as a version number, or 0 when it is not one. */
-int page_number(struct req *r);
-/* The :id argument as a row id, or 0 when it is not one. */
-int64_t page_id(struct req *r);
 /* Prompt fields (name, slug, description, category_id) from a form. */
 struct json_object *prompt_form_fields(struct req *r);
 /* Add is_production, is_draft or is_archived to version v for templates. */
@@ -38,5 +32,23 @@ void version_status_flags(struct json_object *v);
 /* Add to version v (from version_get) what its template needs: status
  * flags, params as display rows, variable type flags. */
 void version_decorate(struct json_object *v);
+
+/* Version content from the form's fields (messages, model, params,
+ * variable declarations, commit message), as version_content() takes it.
+ * Returns a new object the caller owns. */
+struct json_object *version_form_fields(struct req *r);
+/* The new-version form's initial values from version v (from
+ * version_get): messages, model, params, declarations. Returns a new
+ * object the caller owns. */
+struct json_object *version_form_values(struct json_object *v);
+/* What the user typed (content from version_form_fields), for redisplay
+ * after a refusal, with the variables detected in the typed messages.
+ * Returns a new object the caller owns. */
+struct json_object *version_form_request_values(struct req *r,
+    struct json_object *content);
+/* Render the new-prompt or new-version form template tmpl with page data
+ * d and form values (both taken) and the status. */
+void version_form(struct req *r, int status, struct json_object *d,
+    struct json_object *values, const char *tmpl);
 
 #endif

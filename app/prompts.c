@@ -13,6 +13,30 @@
 #include "jsonx.h"
 #include "util.h"
 
+/* Words a slug may not be: the literal path segments beside :slug in the
+ * routes table ("new" in /prompts/new), registered once at start-up. */
+#define RESERVED_MAX	16
+static char reserved[RESERVED_MAX][SLUG_MAX + 1];
+static size_t nreserved;
+
+void slug_reserve(const char *word)
+{
+	if (slug_reserved(word) || nreserved == RESERVED_MAX ||
+	    strlen(word) > SLUG_MAX)
+		return;
+	memcpy(reserved[nreserved++], word, strlen(word) + 1);
+}
+
+int slug_reserved(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < nreserved; i++)
+		if (strcmp(reserved[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 int slug_valid(const char *s)
 {
 	size_t n = strlen(s), i;
@@ -331,6 +355,14 @@ static void search_text(const char *name, const char *desc,
 		}
 }
 
+/* Refuse slug, a reserved word. */
+static int reserved_refusal(struct pm_fail *f, const char *slug)
+{
+	pm_refuse(f, PM_CONFLICT, "prompts.slug_reserved", "slug");
+	pm_fail_arg(f, "slug", "%s", slug);
+	return PM_CONFLICT;
+}
+
 int prompt_insert(struct db *db, int64_t uid, struct json_object *in,
     struct json_object *content, const char *slug, int auto_slug,
     int64_t now, char *slug_out, int64_t *pid_out, struct pm_fail *f)
@@ -344,10 +376,16 @@ int prompt_insert(struct db *db, int64_t uid, struct json_object *in,
 
 	search_text(name, desc, content, &st);
 	snprintf(cur, sizeof(cur), "%s", slug);
+	if (slug_reserved(cur) && !auto_slug) {
+		buf_free(&st);
+		return reserved_refusal(f, cur);
+	}
 	for (attempt = 1; ; attempt++) {
-		rc = db_exec(db, "INSERT INTO prompts (user_id, slug, name,"
-		    " description, category_id, latest_version, search_text,"
-		    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		/* A reserved word is taken like a clash: the next suffix. */
+		rc = slug_reserved(cur) ? DB_DUP : db_exec(db,
+		    "INSERT INTO prompts (user_id, slug, name, description,"
+		    " category_id, latest_version, search_text, created_at,"
+		    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		    DB_ARGS(db_i(uid), db_s(cur), db_s(name), db_s(desc),
 		    cid ? db_i(cid) : db_null(), db_i(content ? 1 : 0),
 		    db_s(buf_cstr(&st)), db_i(now), db_i(now)));
@@ -444,6 +482,10 @@ int prompt_update(struct db *db, int64_t uid, const char *slug,
 	desc = str_or(in, "description", json_object_get_string(
 	    json_object_object_get(cur, "description")));
 	nslug = str_or(in, "slug", slug);
+	if (strcmp(nslug, slug) != 0 && slug_reserved(nslug)) {
+		json_object_put(cur);
+		return reserved_refusal(f, nslug);
+	}
 	has_cat = json_object_object_get_ex(in, "category_id", &v);
 	if (has_cat)
 		cid = category_of(in);

@@ -34,6 +34,12 @@ struct db;
 
 /* --- prompts.c: prompts and categories --- */
 
+/* Reserve word (a literal path segment beside :slug in the routes
+ * table): a derived slug that equals it gets a suffix, a given one is
+ * refused. Call before serving (not thread-safe); at most 16 words. */
+void slug_reserve(const char *word);
+/* Whether s is a reserved word. */
+int slug_reserved(const char *s);
 /* Whether s is a valid slug: 1-64 of [a-z0-9-], starting with a letter or
  * digit. */
 int slug_valid(const char *s);

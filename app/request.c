@@ -136,6 +136,7 @@ void params_add(struct req *r, struct params *p, const char *key,
 	p->v[p->n].key = key;
 	p->v[p->n].val = val;
 	p->v[p->n].len = len;
+	p->v[p->n].num = 0;
 	p->n++;
 }
 
@@ -156,14 +157,19 @@ static const char *decode_part(struct req *r, const char *s, size_t n,
 	buf_reset(tmp);
 	if (url_decode(s, n, 1, tmp) != 0)
 		return NULL;
-	if (memchr(tmp->data, '\0', tmp->len) != NULL ||
-	    !utf8_valid(tmp->data, tmp->len))
+	if (!text_valid(tmp->data, tmp->len))
 		return NULL;
 	*outlen = tmp->len;
 	return req_strndup(r, tmp->data, tmp->len);
 }
 
 int parse_urlencoded(struct req *r, const char *s, size_t n, struct params *p)
+{
+	return parse_urlencoded_at(r, s, n, p, NULL);
+}
+
+int parse_urlencoded_at(struct req *r, const char *s, size_t n,
+    struct params *p, const char **bad_key)
 {
 	struct buf tmp = { 0 };
 	size_t i = 0;
@@ -186,6 +192,8 @@ int parse_urlencoded(struct req *r, const char *s, size_t n, struct params *p)
 		v = eq < end ? decode_part(r, s + eq + 1, end - eq - 1, &vlen, &tmp)
 		    : req_strdup(r, "");
 		if (k == NULL || v == NULL) {
+			if (bad_key != NULL)
+				*bad_key = k;
 			rc = -1;
 			break;
 		}
@@ -267,6 +275,16 @@ const char *req_arg(const struct req *r, const char *key)
 	return params_get(&r->args, key);
 }
 
+int64_t req_num(const struct req *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->args.n; i++)
+		if (strcmp(r->args.v[i].key, key) == 0)
+			return r->args.v[i].num;
+	return 0;
+}
+
 const char *req_cookie(const struct req *r, const char *key)
 {
 	return params_get(&r->cookies, key);
@@ -297,8 +315,22 @@ static int parse_json_body(struct req *r)
 	char off[32];
 
 	r->json = json_parse_strict(r->body, r->body_len, &e);
-	if (r->json != NULL)
-		return 0;
+	if (r->json != NULL) {
+		struct buf where = { 0 };
+		struct pm_fail f = { 0 };
+
+		if (json_texts_valid(r->json, &where) == 0) {
+			buf_free(&where);
+			return 0;
+		}
+		pm_refuse(&f, PM_INVALID, "error.json_text", where.len ?
+		    req_strdup(r, buf_cstr(&where)) : NULL);
+		pm_fail_arg(&f, "field", "%s", where.len ? buf_cstr(&where) :
+		    "(body)");
+		buf_free(&where);
+		answer_fail(r, PM_INVALID, &f);
+		return -1;
+	}
 	snprintf(off, sizeof(off), "%zu", e.offset);
 	if (e.kind == JSON_ERR_NUL)
 		answer_error(r, PM_INVALID, "error.json_nul",
@@ -309,11 +341,28 @@ static int parse_json_body(struct req *r)
 	return -1;
 }
 
+/* Refuse a form or query that does not decode: naming the field when its
+ * name could be read (key_named), else with key. */
+static void bad_param(struct req *r, const char *key, const char *key_named,
+    const char *field)
+{
+	struct pm_fail f = { 0 };
+
+	if (field == NULL) {
+		answer_error(r, PM_INVALID, key, NULL);
+		return;
+	}
+	pm_refuse(&f, PM_INVALID, key_named, field);
+	pm_fail_arg(&f, "field", "%.100s", field);
+	answer_fail(r, PM_INVALID, &f);
+}
+
 static int read_body(struct req *r)
 {
 	const char *cl = req_env(r, "CONTENT_LENGTH");
 	const char *ct = req_env(r, "CONTENT_TYPE");
 	int64_t len = 0, max = cfg_int(CFG_MAX_BODY_BYTES);
+	const char *bad = NULL;
 	char *body, limit[32];
 	int got;
 
@@ -352,9 +401,9 @@ static int read_body(struct req *r)
 	if (r->content_type == NULL)
 		goto unsupported;
 	if (strcmp(r->content_type, "application/x-www-form-urlencoded") == 0) {
-		if (parse_urlencoded(r, body, (size_t)len, &r->form) != 0) {
-			answer_error(r, PM_INVALID,
-			    "error.bad_form", NULL);
+		if (parse_urlencoded_at(r, body, (size_t)len, &r->form,
+		    &bad) != 0) {
+			bad_param(r, "error.bad_form", "error.bad_form_field", bad);
 			return -1;
 		}
 		return 0;
@@ -369,7 +418,7 @@ unsupported:
 
 int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 {
-	const char *uri, *q, *m, *cookie, *https;
+	const char *uri, *q, *m, *cookie, *https, *bad = NULL;
 	unsigned char rnd[8];
 	struct buf path = { 0 };
 
@@ -410,8 +459,9 @@ int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 	r->is_api = is_api_path(path.data, path.len);
 	buf_free(&path);
 
-	if (q != NULL && parse_urlencoded(r, q + 1, strlen(q + 1), &r->query) != 0) {
-		answer_error(r, PM_INVALID, "error.bad_query", NULL);
+	if (q != NULL && parse_urlencoded_at(r, q + 1, strlen(q + 1), &r->query,
+	    &bad) != 0) {
+		bad_param(r, "error.bad_query", "error.bad_query_field", bad);
 		return -1;
 	}
 	cookie = req_env(r, "HTTP_COOKIE");

@@ -1,12 +1,20 @@
-/* router.h - the routes table: method + path pattern -> handler + auth.
+/* router.h - the routes table: method + path pattern -> handler, auth,
+ * and what the request must carry.
  *
  * The whole site is listed in one table in routes.c. Patterns are literal
- * segments and ":name" segments, which match one non-empty path segment and
- * are available to the handler through req_arg(r, "name").
+ * segments and ":name" segments, which match one non-empty path segment of
+ * the kind the name declares, checked before the handler runs:
+ *   :slug   a prompt slug (slug_valid)          req_arg(r, "slug")
+ *   :n      a version number, 1 to 10^9         req_num(r, "n")
+ *   :id     a row id, 1 to 2^63 - 1             req_num(r, "id")
+ * A segment of the wrong kind matches nothing (404). A JSON route names
+ * the table of its body's fields (fields.h), checked before the handler
+ * runs too (400 naming the field).
  */
 #ifndef PM_ROUTER_H
 #define PM_ROUTER_H
 
+#include "fields.h"
 #include "http.h"
 
 enum auth_level {
@@ -29,11 +37,18 @@ struct route {
 	handler_fn	 fn;
 	enum auth_level	 auth;
 	unsigned	 flags;
+	const struct field *body;	/* JSON body's fields, or NULL */
 };
 
-/* Match path against pattern, adding :params to args (in r's arena).
- * Returns 1 on a match, 0 otherwise (args then unchanged in count). */
+/* Match path against pattern, adding :params (of their kind) to args (in
+ * r's arena). Returns 1 on a match, 0 otherwise (args then unchanged in
+ * count). */
 int route_match(struct req *r, const char *pattern, const char *path,
     struct params *args);
+/* Check the routes table once at start-up: every :name is a known kind,
+ * every JSON route of the API names its body's fields. Reserves the
+ * literal segments beside :slug (slug_reserve). Returns 0, or -1 with the
+ * offending pattern in err. */
+int router_init(struct buf *err);
 
 #endif

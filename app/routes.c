@@ -1,82 +1,184 @@
-/* routes.c - the whole site in one table: method, path, handler, auth. */
+/* routes.c - the whole site in one table: method, path, handler, auth,
+ * flags, and for the JSON API the table of each body's fields (checked
+ * by the router before the handler runs; fields.h). Path parameters are
+ * of the kind their name says (router.h). */
+#include "fields.h"
 #include "handlers.h"
+#include "prompts.h"
 #include "router.h"
 #include "util.h"
 
+#define VERSION_MAX	1000000000
+#define MAX_TOKENS_MAX	1000000
+
+/* ------------------------------------------------------------ JSON bodies */
+
+/* A body that must be absent or {}. */
+static const struct field body_none[] = {
+	{ NULL, 0, 0, 0, 0 }
+};
+
+/* The fields of a prompt (create and change). */
+#define PROMPT_FIELDS \
+	{ "name", FT_STRING, 0, 0, PROMPT_NAME_MAX }, \
+	{ "slug", FT_STRING, FF_NULL, 0, SLUG_MAX }, \
+	{ "description", FT_STRING, FF_NULL, 0, PROMPT_DESC_MAX }, \
+	{ "category_id", FT_INT, FF_NULL, 0, INT64_MAX }
+
+/* The content of a version (see version_content): messages, or system and
+ * user_template; model, params, variable declarations, commit message. */
+#define VERSION_FIELDS \
+	{ "messages", FT_ARRAY, FF_NULL, 0, 0 }, \
+	{ "system", FT_STRING, FF_NULL, 0, 0 }, \
+	{ "user_template", FT_STRING, FF_NULL, 0, 0 }, \
+	{ "model", FT_STRING, FF_NULL, 0, MODEL_ID_MAX }, \
+	{ "params", FT_OBJECT, FF_NULL, 0, 0 }, \
+	{ "variables", FT_ARRAY, FF_NULL, 0, 0 }, \
+	{ "prune_variables", FT_BOOL, FF_NULL, 0, 0 }, \
+	{ "commit_message", FT_STRING, FF_NULL, 0, COMMIT_MAX }
+
+static const struct field body_prompt_create[] = {
+	PROMPT_FIELDS,
+	VERSION_FIELDS,
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct field body_prompt_update[] = {
+	PROMPT_FIELDS,
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct field body_version_create[] = {
+	VERSION_FIELDS,
+	{ NULL, 0, 0, 0, 0 }
+};
+
+/* A prompt export document (prompt_io.c checks its members). */
+static const struct field body_prompt_import[] = {
+	{ "format", FT_STRING, FF_REQUIRED, 0, 0 },
+	{ "format_version", FT_INT, FF_REQUIRED, 0, 0 },
+	{ "exported_at", FT_STRING, FF_NULL, 0, 0 },
+	{ "prompt", FT_OBJECT, FF_REQUIRED, 0, 0 },
+	{ "versions", FT_ARRAY, FF_REQUIRED, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct field body_render[] = {
+	{ "version", FT_INT, FF_NULL, 1, VERSION_MAX },
+	{ "variables", FT_OBJECT, FF_NULL, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct field body_execute[] = {
+	{ "variables", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "version", FT_INT, 0, 1, VERSION_MAX },
+	{ "model", FT_STRING, 0, 0, MODEL_ID_MAX },
+	{ "max_tokens", FT_INT, 0, 1, MAX_TOKENS_MAX },
+	{ "stream", FT_BOOL, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct field body_category[] = {
+	{ "name", FT_STRING, FF_REQUIRED, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+/* ------------------------------------------------------------ the site */
+
 const struct route routes[] = {
 	/* Public pages */
-	{ M_GET,  "/",                    h_home,            AUTH_NONE, 0 },
-	{ M_GET,  "/pricing",             h_pricing,         AUTH_NONE, 0 },
-	{ M_GET,  "/signup",              h_signup_form,     AUTH_NONE, 0 },
-	{ M_POST, "/signup",              h_signup,          AUTH_NONE, 0 },
-	{ M_GET,  "/login",               h_login_form,      AUTH_NONE, 0 },
-	{ M_POST, "/login",               h_login,           AUTH_NONE, 0 },
+	{ M_GET,  "/",                    h_home,            AUTH_NONE, 0, NULL },
+	{ M_GET,  "/pricing",             h_pricing,         AUTH_NONE, 0, NULL },
+	{ M_GET,  "/signup",              h_signup_form,     AUTH_NONE, 0, NULL },
+	{ M_POST, "/signup",              h_signup,          AUTH_NONE, 0, NULL },
+	{ M_GET,  "/login",               h_login_form,      AUTH_NONE, 0, NULL },
+	{ M_POST, "/login",               h_login,           AUTH_NONE, 0, NULL },
 
 	/* The signed-in shell */
-	{ M_POST, "/logout",              h_logout,          AUTH_USER, 0 },
-	{ M_GET,  "/dashboard",           h_dashboard,       AUTH_USER, 0 },
-	{ M_GET,  "/prompts",             h_prompts_page,    AUTH_USER, 0 },
-	{ M_POST, "/prompts",             h_prompt_create,   AUTH_USER, 0 },
-	{ M_GET,  "/prompts/new",         h_prompt_new_page, AUTH_USER, 0 },
-	{ M_GET,  "/prompts/import",      h_import_page,     AUTH_USER, 0 },
-	{ M_POST, "/prompts/import",      h_import,          AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug",       h_prompt_page,     AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug/settings", h_prompt_settings_page, AUTH_USER, 0 },
-	{ M_POST, "/prompts/:slug/settings", h_prompt_settings, AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug/delete", h_prompt_delete_page, AUTH_USER, 0 },
-	{ M_POST, "/prompts/:slug/delete", h_prompt_delete,  AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug/export", h_prompt_export_page, AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug/edit",  h_version_new_page, AUTH_USER, 0 },
-	{ M_POST, "/prompts/:slug/versions", h_version_create, AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug/versions/:n", h_version_page, AUTH_USER, 0 },
-	{ M_POST, "/prompts/:slug/versions/:n/promote", h_version_promote, AUTH_USER, 0 },
-	{ M_POST, "/prompts/:slug/versions/:n/archive", h_version_archive, AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug/diff",  h_diff_page,       AUTH_USER, 0 },
-	{ M_GET,  "/prompts/:slug/run",   h_run_page,        AUTH_USER, 0 },
-	{ M_POST, "/prompts/:slug/run",   h_run,             AUTH_USER, 0 },
-	{ M_GET,  "/categories",          h_categories_page, AUTH_USER, 0 },
-	{ M_POST, "/categories",          h_category_create, AUTH_USER, 0 },
-	{ M_POST, "/categories/:id/rename", h_category_rename, AUTH_USER, 0 },
-	{ M_POST, "/categories/:id/delete", h_category_delete, AUTH_USER, 0 },
-	{ M_GET,  "/executions",          h_executions_page, AUTH_USER, 0 },
-	{ M_GET,  "/executions/:id",      h_execution_page,  AUTH_USER, 0 },
-	{ M_GET,  "/analytics",           h_analytics,       AUTH_USER, 0 },
-	{ M_GET,  "/settings",            h_settings,        AUTH_USER, 0 },
-	{ M_POST, "/settings/password",   h_password_change, AUTH_USER, 0 },
-	{ M_GET,  "/billing",             h_billing,         AUTH_USER, 0 },
-	{ M_GET,  "/admin",               h_admin,           AUTH_ADMIN, 0 },
-	{ M_POST, "/admin/models/free-tier", h_admin_free_tier, AUTH_ADMIN, 0 },
+	{ M_POST, "/logout",              h_logout,          AUTH_USER, 0, NULL },
+	{ M_GET,  "/dashboard",           h_dashboard,       AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts",             h_prompts_page,    AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts",             h_prompt_create,   AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/new",         h_prompt_new_page, AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/import",      h_import_page,     AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/import",      h_import,          AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug",       h_prompt_page,     AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/settings", h_prompt_settings_page, AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/settings", h_prompt_settings, AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/delete", h_prompt_delete_page, AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/delete", h_prompt_delete,  AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/export", h_prompt_export_page, AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/edit",  h_version_new_page, AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/versions", h_version_create, AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/versions/:n", h_version_page, AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/versions/:n/promote", h_version_promote,
+	  AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/versions/:n/archive", h_version_archive,
+	  AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/diff",  h_diff_page,       AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/run",   h_run_page,        AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/run",   h_run,             AUTH_USER, 0, NULL },
+	{ M_GET,  "/categories",          h_categories_page, AUTH_USER, 0, NULL },
+	{ M_POST, "/categories",          h_category_create, AUTH_USER, 0, NULL },
+	{ M_POST, "/categories/:id/rename", h_category_rename, AUTH_USER, 0, NULL },
+	{ M_POST, "/categories/:id/delete", h_category_delete, AUTH_USER, 0, NULL },
+	{ M_GET,  "/executions",          h_executions_page, AUTH_USER, 0, NULL },
+	{ M_GET,  "/executions/:id",      h_execution_page,  AUTH_USER, 0, NULL },
+	{ M_GET,  "/analytics",           h_analytics,       AUTH_USER, 0, NULL },
+	{ M_GET,  "/settings",            h_settings,        AUTH_USER, 0, NULL },
+	{ M_POST, "/settings/password",   h_password_change, AUTH_USER, 0, NULL },
+	{ M_GET,  "/billing",             h_billing,         AUTH_USER, 0, NULL },
+	{ M_GET,  "/admin",               h_admin,           AUTH_ADMIN, 0, NULL },
+	{ M_POST, "/admin/models/free-tier", h_admin_free_tier, AUTH_ADMIN, 0, NULL },
 
 	/* JSON API */
-	{ M_GET,  "/api/health",          h_health,          AUTH_NONE, RF_NO_SESSION },
-	{ M_GET,  "/api/v1/me",           h_api_me,          AUTH_USER, 0 },
-	{ M_GET,    "/api/v1/prompts",        h_api_prompts_list,   AUTH_USER, 0 },
-	{ M_POST,   "/api/v1/prompts",        h_api_prompts_create, AUTH_USER, 0 },
-	{ M_POST,   "/api/v1/prompts/import", h_api_prompts_import, AUTH_USER, 0 },
-	{ M_GET,    "/api/v1/prompts/:slug",  h_api_prompt_get,     AUTH_USER, 0 },
-	{ M_PATCH,  "/api/v1/prompts/:slug",  h_api_prompt_update,  AUTH_USER, 0 },
-	{ M_DELETE, "/api/v1/prompts/:slug",  h_api_prompt_delete,  AUTH_USER, 0 },
-	{ M_POST,   "/api/v1/prompts/:slug/render", h_api_prompt_render, AUTH_USER, 0 },
-	{ M_POST,   "/api/v1/prompts/:slug/execute", h_api_execute, AUTH_USER, 0 },
-	{ M_GET,    "/api/v1/prompts/:slug/export", h_api_prompt_export, AUTH_USER, 0 },
-	{ M_GET,    "/api/v1/prompts/:slug/versions", h_api_versions_list, AUTH_USER, 0 },
-	{ M_POST,   "/api/v1/prompts/:slug/versions", h_api_versions_create, AUTH_USER, 0 },
-	{ M_GET,    "/api/v1/prompts/:slug/versions/:n", h_api_version_get, AUTH_USER, 0 },
+	{ M_GET,  "/api/health",          h_health,          AUTH_NONE,
+	  RF_NO_SESSION, NULL },
+	{ M_GET,  "/api/v1/me",           h_api_me,          AUTH_USER, 0, NULL },
+	{ M_GET,    "/api/v1/prompts",        h_api_prompts_list,   AUTH_USER, 0,
+	  NULL },
+	{ M_POST,   "/api/v1/prompts",        h_api_prompts_create, AUTH_USER, 0,
+	  body_prompt_create },
+	{ M_POST,   "/api/v1/prompts/import", h_api_prompts_import, AUTH_USER, 0,
+	  body_prompt_import },
+	{ M_GET,    "/api/v1/prompts/:slug",  h_api_prompt_get,     AUTH_USER, 0,
+	  NULL },
+	{ M_PATCH,  "/api/v1/prompts/:slug",  h_api_prompt_update,  AUTH_USER, 0,
+	  body_prompt_update },
+	{ M_DELETE, "/api/v1/prompts/:slug",  h_api_prompt_delete,  AUTH_USER, 0,
+	  body_none },
+	{ M_POST,   "/api/v1/prompts/:slug/render", h_api_prompt_render,
+	  AUTH_USER, 0, body_render },
+	{ M_POST,   "/api/v1/prompts/:slug/execute", h_api_execute, AUTH_USER, 0,
+	  body_execute },
+	{ M_GET,    "/api/v1/prompts/:slug/export", h_api_prompt_export,
+	  AUTH_USER, 0, NULL },
+	{ M_GET,    "/api/v1/prompts/:slug/versions", h_api_versions_list,
+	  AUTH_USER, 0, NULL },
+	{ M_POST,   "/api/v1/prompts/:slug/versions", h_api_versions_create,
+	  AUTH_USER, 0, body_version_create },
+	{ M_GET,    "/api/v1/prompts/:slug/versions/:n", h_api_version_get,
+	  AUTH_USER, 0, NULL },
 	{ M_POST,   "/api/v1/prompts/:slug/versions/:n/promote",
-	  h_api_version_promote, AUTH_USER, 0 },
+	  h_api_version_promote, AUTH_USER, 0, body_none },
 	{ M_POST,   "/api/v1/prompts/:slug/versions/:n/archive",
-	  h_api_version_archive, AUTH_USER, 0 },
-	{ M_GET,    "/api/v1/categories",     h_api_categories_list,  AUTH_USER, 0 },
-	{ M_POST,   "/api/v1/categories",     h_api_categories_create, AUTH_USER, 0 },
-	{ M_PATCH,  "/api/v1/categories/:id", h_api_category_update,  AUTH_USER, 0 },
-	{ M_DELETE, "/api/v1/categories/:id", h_api_category_delete,  AUTH_USER, 0 },
+	  h_api_version_archive, AUTH_USER, 0, body_none },
+	{ M_GET,    "/api/v1/categories",     h_api_categories_list,  AUTH_USER, 0,
+	  NULL },
+	{ M_POST,   "/api/v1/categories",     h_api_categories_create, AUTH_USER, 0,
+	  body_category },
+	{ M_PATCH,  "/api/v1/categories/:id", h_api_category_update,  AUTH_USER, 0,
+	  body_category },
+	{ M_DELETE, "/api/v1/categories/:id", h_api_category_delete,  AUTH_USER, 0,
+	  body_none },
 
 	/* Machines */
 	{ M_POST, "/webhooks/stripe",     h_stripe_webhook,  AUTH_NONE,
-	  RF_NO_SESSION | RF_NO_CSRF },
-	{ M_GET,  "/_hello",              h_hello,           AUTH_NONE, RF_NO_SESSION },
+	  RF_NO_SESSION | RF_NO_CSRF, NULL },
+	{ M_GET,  "/_hello",              h_hello,           AUTH_NONE,
+	  RF_NO_SESSION, NULL },
 	{ M_GET,  "/_test/sleep",         h_test_sleep,      AUTH_NONE,
-	  RF_NO_SESSION | RF_TEST },
+	  RF_NO_SESSION | RF_TEST, NULL },
 };
 
 const size_t nroutes = NELEM(routes);

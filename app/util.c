@@ -126,6 +126,20 @@ int utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+int text_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+		    c == 0x7f)
+			return 0;
+	}
+	return utf8_valid(s, n);
+}
+
 size_t utf8_len(const char *s, size_t n)
 {
 	size_t i, count = 0;

@@ -33,12 +33,17 @@ int ct_equal(const void *a, size_t alen, const void *b, size_t blen);
  * -1 otherwise. */
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
-/* Returns 1 when the n bytes at s are valid UTF-8 without NUL bytes,
- * overlong forms, surrogates or code points above U+10FFFF; 0 otherwise. */
 /* The length (1-4) of the valid UTF-8 sequence at the start of the n bytes
  * at s, or 0 when it is not one (overlong, surrogate, out of range, cut). */
 size_t utf8_seq(const char *s, size_t n);
+/* Returns 1 when the n bytes at s are valid UTF-8 without NUL bytes,
+ * overlong forms, surrogates or code points above U+10FFFF; 0 otherwise. */
 int utf8_valid(const char *s, size_t n);
+/* Whether the n bytes at s are text a user may send: valid UTF-8 (as
+ * utf8_valid) without control characters other than tab, line feed and
+ * carriage return, and without DEL. The one rule for every string that
+ * comes in: form fields, query parameters, JSON strings and keys. */
+int text_valid(const char *s, size_t n);
 
 /* Number of Unicode code points in the valid UTF-8 string s of n bytes. */
 size_t utf8_len(const char *s, size_t n);

@@ -303,9 +303,23 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(r.status, 400)
         self.assertIn("The variable &quot;age&quot; must be a number.", r.text)
         r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug, {"variables": {}, "colour": 1})
-        self.assertEqual((r.status, r.json()["error"]["message"]), (400, 'Send "variables" (an'
-                         ' object) and optionally "version", "model", "max_tokens" (1 to 1000000)'
-                         ' and "stream" (true or false).'))
+        self.assertEqual((r.status, r.json()["error"]), (400, {
+            "type": "invalid_request_error", "field": "colour",
+            "message": 'The field "colour" is not accepted here; send only: variables, version,'
+                       ' model, max_tokens, stream.'}))
+        for body, field, message in (
+                ({"variables": {}, "max_tokens": 0}, "max_tokens",
+                 'The field "max_tokens" must be between 1 and 1000000.'),
+                ({"variables": {}, "version": "2"}, "version", 'The field "version" must be an integer.'),
+                ({"variables": {}, "stream": "yes"}, "stream", 'The field "stream" must be true or false.'),
+                ({"variables": {}, "model": "m" * 201}, "model",
+                 'The field "model" must be 0 to 200 characters long.'),
+                ([], None, "The request body must be a JSON object.")):
+            r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug, body)
+            want = {"type": "invalid_request_error", "message": message}
+            if field:
+                want["field"] = field
+            self.assertEqual((r.status, r.json()["error"]), (400, want), body)
         self.assertEqual(self.stack.openrouter_requests(), [])
         self.assertEqual(self.executions(c), [])
         self.assertEqual(api(c, "POST", "/api/v1/prompts/nope/execute", {}).status, 404)

@@ -189,7 +189,8 @@ class PromptLifecycleTest(unittest.TestCase):
             self.assertIn(text, msgs)
         r = api(c, "POST", url, {"variables": [1]})
         self.assertEqual(r.status, 400)
-        self.assertEqual(r.json()["error"]["message"], "Variables must be a JSON object of name: value.")
+        self.assertEqual(r.json()["error"], {"type": "invalid_request_error", "field": "variables",
+                                             "message": 'The field "variables" must be an object or null.'})
 
     def test_settings_form_keeps_what_was_typed(self):
         c = new_user(self.stack)
@@ -665,7 +666,14 @@ class ImportErrorsTest(unittest.TestCase):
         d = json.loads(json.dumps(good)); d["prompt"]["slug"] = "Bad Slug"
         cases.append((d, 400, "The slug may only hold lower-case letters, digits and dashes"
                               " (1 to 64, not starting with a dash)."))
-        cases.append(([1, 2], 400, "This is not a prompt export document: the document is not a JSON object."))
+        cases.append(([1, 2], 400, "The request body must be a JSON object."))
+        d = json.loads(json.dumps(good)); d["origin"] = "elsewhere"
+        cases.append((d, 400, 'The field "origin" is not accepted here; send only: format,'
+                              ' format_version, exported_at, prompt, versions.'))
+        d = json.loads(json.dumps(good)); d["versions"] = {"1": d["versions"][0]}
+        cases.append((d, 400, 'The field "versions" must be an array.'))
+        d = json.loads(json.dumps(good)); del d["prompt"]
+        cases.append((d, 400, 'The field "prompt" is required.'))
         for doc, status, msg in cases:
             r = api(c, "POST", "/api/v1/prompts/import", doc)
             self.assertEqual(r.status, status, r.text)

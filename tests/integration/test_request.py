@@ -1,6 +1,7 @@
 """Request layer through lighttpd and Apache: limits, malformed input,
 routing errors, HEAD, security headers. Each bad input checks the exact
 status and message and that nothing was written."""
+import html
 import json
 import unittest
 
@@ -35,16 +36,19 @@ class RequestLayerTest(unittest.TestCase):
         cls.stack = get_stack()
 
 
-    def assert_api_error(self, resp, status, etype, message):
+    def assert_api_error(self, resp, status, etype, message, field=None):
         self.assertEqual(resp.status, status, resp.text)
         self.assertTrue(resp.header("content-type").startswith("application/json"))
-        self.assertEqual(resp.json(), {"error": {"type": etype, "message": message}})
+        want = {"type": etype, "message": message}
+        if field is not None:
+            want["field"] = field
+        self.assertEqual(resp.json(), {"error": want})
 
     def assert_page_error(self, resp, status, title, message):
         self.assertEqual(resp.status, status, resp.text)
         self.assertTrue(resp.header("content-type").startswith("text/html"))
         self.assertIn(title, resp.text)
-        self.assertIn(message, resp.text)
+        self.assertIn(html.escape(message), resp.text)
 
     @both
     def test_oversized_body_is_413_before_reading(self, c):
@@ -63,14 +67,19 @@ class RequestLayerTest(unittest.TestCase):
     @both
     def test_malformed_query_path_cookie_form_are_400(self, c):
         before = user_count(self.stack)
-        q = "The query string is malformed (bad percent-encoding, NUL byte or invalid UTF-8)."
+        q = "The query string is malformed (bad percent-encoding, invalid UTF-8 or a control character)."
+        qx = ('The query parameter "x" is malformed (bad percent-encoding, invalid UTF-8 or a'
+              ' control character).')
         p = "The request path is malformed (bad percent-encoding, control character or invalid UTF-8)."
-        f = "The form data is malformed (bad percent-encoding, NUL byte or invalid UTF-8)."
+        f = ('The form field "email" is malformed (bad percent-encoding, invalid UTF-8 or a'
+             ' control character).')
         k = "A cookie holds invalid bytes (control characters or invalid UTF-8)."
-        for query in ("x=%zz", "x=%4", "x=%00", "x=%ff%fe", "%c3%28=1"):
-            self.assert_page_error(c.get("/login?" + query), 400, "Bad request", q)
+        for query in ("x=%zz", "x=%4", "x=%00", "x=%ff%fe", "x=a%01b", "x=%7f", "%c3%28=1"):
+            want = q if query.startswith("%c3") else qx
+            self.assert_page_error(c.get("/login?" + query), 400, "Bad request", want)
             self.assert_api_error(c.get("/api/health?" + query), 400,
-                                  "invalid_request_error", q)
+                                  "invalid_request_error", want,
+                                  None if want == q else "x")
         for path in ("/%ff", "/prompts%00x", "/a%zz", "/a%01b", "/a%7f"):
             r = c.get(path)
             if c.server == "apache" and path == "/a%zz":
@@ -96,7 +105,8 @@ class RequestLayerTest(unittest.TestCase):
             self.assertIsNone(r.header("x-request-id"), cookie)
         csrf = c.csrf("/signup")
         for bad in (b"email=a%ffb%40x.org", b"email=x%00y%40x.org",
-                    b"email=\xff%40x.org", b"email=%zz"):
+                    b"email=\xff%40x.org", b"email=%zz", b"email=a%01b%40x.org",
+                    b"email=a%ed%a0%80b%40x.org", b"email=a%c0%afb%40x.org"):
             r = c.request("POST", "/signup",
                           body=bad + b"&password=correct-horse-9&password_confirm=correct-horse-9&_csrf="
                           + csrf.encode(),

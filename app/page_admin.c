@@ -1,4 +1,4 @@
-/* admin_pages.c - the admin console: the model catalog, where admins
+/* page_admin.c - the admin console: the model catalog, where admins
  * choose which models the free tier may use (seed 002: "modèles
  * disponibles gratuitement (configurés par l'admin)"). */
 #include <string.h>

@@ -1,6 +1,8 @@
-/* version_pages.c - HTML pages of versions: the new-prompt and
- * new-version forms (with variable declarations), the version page,
- * promote/archive, and the side-by-side diff. */
+/* pages.c - helpers shared by the HTML page handlers: page data with a
+ * title, category pickers, redirects with a notice, the prompt list's
+ * query, and the prompt and version forms (fields in, values out). */
+#include "pages.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,15 +10,97 @@
 
 #include "answer.h"
 #include "buf.h"
-#include "db.h"
-#include "diff.h"
-#include "handlers.h"
 #include "http.h"
 #include "jsonx.h"
-#include "pages.h"
+#include "msg.h"
 #include "prompts.h"
 #include "util.h"
 #include "vars.h"
+
+
+struct json_object *page_with_title(struct req *r, const char *section,
+    const char *title_key)
+{
+	struct json_object *d = page_data(r, section);
+	char key[64];
+
+	snprintf(key, sizeof(key), "title.%s", title_key);
+	json_object_object_add(d, "title", json_object_new_string(msg_get(key)));
+	return d;
+}
+
+int category_options(struct req *r, int64_t selected, struct json_object **out)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = category_names(r->db, r->user.id, out)) != 0) {
+		*out = json_object_new_array();
+		return rc;
+	}
+	for (i = 0; i < json_object_array_length(*out); i++) {
+		struct json_object *c = json_object_array_get_idx(*out, i);
+		if (json_object_get_int64(json_object_object_get(c, "id")) == selected)
+			json_object_object_add(c, "selected", json_object_new_boolean(1));
+	}
+	return 0;
+}
+
+void redirect_flash(struct req *r, const char *path, const char *flash)
+{
+	flash_set(r, flash);
+	resp_redirect(r, path);
+}
+int prompt_query_parse(struct req *r, struct prompt_query *pq,
+    struct pm_fail *f)
+{
+	const char *cat = req_query(r, "category"), *lim = req_query(r, "limit");
+	int64_t v;
+
+	memset(pq, 0, sizeof(*pq));
+	pq->q = req_query(r, "q");
+	pq->status = req_query(r, "status");
+	pq->sort = req_query(r, "sort");
+	pq->cursor = req_query(r, "cursor");
+	pq->category = -1;
+	if (cat != NULL && *cat) {
+		if (strcmp(cat, "none") == 0)
+			pq->category = 0;
+		else if (parse_i64(cat, 1, INT64_MAX, &v) == 0)
+			pq->category = v;
+		else
+			return pm_refuse(f, PM_INVALID, "prompts.category_invalid",
+			    "category");
+	}
+	if (lim != NULL && *lim) {
+		if (parse_i64(lim, 1, LIST_LIMIT_MAX, &v) != 0)
+			return pm_refuse(f, PM_INVALID, "prompts.bad_limit", "limit");
+		pq->limit = (int)v;
+	}
+	return 0;
+}
+
+/* Prompt fields from a settings or creation form, as the data layer takes
+ * them. */
+struct json_object *prompt_form_fields(struct req *r)
+{
+	struct json_object *in = json_object_new_object();
+	const char *name = req_form(r, "name"), *slug = req_form(r, "slug");
+	const char *desc = req_form(r, "description"), *cat = req_form(r, "category_id");
+	int64_t cid;
+
+	json_object_object_add(in, "name", json_object_new_string(name ? name : ""));
+	if (slug != NULL && *slug)
+		json_object_object_add(in, "slug", json_object_new_string(slug));
+	json_object_object_add(in, "description",
+	    json_object_new_string(desc ? desc : ""));
+	if (cat != NULL && *cat && parse_i64(cat, 1, INT64_MAX, &cid) == 0)
+		json_object_object_add(in, "category_id", json_object_new_int64(cid));
+	else
+		json_object_object_add(in, "category_id", json_object_new_int64(0));
+	return in;
+}
+
 
 static void flag(struct json_object *o, const char *key, int on)
 {
@@ -170,7 +254,7 @@ static struct json_object *form_declarations(struct req *r)
 }
 
 /* Version content from the form, as version_content() takes it. */
-static struct json_object *version_form_fields(struct req *r)
+struct json_object *version_form_fields(struct req *r)
 {
 	struct json_object *in = json_object_new_object(), *params, *stops;
 	const char *sys = req_form(r, "system"), *user = req_form(r, "user_template");
@@ -238,7 +322,7 @@ static int is_chat(struct json_object *m)
 
 /* The form's initial values from version v: messages, model, params,
  * declarations. */
-static struct json_object *form_values(struct json_object *v)
+struct json_object *version_form_values(struct json_object *v)
 {
 	struct json_object *o = json_object_new_object(), *m, *p, *x;
 	size_t i;
@@ -283,7 +367,7 @@ static struct json_object *form_values(struct json_object *v)
 /* What the user typed, for redisplay after a refusal, with the variables
  * detected in the typed messages: the declaration typed for each, or a
  * required string for a new one. */
-static struct json_object *form_values_from_request(struct req *r,
+struct json_object *version_form_request_values(struct req *r,
     struct json_object *content)
 {
 	static const char *const keys[] = { "system", "user_template", "model",
@@ -344,7 +428,7 @@ static struct json_object *form_values_from_request(struct req *r,
 }
 
 /* Render the new-prompt or new-version form. */
-static void version_form(struct req *r, int status, struct json_object *d,
+void version_form(struct req *r, int status, struct json_object *d,
     struct json_object *values, const char *tmpl)
 {
 	struct json_object *vars = json_object_object_get(values, "variables");
@@ -358,287 +442,3 @@ static void version_form(struct req *r, int status, struct json_object *d,
 	resp_page(r, status, tmpl, d);
 }
 
-void h_prompt_new_page(struct req *r)
-{
-	struct json_object *d = page_with_title(r, "prompts", "prompt_new");
-	struct json_object *opts, *v;
-
-	(void)category_options(r, 0, &opts);		/* none on failure */
-	json_object_object_add(d, "categories", opts);
-	v = json_object_new_object();
-	json_object_object_add(v, "model", json_object_new_string("openai/gpt-4o-mini"));
-	version_form(r, 200, d, v, "prompts/new");
-}
-
-void h_prompt_create(struct req *r)
-{
-	struct json_object *in = prompt_form_fields(r), *content, *d, *v;
-	struct pm_fail f = { 0 };
-	char slug[SLUG_MAX + 1], path[SLUG_MAX + 16];
-	int rc;
-
-	content = version_form_fields(r);
-	json_object_object_foreach(content, k, val)
-		json_object_object_add(in, k, json_object_get(val));
-	rc = prompt_create(r->db, r->user.id, in, r->now, slug, &f);
-	if (rc == 0) {
-		json_object_put(in);
-		json_object_put(content);
-		snprintf(path, sizeof(path), "/prompts/%s", slug);
-		redirect_flash(r, path, "prompt_created");
-		return;
-	}
-	if (err_is_db(rc)) {
-		json_object_put(in);
-		json_object_put(content);
-		answer_fail(r, rc, &f);
-		return;
-	}
-	d = page_with_title(r, "prompts", "prompt_new");
-	rc = form_fail(d, rc, &f);
-	{
-		struct json_object *cat = json_object_object_get(in, "category_id");
-		struct json_object *opts;
-
-		(void)category_options(r, json_object_get_int64(cat), &opts);
-		json_object_object_add(d, "categories", opts);
-	}
-	v = form_values_from_request(r, content);
-	json_object_object_foreach(in, k2, val2)
-		if (strcmp(k2, "name") == 0 || strcmp(k2, "slug") == 0 ||
-		    strcmp(k2, "description") == 0)
-			json_object_object_add(v, k2, json_object_get(val2));
-	json_object_put(in);
-	json_object_put(content);
-	version_form(r, rc, d, v, "prompts/new");
-}
-
-void h_version_new_page(struct req *r)
-{
-	const char *slug = page_slug(r);
-	struct json_object *p, *v = NULL, *d, *values;
-	int rc, latest;
-
-	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
-		return;
-	}
-	latest = json_object_get_int(json_object_object_get(p, "latest_version"));
-	if (latest > 0 && (rc = version_get_content(r->db, r->user.id, slug, latest, &v))) {
-		json_object_put(p);
-		answer_fail(r, rc, NULL);
-		return;
-	}
-	d = page_with_title(r, "prompts", "prompt_edit");
-	json_object_object_add(d, "prompt", p);
-	json_object_object_add(d, "base_version", json_object_new_int(latest));
-	if (v != NULL) {
-		values = form_values(v);
-		json_object_put(v);
-	} else {
-		values = json_object_new_object();
-		json_object_object_add(values, "model",
-		    json_object_new_string("openai/gpt-4o-mini"));
-	}
-	version_form(r, 200, d, values, "prompts/edit");
-}
-
-void h_version_create(struct req *r)
-{
-	const char *slug = page_slug(r);
-	struct json_object *in, *p, *d;
-	struct pm_fail f = { 0 };
-	char path[SLUG_MAX + 40];
-	int rc, n;
-
-	if (slug == NULL) {
-		answer_fail(r, PM_NOTFOUND, NULL);
-		return;
-	}
-	in = version_form_fields(r);
-	n = version_create(r->db, r->user.id, slug, in, r->now, &f);
-	if (n > 0) {
-		json_object_put(in);
-		snprintf(path, sizeof(path), "/prompts/%s/versions/%d", slug, n);
-		redirect_flash(r, path, "version_created");
-		return;
-	}
-	if (n == PM_NOTFOUND || err_is_db(n)) {
-		json_object_put(in);
-		answer_fail(r, n, &f);
-		return;
-	}
-	/* Refused: the prompt is read only to show the form again. */
-	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		json_object_put(in);
-		json_object_put(f.details);
-		answer_fail(r, rc, NULL);
-		return;
-	}
-	d = page_with_title(r, "prompts", "prompt_edit");
-	rc = form_fail(d, n, &f);
-	json_object_object_add(d, "prompt", p);
-	json_object_object_add(d, "base_version", json_object_get(
-	    json_object_object_get(p, "latest_version")));
-	version_form(r, rc, d, form_values_from_request(r, in), "prompts/edit");
-	json_object_put(in);
-}
-
-void h_version_page(struct req *r)
-{
-	const char *slug = page_slug(r);
-	struct json_object *p, *v, *d;
-	int n = page_number(r), rc;
-	char title[64];
-
-	if (slug == NULL || n == 0) {
-		answer_fail(r, PM_NOTFOUND, NULL);
-		return;
-	}
-	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		answer_fail(r, rc, NULL);
-		return;
-	}
-	if ((rc = version_get(r->db, r->user.id, slug, n, &v)) != 0) {
-		json_object_put(p);
-		answer_fail(r, rc, NULL);
-		return;
-	}
-	version_decorate(v);
-	d = page_with_title(r, "prompts", "version");
-	snprintf(title, sizeof(title), "v%d", n);
-	json_object_object_add(d, "title", json_object_new_string(title));
-	if (n > 1)
-		json_object_object_add(d, "previous", json_object_new_int(n - 1));
-	json_object_object_add(d, "prompt", p);
-	json_object_object_add(d, "version", v);
-	resp_page(r, 200, "prompts/version", d);
-}
-
-static void status_change(struct req *r, int promote)
-{
-	const char *slug = page_slug(r);
-	struct pm_fail f = { 0 };
-	int n = page_number(r), rc;
-	char path[SLUG_MAX + 16];
-
-	if (slug == NULL || n == 0) {
-		answer_fail(r, PM_NOTFOUND, NULL);
-		return;
-	}
-	rc = promote ? version_promote(r->db, r->user.id, slug, n, r->now, &f) :
-	    version_archive(r->db, r->user.id, slug, n, r->now, &f);
-	if (rc != 0) {
-		answer_fail(r, rc, &f);
-		return;
-	}
-	snprintf(path, sizeof(path), "/prompts/%s", slug);
-	redirect_flash(r, path, promote ? "version_promoted" : "version_archived");
-}
-
-void h_version_promote(struct req *r)
-{
-	status_change(r, 1);
-}
-
-void h_version_archive(struct req *r)
-{
-	status_change(r, 0);
-}
-
-/* All of a version's messages as one text, for the diff. */
-static void version_text(struct json_object *v, struct buf *out)
-{
-	struct json_object *m = json_object_object_get(v, "messages"), *x;
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(m); i++) {
-		struct json_object *e = json_object_array_get_idx(m, i);
-		buf_printf(out, "## %s\n", json_object_get_string(
-		    json_object_object_get(e, "role")));
-		buf_puts(out, json_object_get_string(json_object_object_get(e, "content")));
-		buf_putc(out, '\n');
-	}
-	buf_printf(out, "## model\n%s\n", json_object_get_string(
-	    json_object_object_get(v, "model")));
-	x = json_object_object_get(v, "params");
-	buf_printf(out, "## params\n%s\n", json_object_to_json_string_ext(x,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	x = json_object_object_get(v, "variables");
-	for (i = 0; i < json_object_array_length(x); i++)
-		buf_printf(out, "%s%s\n", i ? "" : "## variables\n",
-		    json_object_to_json_string_ext(json_object_array_get_idx(x, i),
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-/* Version numbers for a <select>, with the chosen one marked. */
-static struct json_object *choices(struct json_object *list, int64_t chosen)
-{
-	struct json_object *a = json_object_new_array();
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(list); i++) {
-		struct json_object *o = json_object_new_object();
-		int64_t n = json_object_get_int64(json_object_object_get(
-		    json_object_array_get_idx(list, i), "number"));
-
-		json_object_object_add(o, "number", json_object_new_int64(n));
-		if (n == chosen)
-			json_object_object_add(o, "selected", json_object_new_boolean(1));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-void h_diff_page(struct req *r)
-{
-	const char *slug = page_slug(r);
-	struct json_object *p, *va = NULL, *vb = NULL, *d, *list;
-	struct buf ta = { 0 }, tb = { 0 };
-	struct diff_row *rows = NULL;
-	size_t nrows = 0, added, removed;
-	int64_t a = 0, b = 0;
-	int rc;
-
-	if (slug == NULL) {
-		answer_fail(r, PM_NOTFOUND, NULL);
-		return;
-	}
-	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		answer_fail(r, rc, NULL);
-		return;
-	}
-	if (parse_i64(req_query(r, "a") ? req_query(r, "a") : "", 1, 1000000000, &a) ||
-	    parse_i64(req_query(r, "b") ? req_query(r, "b") : "", 1, 1000000000, &b) ||
-	    (rc = version_get_content(r->db, r->user.id, slug, (int)a, &va)) != 0 ||
-	    (rc = version_get_content(r->db, r->user.id, slug, (int)b, &vb)) != 0) {
-		json_object_put(p);
-		json_object_put(va);
-		answer_fail(r, rc < 0 ? rc : PM_NOTFOUND, NULL);
-		return;
-	}
-	version_text(va, &ta);
-	version_text(vb, &tb);
-	diff_lines(ta.data, ta.len, tb.data, tb.len, &rows, &nrows);
-	diff_counts(rows, nrows, &added, &removed);
-	d = page_with_title(r, "prompts", "diff");
-	json_object_object_add(d, "rows", diff_to_json(rows, nrows));
-	json_object_object_add(d, "added", json_object_new_int64((int64_t)added));
-	json_object_object_add(d, "removed", json_object_new_int64((int64_t)removed));
-	json_object_object_add(d, "identical", json_object_new_boolean(
-	    added == 0 && removed == 0));
-	diff_free(rows, nrows);
-	buf_free(&ta);
-	buf_free(&tb);
-	version_decorate(va);
-	version_decorate(vb);
-	json_object_object_add(d, "a", va);
-	json_object_object_add(d, "b", vb);
-	if (version_list(r->db, r->user.id, slug, &list) == 0) {
-		json_object_object_add(d, "choices_a", choices(list, a));
-		json_object_object_add(d, "choices_b", choices(list, b));
-		json_object_put(list);
-	}
-	json_object_object_add(d, "prompt", p);
-	resp_page(r, 200, "prompts/diff", d);
-}

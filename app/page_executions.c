@@ -1,4 +1,4 @@
-/* execution_pages.c - the execution history page (filters, keyset
+/* page_executions.c - the execution history page (filters, keyset
  * pagination, totals) and one execution's detail page. */
 #include <stdio.h>
 #include <string.h>
@@ -79,13 +79,9 @@ void h_executions_page(struct req *r)
 void h_execution_page(struct req *r)
 {
 	struct json_object *e, *d;
-	int64_t id = page_id(r);
+	int64_t id = req_num(r, "id");
 	int rc;
 
-	if (id == 0) {
-		answer_fail(r, PM_NOTFOUND, NULL);
-		return;
-	}
 	if ((rc = exec_get(r->db, r->user.id, id, &e)) != 0) {
 		answer_fail(r, rc, NULL);
 		return;

@@ -1,5 +1,5 @@
-/* system.c - health check, the benchmarks' "hello" ceiling, the Stripe
- * webhook endpoint (until billing exists) and test-only hooks. */
+/* api_system.c - GET /api/health, the benchmarks' "hello" ceiling
+ * (/_hello) and the test-only hooks. */
 #include <time.h>
 
 #include "answer.h"
@@ -26,12 +26,6 @@ void h_hello(struct req *r)
 {
 	resp_send(r, 200, "text/plain; charset=utf-8", "hello\n", 6);
 }
-
-void h_stripe_webhook(struct req *r)
-{
-	answer_error(r, PM_NOT_IMPLEMENTED, "error.billing_unavailable", NULL);
-}
-
 /* test_mode only: hold the worker for ?ms= milliseconds (at most 10 s), so
  * tests can have requests in flight while they signal the server. */
 void h_test_sleep(struct req *r)

@@ -1,4 +1,4 @@
-/* site.c - public pages and the signed-in shell's sections. */
+/* page_site.c - public pages and the signed-in shell's sections. */
 #include "handlers.h"
 #include "http.h"
 

@@ -1,4 +1,4 @@
-/* category_pages.c - the categories page: list with counts, create,
+/* page_categories.c - the categories page: list with counts, create,
  * rename, delete (prompts fall back to uncategorised). */
 #include <stdio.h>
 
@@ -63,14 +63,9 @@ void h_category_create(struct req *r)
 void h_category_rename(struct req *r)
 {
 	struct pm_fail f = { 0 };
-	int64_t id = page_id(r);
-	int rc;
+	int rc = category_rename(r->db, r->user.id, req_num(r, "id"),
+	    req_form(r, "name"), r->now, &f);
 
-	if (id == 0)
-		rc = PM_NOTFOUND;
-	else
-		rc = category_rename(r->db, r->user.id, id, req_form(r, "name"),
-		    r->now, &f);
 	if (rc != 0)
 		refused(r, rc, &f);
 	else
@@ -79,8 +74,7 @@ void h_category_rename(struct req *r)
 
 void h_category_delete(struct req *r)
 {
-	int64_t id = page_id(r);
-	int rc = id == 0 ? PM_NOTFOUND : category_delete(r->db, r->user.id, id);
+	int rc = category_delete(r->db, r->user.id, req_num(r, "id"));
 
 	if (rc != 0)
 		answer_fail(r, rc, NULL);

@@ -1,4 +1,5 @@
-/* account.c - sign-up, log-in (with throttling), log-out, change password. */
+/* page_account.c - sign-up, log-in (with throttling), log-out, the
+ * settings page and the change of password. */
 #include <stdio.h>
 #include <string.h>
 
@@ -238,17 +239,4 @@ void h_password_change(struct req *r)
 	log_info("user %lld changed password", (long long)r->user.id);
 	flash_set(r, "password_changed");
 	resp_redirect(r, "/settings");
-}
-
-void h_api_me(struct req *r)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_int64(r->user.id));
-	json_object_object_add(o, "email", json_object_new_string(r->user.email));
-	json_object_object_add(o, "role",
-	    json_object_new_string(r->user.is_admin ? "admin" : "user"));
-	json_object_object_add(o, "csrf_token",
-	    json_object_new_string(r->user.csrf));
-	resp_json(r, 200, o);
 }

@@ -1,4 +1,4 @@
-/* pricing.c - the pricing page, drawn from the active plan catalog: every
+/* page_pricing.c - the pricing page, drawn from the active plan catalog: every
  * price and limit shown comes from the plans table, in words from the
  * message catalog (pricing.*). */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* prompt_pages.c - HTML pages of prompts: list with search, filters and
+/* page_prompts.c - HTML pages of prompts: list with search, filters and
  * pagination; the prompt page; settings; delete with confirmation; export
  * and import. */
 #include <stdio.h>
@@ -15,91 +15,6 @@
 #include "pages.h"
 #include "prompts.h"
 #include "util.h"
-
-struct json_object *page_with_title(struct req *r, const char *section,
-    const char *title_key)
-{
-	struct json_object *d = page_data(r, section);
-	char key[64];
-
-	snprintf(key, sizeof(key), "title.%s", title_key);
-	json_object_object_add(d, "title", json_object_new_string(msg_get(key)));
-	return d;
-}
-
-int category_options(struct req *r, int64_t selected, struct json_object **out)
-{
-	size_t i;
-	int rc;
-
-	if ((rc = category_names(r->db, r->user.id, out)) != 0) {
-		*out = json_object_new_array();
-		return rc;
-	}
-	for (i = 0; i < json_object_array_length(*out); i++) {
-		struct json_object *c = json_object_array_get_idx(*out, i);
-		if (json_object_get_int64(json_object_object_get(c, "id")) == selected)
-			json_object_object_add(c, "selected", json_object_new_boolean(1));
-	}
-	return 0;
-}
-
-void redirect_flash(struct req *r, const char *path, const char *flash)
-{
-	flash_set(r, flash);
-	resp_redirect(r, path);
-}
-
-const char *page_slug(struct req *r)
-{
-	const char *s = req_arg(r, "slug");
-
-	return s != NULL && slug_valid(s) ? s : NULL;
-}
-
-int page_number(struct req *r)
-{
-	int64_t n;
-
-	return parse_i64(req_arg(r, "n"), 1, 1000000000, &n) == 0 ? (int)n : 0;
-}
-
-int64_t page_id(struct req *r)
-{
-	int64_t id;
-
-	return parse_i64(req_arg(r, "id"), 1, INT64_MAX, &id) == 0 ? id : 0;
-}
-
-int prompt_query_parse(struct req *r, struct prompt_query *pq,
-    struct pm_fail *f)
-{
-	const char *cat = req_query(r, "category"), *lim = req_query(r, "limit");
-	int64_t v;
-
-	memset(pq, 0, sizeof(*pq));
-	pq->q = req_query(r, "q");
-	pq->status = req_query(r, "status");
-	pq->sort = req_query(r, "sort");
-	pq->cursor = req_query(r, "cursor");
-	pq->category = -1;
-	if (cat != NULL && *cat) {
-		if (strcmp(cat, "none") == 0)
-			pq->category = 0;
-		else if (parse_i64(cat, 1, INT64_MAX, &v) == 0)
-			pq->category = v;
-		else
-			return pm_refuse(f, PM_INVALID, "prompts.category_invalid",
-			    "category");
-	}
-	if (lim != NULL && *lim) {
-		if (parse_i64(lim, 1, LIST_LIMIT_MAX, &v) != 0)
-			return pm_refuse(f, PM_INVALID, "prompts.bad_limit", "limit");
-		pq->limit = (int)v;
-	}
-	return 0;
-}
-
 void h_prompts_page(struct req *r)
 {
 	struct prompt_query pq;
@@ -158,17 +73,68 @@ void h_prompts_page(struct req *r)
 	resp_page(r, 200, "prompts/list", d);
 }
 
+void h_prompt_new_page(struct req *r)
+{
+	struct json_object *d = page_with_title(r, "prompts", "prompt_new");
+	struct json_object *opts, *v;
+
+	(void)category_options(r, 0, &opts);		/* none on failure */
+	json_object_object_add(d, "categories", opts);
+	v = json_object_new_object();
+	json_object_object_add(v, "model", json_object_new_string("openai/gpt-4o-mini"));
+	version_form(r, 200, d, v, "prompts/new");
+}
+
+void h_prompt_create(struct req *r)
+{
+	struct json_object *in = prompt_form_fields(r), *content, *d, *v;
+	struct pm_fail f = { 0 };
+	char slug[SLUG_MAX + 1], path[SLUG_MAX + 16];
+	int rc;
+
+	content = version_form_fields(r);
+	json_object_object_foreach(content, k, val)
+		json_object_object_add(in, k, json_object_get(val));
+	rc = prompt_create(r->db, r->user.id, in, r->now, slug, &f);
+	if (rc == 0) {
+		json_object_put(in);
+		json_object_put(content);
+		snprintf(path, sizeof(path), "/prompts/%s", slug);
+		redirect_flash(r, path, "prompt_created");
+		return;
+	}
+	if (err_is_db(rc)) {
+		json_object_put(in);
+		json_object_put(content);
+		answer_fail(r, rc, &f);
+		return;
+	}
+	d = page_with_title(r, "prompts", "prompt_new");
+	rc = form_fail(d, rc, &f);
+	{
+		struct json_object *cat = json_object_object_get(in, "category_id");
+		struct json_object *opts;
+
+		(void)category_options(r, json_object_get_int64(cat), &opts);
+		json_object_object_add(d, "categories", opts);
+	}
+	v = version_form_request_values(r, content);
+	json_object_object_foreach(in, k2, val2)
+		if (strcmp(k2, "name") == 0 || strcmp(k2, "slug") == 0 ||
+		    strcmp(k2, "description") == 0)
+			json_object_object_add(v, k2, json_object_get(val2));
+	json_object_put(in);
+	json_object_put(content);
+	version_form(r, rc, d, v, "prompts/new");
+}
+
 void h_prompt_page(struct req *r)
 {
-	const char *slug = page_slug(r);
+	const char *slug = req_arg(r, "slug");
 	struct json_object *d, *p = NULL, *versions, *prod = NULL;
 	size_t i;
 	int rc;
 
-	if (slug == NULL) {
-		answer_fail(r, PM_NOTFOUND, NULL);
-		return;
-	}
 	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0 ||
 	    (rc = version_list(r->db, r->user.id, slug, &versions)) != 0) {
 		json_object_put(p);
@@ -219,52 +185,27 @@ static void settings_form(struct req *r, int status, struct json_object *p,
 
 void h_prompt_settings_page(struct req *r)
 {
-	const char *slug = page_slug(r);
+	const char *slug = req_arg(r, "slug");
 	struct json_object *p;
 	int rc;
 
-	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		answer_fail(r, rc, NULL);
 		return;
 	}
 	settings_form(r, 200, p, category_id_of(p),
 	    page_with_title(r, "prompts", "prompt_settings"));
 }
 
-/* Prompt fields from a settings or creation form, as the data layer takes
- * them. */
-struct json_object *prompt_form_fields(struct req *r)
-{
-	struct json_object *in = json_object_new_object();
-	const char *name = req_form(r, "name"), *slug = req_form(r, "slug");
-	const char *desc = req_form(r, "description"), *cat = req_form(r, "category_id");
-	int64_t cid;
-
-	json_object_object_add(in, "name", json_object_new_string(name ? name : ""));
-	if (slug != NULL && *slug)
-		json_object_object_add(in, "slug", json_object_new_string(slug));
-	json_object_object_add(in, "description",
-	    json_object_new_string(desc ? desc : ""));
-	if (cat != NULL && *cat && parse_i64(cat, 1, INT64_MAX, &cid) == 0)
-		json_object_object_add(in, "category_id", json_object_new_int64(cid));
-	else
-		json_object_object_add(in, "category_id", json_object_new_int64(0));
-	return in;
-}
-
 void h_prompt_settings(struct req *r)
 {
-	const char *slug = page_slug(r);
+	const char *slug = req_arg(r, "slug");
 	struct json_object *in, *p, *d, *v;
 	struct pm_fail f = { 0 };
 	char nslug[SLUG_MAX + 1], path[SLUG_MAX + 16];
 	int64_t cat;
 	int rc, got;
 
-	if (slug == NULL) {
-		answer_fail(r, PM_NOTFOUND, NULL);
-		return;
-	}
 	in = prompt_form_fields(r);
 	if (!json_object_object_get_ex(in, "slug", NULL))
 		json_object_object_add(in, "slug", json_object_new_string(slug));
@@ -302,12 +243,12 @@ void h_prompt_settings(struct req *r)
 
 void h_prompt_delete_page(struct req *r)
 {
-	const char *slug = page_slug(r);
+	const char *slug = req_arg(r, "slug");
 	struct json_object *p, *d;
 	int rc;
 
-	if (slug == NULL || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
-		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		answer_fail(r, rc, NULL);
 		return;
 	}
 	d = page_with_title(r, "prompts", "prompt_delete");
@@ -317,25 +258,25 @@ void h_prompt_delete_page(struct req *r)
 
 void h_prompt_delete(struct req *r)
 {
-	const char *slug = page_slug(r);
+	const char *slug = req_arg(r, "slug");
 	int rc;
 
-	if (slug == NULL || (rc = prompt_delete(r->db, r->user.id, slug, r->now)))
-		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+	if ((rc = prompt_delete(r->db, r->user.id, slug, r->now)))
+		answer_fail(r, rc, NULL);
 	else
 		redirect_flash(r, "/prompts", "prompt_deleted");
 }
 
 void h_prompt_export_page(struct req *r)
 {
-	const char *slug = page_slug(r);
+	const char *slug = req_arg(r, "slug");
 	struct json_object *doc;
 	const char *s;
 	size_t len;
 	int rc;
 
-	if (slug == NULL || (rc = prompt_export(r->db, r->user.id, slug, &doc))) {
-		answer_fail(r, slug ? rc : PM_NOTFOUND, NULL);
+	if ((rc = prompt_export(r->db, r->user.id, slug, &doc))) {
+		answer_fail(r, rc, NULL);
 		return;
 	}
 	s = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PRETTY |

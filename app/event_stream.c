@@ -1,0 +1,88 @@
+/* event_stream.c - a run answered as Server-Sent Events: "delta" events
+ * as the model's output arrives, comments while it thinks, and a final
+ * "done" or "error" event (the run page's script and the API's stream). */
+#include "event_stream.h"
+
+#include <string.h>
+
+#include "answer.h"
+#include "buf.h"
+#include "clock.h"
+#include "http.h"
+
+
+static int sse_send(struct run_stream *s, const char *event, json_object *data)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	buf_printf(&b, "event: %s\ndata: %s\n\n", event,
+	    json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	rc = resp_stream_write(s->r, b.data, b.len);
+	buf_free(&b);
+	s->last_write_us = clock_mono_us();
+	return rc;
+}
+
+int stream_delta(void *arg, const char *text, size_t len)
+{
+	struct run_stream *s = arg;
+	json_object *o;
+	int rc;
+
+	if (!s->started) {
+		s->started = 1;
+		if (resp_stream_begin(s->r, 200, "text/event-stream; charset=utf-8"))
+			return 1;
+		s->last_write_us = clock_mono_us();
+	}
+	if (text == NULL)
+		return 0;
+	o = json_object_new_object();
+	json_object_object_add(o, "t", json_object_new_string_len(text, (int)len));
+	rc = sse_send(s, "delta", o);
+	json_object_put(o);
+	return rc != 0;
+}
+
+/* While the model thinks, a comment every second: it keeps proxies from
+ * timing out and tells us when the browser has gone (the write fails). */
+int stream_cancel(void *arg)
+{
+	struct run_stream *s = arg;
+
+	if (!s->started || s->r->client_gone)
+		return s->r->client_gone;
+	if (clock_mono_us() - s->last_write_us < 1000000)
+		return 0;
+	s->last_write_us = clock_mono_us();
+	return resp_stream_write(s->r, ": keep-alive\n\n", 14) != 0;
+}
+
+/* End a started stream: a "done" event with the result, or an "error"
+ * event with the message of the failure. Takes result and f->details. */
+void stream_end(struct run_stream *s, int rc, json_object *result,
+    int64_t id, struct pm_fail *f)
+{
+	struct buf m = { 0 };
+	json_object *o;
+
+	if (rc == 0)
+		sse_send(s, "done", result);
+	else {
+		o = json_object_new_object();
+		pm_fail_text(rc, f, &m);
+		json_object_object_add(o, "id", json_object_new_int64(id));
+		json_object_object_add(o, "message",
+		    json_object_new_string(buf_cstr(&m)));
+		sse_send(s, "error", o);
+		json_object_put(o);
+		json_object_put(f->details);
+		f->details = NULL;
+		buf_free(&m);
+	}
+	json_object_put(result);
+	s->r->done = 1;
+}
+

@@ -1,0 +1,37 @@
+/* event_stream.h - a run answered as Server-Sent Events (see
+ * event_stream.c): the callbacks execute_run() calls, and the end. */
+#ifndef PM_EVENT_STREAM_H
+#define PM_EVENT_STREAM_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct req;
+
+/* Streaming state of one run; start it as { r, 0, 0 }. */
+/* Streaming state of one run. */
+struct run_stream {
+	struct req	*r;
+	int		 started;
+	int64_t		 last_write_us;
+};
+
+
+/* execute_run()'s on_delta: the first call (text NULL, the run admitted)
+ * begins the 200 text/event-stream response; each piece of output is a
+ * "delta" event {"t": text}. Returns non-zero when the client is gone. */
+int stream_delta(void *arg, const char *text, size_t len);
+/* execute_run()'s should_cancel: a comment line at most every second
+ * while the model thinks (keeps proxies from timing out, and tells when
+ * the client has gone). Returns non-zero when the client is gone. */
+int stream_cancel(void *arg);
+/* End a started stream: a "done" event with the result, or an "error"
+ * event {"id", "message"} with the sentence of the failure rc. Takes
+ * result and f->details. */
+void stream_end(struct run_stream *s, int rc, json_object *result,
+    int64_t id, struct pm_fail *f);
+
+#endif
