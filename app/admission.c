@@ -9,6 +9,7 @@
 #include "config.h"
 #include "db.h"
 #include "executions.h"
+#include "money.h"
 #include "prompts.h"
 #include "util.h"
 

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "executions.h"
+#include "money.h"
 #include "jsonx.h"
 #include "log.h"
 #include "models.h"

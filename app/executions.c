@@ -9,18 +9,9 @@
 #include "clock.h"
 #include "db.h"
 #include "jsonx.h"
+#include "money.h"
 #include "prompts.h"
 #include "util.h"
-
-void money_micros(int64_t micros, char *out, size_t len)
-{
-	int neg = micros < 0;
-	uint64_t m = neg ? (uint64_t)(-(micros + 1)) + 1 : (uint64_t)micros;
-
-	snprintf(out, len, "%s$%llu.%06llu", neg ? "-" : "",
-	    (unsigned long long)(m / 1000000), (unsigned long long)(m % 1000000));
-}
-
 /* "YYYY-MM-DD" to the epoch second of its start (UTC); -1 if invalid. */
 static int64_t parse_day(const char *s)
 {

@@ -29,7 +29,5 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 /* One execution with its input and output. Returns 0, PM_NOTFOUND or a
  * db_err. */
 int exec_get(struct db *db, int64_t uid, int64_t id, struct json_object **out);
-/* Format micro-dollars as "$0.000123" (6 decimals) into out. */
-void money_micros(int64_t micros, char *out, size_t len);
 
 #endif

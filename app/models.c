@@ -10,6 +10,7 @@
 #include "config.h"
 #include "db.h"
 #include "jsonx.h"
+#include "money.h"
 #include "msg.h"
 #include "prompts.h"
 #include "upstream.h"
@@ -26,23 +27,6 @@ void model_free(struct model *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ------------------------------------------------------------------ */
-/* Cost arithmetic */
-
-static int64_t sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
-static int64_t sat_mul(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
 int64_t model_cost_micros(const struct model *m, int64_t prompt_tokens,
     int64_t completion_tokens)
 {
@@ -52,11 +36,9 @@ int64_t model_cost_micros(const struct model *m, int64_t prompt_tokens,
 		prompt_tokens = 0;
 	if (completion_tokens < 0)
 		completion_tokens = 0;
-	nanos = sat_add(sat_mul(prompt_tokens, m->price_prompt_nanos),
-	    sat_mul(completion_tokens, m->price_completion_nanos));
-	if (nanos == INT64_MAX)
-		return INT64_MAX;
-	return nanos / 1000 + (nanos % 1000 != 0);
+	nanos = money_sat_add(money_sat_mul(prompt_tokens, m->price_prompt_nanos),
+	    money_sat_mul(completion_tokens, m->price_completion_nanos));
+	return money_nanos_to_micros(nanos);
 }
 
 int64_t model_max_cost_micros(const struct model *m,
@@ -75,22 +57,6 @@ int64_t model_max_cost_micros(const struct model *m,
 	return model_cost_micros(m, prompt_tokens_estimate,
 	    max_completion_tokens);
 }
-
-char *model_usd_per_m(int64_t nanos, char *out, size_t size)
-{
-	/* nanos per token * 1e6 tokens = nanos / 1000 USD. */
-	uint64_t v = nanos < 0 ? 0 : (uint64_t)nanos;
-	char frac[4];
-	int n = 3;
-
-	snprintf(frac, sizeof(frac), "%03u", (unsigned)(v % 1000));
-	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	snprintf(out, size, "%llu%s%s", (unsigned long long)(v / 1000),
-	    n ? "." : "", frac);
-	return out;
-}
-
 /* ------------------------------------------------------------------ */
 /* Sync */
 
@@ -461,10 +427,10 @@ int models_list(struct db *db, json_object **out)
 		json_object_object_add(o, "price_completion_nanos",
 		    json_object_new_int64(m.price_completion_nanos));
 		json_object_object_add(o, "prompt_usd_per_m",
-		    json_object_new_string(model_usd_per_m(
+		    json_object_new_string(money_usd_per_m(
 		    m.price_prompt_nanos, usd, sizeof(usd))));
 		json_object_object_add(o, "completion_usd_per_m",
-		    json_object_new_string(model_usd_per_m(
+		    json_object_new_string(money_usd_per_m(
 		    m.price_completion_nanos, usd, sizeof(usd))));
 		json_object_object_add(o, "context_length",
 		    m.context_length >= 0 ?

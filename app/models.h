@@ -88,9 +88,4 @@ int64_t model_max_cost_micros(const struct model *m,
     int64_t prompt_tokens_estimate, int64_t max_completion_tokens);
 #define MODEL_FALLBACK_COMPLETION	16384
 
-/* Format nanos (1e-9 USD per token) as exact USD per million tokens:
- * 150 -> "0.15", 2500 -> "2.5", 0 -> "0". out needs 32 bytes. Returns
- * out. */
-char *model_usd_per_m(int64_t nanos, char *out, size_t size);
-
 #endif

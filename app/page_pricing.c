@@ -6,18 +6,9 @@
 #include "buf.h"
 #include "handlers.h"
 #include "http.h"
+#include "money.h"
 #include "msg.h"
 #include "plans.h"
-
-/* "$7" or "$7.50" from cents. */
-static void dollars(int64_t cents, char *out, size_t len)
-{
-	if (cents % 100 == 0)
-		snprintf(out, len, "$%lld", (long long)(cents / 100));
-	else
-		snprintf(out, len, "$%lld.%02lld", (long long)(cents / 100),
-		    (long long)(cents % 100));
-}
 
 /* One line of the plan's list: the catalog text for key with {n}. */
 static void line(json_object *lines, const char *key, int64_t n)
@@ -38,7 +29,7 @@ static void money_line(json_object *lines, const char *key, int64_t micros)
 	struct buf b = { 0 };
 	char s[32];
 
-	dollars((micros + 5000) / 10000, s, sizeof(s));
+	money_cents(money_micros_to_cents(micros), s, sizeof(s));
 	msg_fmt(&b, key, "amount", s, NULL);
 	json_object_array_add(lines, json_object_new_string(buf_cstr(&b)));
 	buf_free(&b);
@@ -93,11 +84,11 @@ static int add_plan(const struct plan *p, void *arg)
 		json_object_object_add(o, "price_custom_text",
 		    json_object_new_string(msg_get("pricing.custom")));
 	else if (p->price_monthly_cents >= 0) {
-		dollars(p->price_monthly_cents, s, sizeof(s));
+		money_cents(p->price_monthly_cents, s, sizeof(s));
 		json_object_object_add(o, "price", json_object_new_string(s));
 	}
 	if (p->price_annual_cents > 0) {
-		dollars(p->price_annual_cents, s, sizeof(s));
+		money_cents(p->price_annual_cents, s, sizeof(s));
 		json_object_object_add(o, "annual", json_object_new_string(s));
 	}
 	json_object_object_add(o, "lines", plan_lines(p));

@@ -34,6 +34,12 @@ struct db;
 
 /* --- prompts.c: prompts and categories --- */
 
+/* Check a text field: absent or blank is refused with key k_req when
+ * required (else accepted), longer than max characters with k_long; both
+ * name field. Returns 0 or PM_INVALID. */
+int text_field_check(const char *s, size_t max, int required,
+    struct pm_fail *f, const char *field, const char *k_req,
+    const char *k_long);
 /* Reserve word (a literal path segment beside :slug in the routes
  * table): a derived slug that equals it gets a suffix, a given one is
  * refused. Call before serving (not thread-safe); at most 16 words. */
@@ -92,6 +98,8 @@ int prompt_update(struct db *db, int64_t uid, const char *slug,
  * becomes free). Returns 0, PM_NOTFOUND or a db_err. */
 int prompt_delete(struct db *db, int64_t uid, const char *slug, int64_t now);
 
+/* --- categories.c --- */
+
 /* The owner's categories with prompt counts, by name:
  * [{"id","name","prompts"}], plus the uncategorised count in *uncat. */
 int category_list(struct db *db, int64_t uid, struct json_object **out,
@@ -120,7 +128,7 @@ int category_owned(struct db *db, int64_t uid, int64_t id);
 int64_t category_ensure(struct db *db, int64_t uid, const char *name,
     int64_t now, struct pm_fail *f);
 
-/* --- versions.c: immutable versions and their status history --- */
+/* --- version_rules.c: what a version may hold --- */
 
 /* Check and normalise version content from in: "messages" (an array of
  * {"role":"system"|"user"|"assistant","content"}) or "system" +
@@ -131,6 +139,8 @@ int64_t category_ensure(struct db *db, int64_t uid, const char *name,
  * version from the previous one). Returns 0, PM_INVALID or PM_TOOBIG. */
 int version_content(struct json_object *in, struct json_object *base,
     struct json_object **out, struct pm_fail *f);
+/* --- versions.c: immutable versions and their status history --- */
+
 /* Create the next version (DRAFT) of the owner's prompt from in. Returns
  * the new version number or an error. */
 int version_create(struct db *db, int64_t uid, const char *slug,

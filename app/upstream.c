@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "jsonx.h"
+#include "money.h"
 #include "msg.h"
 #include "sse.h"
 #include "util.h"
@@ -79,100 +80,6 @@ static CURLM *get_multi(void)
 		multi_pid = getpid();
 	}
 	return multi;
-}
-
-/* ------------------------------------------------------------------ */
-/* Exact decimals */
-
-int dec_parse_units(const char *s, size_t n, int decimals, int64_t *out)
-{
-	size_t i = 0, int_start, int_end, frac_start = 0, frac_end = 0, m, idx;
-	long long exp = 0, k, place;
-	int neg = 0, roundup = 0, expneg = 0;
-	int64_t acc = 0;
-
-	if (n > 0 && s[0] == '-') {
-		neg = 1;
-		i++;
-	}
-	int_start = i;
-	while (i < n && s[i] >= '0' && s[i] <= '9')
-		i++;
-	int_end = i;
-	if (int_end == int_start)
-		return -1;
-	if (i < n && s[i] == '.') {
-		frac_start = ++i;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		frac_end = i;
-		if (frac_end == frac_start)
-			return -1;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		size_t e0;
-
-		i++;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			expneg = s[i++] == '-';
-		e0 = i;
-		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			if (exp < 100000)
-				exp = exp * 10 + (s[i] - '0');
-		if (i == e0)
-			return -1;
-		if (expneg)
-			exp = -exp;
-	}
-	if (i != n || decimals < 0 || decimals > 18)
-		return -1;
-	/* value = D * 10^(exp - fraclen); units = D * 10^k. Digit idx of D
-	 * (m digits) is worth 10^(m - 1 - idx + k) units. */
-	m = (int_end - int_start) + (frac_end - frac_start);
-	k = exp - (long long)(frac_end - frac_start) + decimals;
-	for (idx = 0; idx < m; idx++) {
-		size_t pos = idx < int_end - int_start ? int_start + idx :
-		    frac_start + (idx - (int_end - int_start));
-		int d = s[pos] - '0';
-
-		place = (long long)(m - 1 - idx) + k;
-		if (place < 0) {
-			if (d != 0)
-				roundup = 1;
-			continue;
-		}
-		if (acc > (INT64_MAX - d) / 10)
-			return -1;
-		acc = acc * 10 + d;
-	}
-	for (place = k; place > 0 && acc != 0; place--) {
-		if (acc > INT64_MAX / 10)
-			return -1;
-		acc *= 10;
-	}
-	if (roundup) {
-		if (acc == INT64_MAX)
-			return -1;
-		acc++;
-	}
-	if (neg && acc != 0)
-		return -1;
-	*out = acc;
-	return 0;
-}
-
-int dec_json_units(json_object *v, int decimals, int64_t *out)
-{
-	const char *s;
-
-	if (!json_object_is_type(v, json_type_int) &&
-	    !json_object_is_type(v, json_type_double) &&
-	    !json_object_is_type(v, json_type_string))
-		return -1;
-	/* A double parsed from text prints as that very text. */
-	if ((s = json_object_get_string(v)) == NULL)
-		return -1;
-	return dec_parse_units(s, strlen(s), decimals, out);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,6 +1,5 @@
 /* upstream.h - the OpenRouter client: chat completions (JSON or streamed
- * as Server-Sent Events), GET endpoints (/models, /key), and exact decimal
- * amounts (prices and costs) without floating point.
+ * as Server-Sent Events) and GET endpoints (/models, /key).
  *
  * Process model: call upstream_global_init() once at program start, before
  * forking workers. Each process then keeps its own connection cache,
@@ -140,17 +139,5 @@ const char *upstream_status_name(enum upstream_status st);
 int upstream_get_json(const char *base_url, const char *path,
     const char *api_key, long timeout_ms, json_object **out,
     struct pm_fail *f);
-
-/* --- exact decimal amounts --- */
-
-/* Parse the n bytes at s, a non-negative decimal number in JSON syntax
- * ("0.00000015", "12", "1.5e-05"), as a count of units of 10^-decimals,
- * rounded up: with decimals 9, "0.00000015" is 150 and "0.0000001234"
- * is 124. No floating point is involved. Returns 0 with *out, or -1 for a
- * negative number, a syntax error or a result above INT64_MAX. */
-int dec_parse_units(const char *s, size_t n, int decimals, int64_t *out);
-/* The same for a JSON number or numeric string (the number's original
- * text is used, not its double value). Returns 0 or -1. */
-int dec_json_units(json_object *v, int decimals, int64_t *out);
 
 #endif

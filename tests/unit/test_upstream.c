@@ -754,139 +754,9 @@ static void test_get_json(void **state)
 	buf_free(&err);
 }
 
-/* ------------------------------------------------------------------ */
-/* Exact decimals and costs (no fake needed) */
-
-static int64_t units(const char *s, int decimals)
-{
-	int64_t v = -12345;
-
-	if (dec_parse_units(s, strlen(s), decimals, &v) != 0)
-		return -1;
-	return v;
-}
-
-static void test_decimals(void **state)
-{
-	json_object *doc;
-	int64_t v;
-
-	(void)state;
-	/* Prices per token in nano-dollars. */
-	assert_int_equal(units("0.00000015", 9), 150);
-	assert_int_equal(units("0.0000006", 9), 600);
-	assert_int_equal(units("0.0000025", 9), 2500);
-	assert_int_equal(units("0.000075", 9), 75000);
-	assert_int_equal(units("0", 9), 0);
-	assert_int_equal(units("0.0", 9), 0);
-	assert_int_equal(units("-0", 9), 0);
-	assert_int_equal(units("1", 9), 1000000000);
-	assert_int_equal(units("0.000123456789", 9), 123457);	/* up */
-	assert_int_equal(units("0.000123456", 9), 123456);
-	assert_int_equal(units("0.0000000001", 9), 1);		/* up */
-	assert_int_equal(units("0.00000000000000000000000001", 9), 1);
-	assert_int_equal(units("0.000000000000000000000000000", 9), 0);
-	assert_int_equal(units("00.5", 9), 500000000);
-	/* Costs in micro-dollars. */
-	assert_int_equal(units("0.0000123", 6), 13);
-	assert_int_equal(units("0.000012", 6), 12);
-	assert_int_equal(units("0.95", 6), 950000);
-	assert_int_equal(units("3.3e-7", 6), 1);
-	assert_int_equal(units("1.5e-05", 6), 15);
-	assert_int_equal(units("1.5E-5", 6), 15);
-	assert_int_equal(units("2e-6", 6), 2);
-	assert_int_equal(units("2.0000001e-6", 6), 3);
-	assert_int_equal(units("1e+2", 6), 100000000);
-	assert_int_equal(units("12e0", 6), 12000000);
-	assert_int_equal(units("9.999999999999999999999", 6), 10000000);
-	assert_int_equal(units("9223372036854.775807", 6), INT64_MAX);
-	assert_int_equal(units("9223372036854.775808", 6), -1);	/* over */
-	assert_int_equal(units("1e400", 6), -1);
-	assert_int_equal(units("0e400", 6), 0);
-	assert_int_equal(units("1e-400", 6), 1);
-	/* Refused. */
-	assert_int_equal(units("-1", 9), -1);
-	assert_int_equal(units("-0.0000001", 9), -1);
-	assert_int_equal(units("", 9), -1);
-	assert_int_equal(units(".5", 9), -1);
-	assert_int_equal(units("5.", 9), -1);
-	assert_int_equal(units("1e", 9), -1);
-	assert_int_equal(units("1e+", 9), -1);
-	assert_int_equal(units(" 1", 9), -1);
-	assert_int_equal(units("1 ", 9), -1);
-	assert_int_equal(units("0x10", 9), -1);
-	assert_int_equal(units("1,5", 9), -1);
-	assert_int_equal(units("NaN", 9), -1);
-	/* From JSON: the number's text, not its double. */
-	doc = json_tokener_parse("{\"a\":0.0000123,\"b\":3.3e-7,\"c\":2,"
-	    "\"d\":\"0.00000015\",\"e\":null,\"f\":true,\"g\":0.1}");
-	assert_int_equal(dec_json_units(json_object_object_get(doc, "a"), 6,
-	    &v), 0);
-	assert_int_equal(v, 13);
-	assert_int_equal(dec_json_units(json_object_object_get(doc, "b"), 6,
-	    &v), 0);
-	assert_int_equal(v, 1);
-	assert_int_equal(dec_json_units(json_object_object_get(doc, "c"), 6,
-	    &v), 0);
-	assert_int_equal(v, 2000000);
-	assert_int_equal(dec_json_units(json_object_object_get(doc, "d"), 9,
-	    &v), 0);
-	assert_int_equal(v, 150);
-	/* 0.1 is not exactly representable as a double; the text is. */
-	assert_int_equal(dec_json_units(json_object_object_get(doc, "g"), 18,
-	    &v), 0);
-	assert_int_equal(v, 100000000000000000LL);
-	assert_int_equal(dec_json_units(json_object_object_get(doc, "e"), 6,
-	    &v), -1);
-	assert_int_equal(dec_json_units(json_object_object_get(doc, "f"), 6,
-	    &v), -1);
-	assert_int_equal(dec_json_units(NULL, 6, &v), -1);
-	json_object_put(doc);
-}
-
-static void test_costs(void **state)
-{
-	struct model m = { 0 };
-	char s[32];
-
-	(void)state;
-	m.price_prompt_nanos = 150;		/* $0.15 / M */
-	m.price_completion_nanos = 600;		/* $0.60 / M */
-	m.context_length = 128000;
-	assert_int_equal(model_cost_micros(&m, 0, 0), 0);
-	assert_int_equal(model_cost_micros(&m, 1, 0), 1);	/* 0.15 up */
-	assert_int_equal(model_cost_micros(&m, 1000, 1000), 750);
-	assert_int_equal(model_cost_micros(&m, 1000000, 0), 150000);
-	assert_int_equal(model_cost_micros(&m, 10, 3), 4);	/* 3.3 up */
-	assert_int_equal(model_cost_micros(&m, -1, 5), 3);	/* unknown */
-	assert_int_equal(model_cost_micros(&m, INT64_MAX, 1), INT64_MAX);
-	assert_int_equal(model_max_cost_micros(&m, 1000, 500),
-	    model_cost_micros(&m, 1000, 500));
-	/* No max_tokens: the rest of the context window. */
-	assert_int_equal(model_max_cost_micros(&m, 1000, -1),
-	    model_cost_micros(&m, 1000, 127000));
-	assert_int_equal(model_max_cost_micros(&m, 200000, -1),
-	    model_cost_micros(&m, 200000, 0));
-	m.context_length = -1;
-	assert_int_equal(model_max_cost_micros(&m, 10, -1),
-	    model_cost_micros(&m, 10, MODEL_FALLBACK_COMPLETION));
-	m.price_prompt_nanos = m.price_completion_nanos = 0;
-	assert_int_equal(model_max_cost_micros(&m, 1000, -1), 0);
-	assert_string_equal(model_usd_per_m(150, s, sizeof(s)), "0.15");
-	assert_string_equal(model_usd_per_m(2500, s, sizeof(s)), "2.5");
-	assert_string_equal(model_usd_per_m(75000, s, sizeof(s)), "75");
-	assert_string_equal(model_usd_per_m(1, s, sizeof(s)), "0.001");
-	assert_string_equal(model_usd_per_m(0, s, sizeof(s)), "0");
-	model_free(&m);
-}
-
 int main(void)
 {
 	struct buf err = { 0 };
-	const struct CMUnitTest pure[] = {
-		cmocka_unit_test(test_decimals),
-		cmocka_unit_test(test_costs),
-	};
 	const struct CMUnitTest fake[] = {
 		cmocka_unit_test(test_json_success),
 		cmocka_unit_test(test_stream_success),
@@ -913,8 +783,7 @@ int main(void)
 		fprintf(stderr, "%s (run from the repository root)\n", buf_cstr(&err));
 		return 1;
 	}
-	failed = cmocka_run_group_tests_name("decimals", pure, NULL, NULL);
-	failed += cmocka_run_group_tests_name("fake_openrouter", fake,
+	failed = cmocka_run_group_tests_name("fake_openrouter", fake,
 	    start_fake, stop_fake);
 	return failed != 0;
 }
