@@ -1023,7 +1023,7 @@ struct answer {
 	int64_t		 prompt_tokens, completion_tokens, cost;
 	const char	*finish;
 	int		 phase;		/* streams: enum phase */
-	int64_t		 first_due;	/* streams: when the first token goes */
+	int64_t		 first_due;	/* streams: when the first token goes (us) */
 	struct buf	 ready;		/* JSON answers: the whole response */
 };
 
@@ -1173,7 +1173,7 @@ struct conn {
 	size_t		 out_off;
 	struct answer	*ans;		/* a delayed or paced answer */
 	size_t		 heap_idx;	/* place in the timer heap, or NO_TIMER */
-	int64_t		 due;		/* monotonic ms */
+	int64_t		 due;		/* monotonic us */
 	struct conn	*prev, *next;
 };
 
@@ -1185,7 +1185,7 @@ struct loop {
 	struct conn	**heap;
 	size_t		 nheap, heap_cap;
 	struct conn	*conns;
-	int64_t		 now;		/* monotonic ms */
+	int64_t		 now;		/* monotonic us */
 	time_t		 date_sec;
 	char		 date[40];	/* Date header value of date_sec */
 	uint64_t	 rng;
@@ -1197,12 +1197,12 @@ struct loop {
 
 static char listen_mark, stop_mark;	/* epoll data of the two fds */
 
-static int64_t mono_ms(void)
+static int64_t mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void loop_clock(struct loop *l)
@@ -1210,7 +1210,7 @@ static void loop_clock(struct loop *l)
 	struct timespec ts;
 	struct tm tm;
 
-	l->now = mono_ms();
+	l->now = mono_us();
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	if (ts.tv_sec != l->date_sec) {
 		l->date_sec = ts.tv_sec;
@@ -1270,7 +1270,7 @@ static void timer_clear(struct loop *l, struct conn *c)
 	heap_down(l, l->heap[i]->heap_idx);
 }
 
-/* Wake c at the monotonic time due (ms). */
+/* Wake c at the monotonic time due (us). */
 static void timer_set(struct loop *l, struct conn *c, int64_t due)
 {
 	timer_clear(l, c);
@@ -1284,14 +1284,15 @@ static void timer_set(struct loop *l, struct conn *c, int64_t due)
 	heap_up(l, c->heap_idx);
 }
 
-/* The epoll_wait timeout until the next timer: ms, or -1 for none. */
+/* The epoll_wait timeout until the next timer, in ms rounded up (a timer
+ * never fires early), or -1 for none. */
 static int timer_timeout(const struct loop *l)
 {
 	int64_t d;
 
 	if (l->nheap == 0)
 		return -1;
-	d = l->heap[0]->due - l->now;
+	d = (l->heap[0]->due - l->now + 999) / 1000;
 	return d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
 }
 
@@ -1712,15 +1713,15 @@ static void put_finish(struct loop *l, struct answer *a)
 }
 
 /* Append what a stream sends at this moment and say when it goes on:
- * returns the next due time (ms), or 0 once the answer is complete. */
+ * returns the next due time (us), or 0 once the answer is complete. */
 static int64_t stream_step(struct loop *l, struct answer *a)
 {
 	switch (a->phase) {
 	case PH_FIRST:
 		if (l->now < a->first_due) {
 			put_comment(&l->out);
-			return l->now + KEEPALIVE_MS < a->first_due ?
-			    l->now + KEEPALIVE_MS : a->first_due;
+			return l->now + KEEPALIVE_MS * 1000 < a->first_due ?
+			    l->now + KEEPALIVE_MS * 1000 : a->first_due;
 		}
 		if (cfg.delay_ms > 0)
 			put_comment(&l->out);
@@ -1740,7 +1741,7 @@ static int64_t stream_step(struct loop *l, struct answer *a)
 		return 0;
 	}
 	a->phase = a->pos < a->len ? PH_TOKENS : PH_FINISH;
-	return l->now + cfg.token_ms;
+	return l->now + (int64_t)cfg.token_ms * 1000;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1795,7 +1796,7 @@ static int do_chat(struct loop *l, struct conn *c, const struct request *rq)
 		buf_add(&pa->ready, l->out.data, l->out.len);
 		c->ans = pa;
 		c->state = ST_ANSWER;
-		timer_set(l, c, l->now + cfg.delay_ms);
+		timer_set(l, c, l->now + (int64_t)cfg.delay_ms * 1000);
 		return 0;
 	}
 	put_status(l, c, 200);
@@ -1803,14 +1804,14 @@ static int do_chat(struct loop *l, struct conn *c, const struct request *rq)
 	    "Cache-Control: no-cache\r\nX-Generation-Id: %s\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n", a.id);
 	put_comment(&l->out);
-	a.first_due = l->now + cfg.delay_ms;
+	a.first_due = l->now + (int64_t)cfg.delay_ms * 1000;
 	if (cfg.delay_ms == 0) {
 		next = stream_step(l, &a);
 		if (next == 0)
 			return conn_send(c, l->out.data, l->out.len);
 	} else {
-		next = l->now + (cfg.delay_ms < KEEPALIVE_MS ? cfg.delay_ms :
-		    KEEPALIVE_MS);
+		next = l->now + (int64_t)(cfg.delay_ms < KEEPALIVE_MS ?
+		    cfg.delay_ms : KEEPALIVE_MS) * 1000;
 	}
 	pa = xrealloc(NULL, sizeof(*pa));
 	*pa = a;
@@ -2323,7 +2324,7 @@ int main(int argc, char **argv)
 			die("epoll_ctl");
 		l->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		l->rbuf = xrealloc(NULL, READ_SIZE);
-		l->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)mono_ms() ^
+		l->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)mono_us() ^
 		    ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
 		if (l->rng == 0)
 			l->rng = 1;
