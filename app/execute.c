@@ -138,230 +138,315 @@ static int relay_cancel(void *arg)
 	return s->gone;
 }
 
-int execute_run(struct db *db, const struct exec_input *in,
-    json_object **result, int64_t *exec_id, struct pm_fail *f)
-{
-	json_object *rendered = NULL, *params, *msgs, *o, *usage;
-	struct plan plan = { 0 };
-	struct model model = { 0 };
-	struct admit_limits lim;
-	struct admit_req ar = { 0 };
-	struct admit_ticket tk = { 0 };
-	struct upstream_req uq = { 0 };
-	struct upstream_res rs = { 0 };
-	struct settle_info si = { 0 };
-	struct stream_ctx sc = { in, 0, 0 };
-	struct buf err = { 0 };
-	const char *model_id, *etype = NULL;
-	char *key = NULL, money[40];
-	int64_t pid = 0, vid = 0, max_tokens, id, cost;
-	unsigned ch = strcmp(in->channel, "API") == 0 ? PLAN_CH_API : PLAN_CH_UI;
-	int rc, number, from_default;
+/* One run as it goes through the steps of execute_run(). */
+struct run {
+	const struct exec_input	*in;
+	struct pm_fail		*f;
+	unsigned		 channel;	/* PLAN_CH_* */
+	json_object		*rendered;	/* the version, rendered */
+	json_object		*msgs, *params;	/* borrowed from rendered */
+	int64_t			 prompt_id, version_id;
+	int			 number;
+	struct model		 model;
+	struct plan		 plan;
+	int64_t			 max_tokens;	/* -1: none */
+	char			*key;		/* the platform key, wiped */
+	struct admit_ticket	 ticket;
+	struct stream_ctx	 sc;
+	struct upstream_res	 rs;
+	int64_t			 cost;
+	struct settle_info	 si;
+};
 
-	*exec_id = 0;
-	*result = NULL;
-	/* 1. The version, rendered strictly. */
-	if ((rc = version_render_ids(db, in->user_id, in->slug, in->version,
-	    in->variables, &rendered, &pid, &vid, f)) != 0)
-		return rc;
-	number = json_object_get_int(json_object_object_get(rendered, "version"));
-	msgs = json_object_object_get(rendered, "messages");
-	params = json_object_object_get(rendered, "params");
-	from_default = in->model == NULL || *in->model == '\0';
-	model_id = from_default ? json_str_member(rendered, "model", NULL) : in->model;
-	rc = model_get(db, model_id, &model);
-	if (rc <= 0 || !model.active) {
-		if (rc < 0)
-			goto out;
-		rc = pm_refuse(f, PM_INVALID, "exec.unknown_model", "model");
-		pm_fail_arg(f, "model", "%s", model_id);
-		goto out;
+/* Wipe and free the key, which lives only for the upstream call. */
+static void forget_key(struct run *x)
+{
+	if (x->key != NULL) {
+		explicit_bzero(x->key, strlen(x->key));
+		free(x->key);
+		x->key = NULL;
 	}
-	/* 2. Plan checks, before anything is reserved or sent. */
-	if ((rc = plan_for_user(db, in->user_id, &plan)) != 0)
-		goto out;
-	if (!channel_allowed(&plan, ch)) {
-		struct wanted w = { ch, NULL, 0, NULL };
+}
+
+/* 1. The version, rendered strictly, and its model (or the one asked
+ * for), which must be in the active catalog. */
+static int step_resolve(struct db *db, struct run *x)
+{
+	const struct exec_input *in = x->in;
+	const char *model_id;
+	int rc, from_default;
+
+	if ((rc = version_render_ids(db, in->user_id, in->slug, in->version,
+	    in->variables, &x->rendered, &x->prompt_id, &x->version_id,
+	    x->f)) != 0)
+		return rc;
+	x->number = json_object_get_int(json_object_object_get(x->rendered,
+	    "version"));
+	x->msgs = json_object_object_get(x->rendered, "messages");
+	x->params = json_object_object_get(x->rendered, "params");
+	from_default = in->model == NULL || *in->model == '\0';
+	model_id = from_default ? json_str_member(x->rendered, "model", NULL) :
+	    in->model;
+	if ((rc = model_get(db, model_id, &x->model)) < 0)
+		return rc;
+	if (rc == 0 || !x->model.active) {
+		pm_refuse(x->f, PM_INVALID, "exec.unknown_model", "model");
+		pm_fail_arg(x->f, "model", "%s", model_id);
+		return PM_INVALID;
+	}
+	return 0;
+}
+
+/* 2. What the plan allows, before anything is reserved or sent: the
+ * channel, the model, the output tokens; then the platform key. */
+static int step_plan_checks(struct db *db, struct run *x)
+{
+	const struct exec_input *in = x->in;
+	json_object *o;
+	struct buf err = { 0 };
+	int rc;
+
+	if ((rc = plan_for_user(db, in->user_id, &x->plan)) != 0)
+		return rc;
+	if (!channel_allowed(&x->plan, x->channel)) {
+		struct wanted w = { x->channel, NULL, 0, NULL };
 		char *other = plan_that_allows(db, &w);
 
-		rc = pm_refuse(f, PM_FORBIDDEN, ch == PLAN_CH_API ?
+		rc = pm_refuse(x->f, PM_FORBIDDEN, x->channel == PLAN_CH_API ?
 		    (other ? "plan.api_not_allowed" : "plan.api_not_allowed_any") :
 		    (other ? "plan.ui_not_allowed" : "plan.ui_not_allowed_any"),
 		    NULL);
-		pm_fail_arg(f, "plan", "%s", plan.name);
-		pm_fail_arg(f, "allowed", "%s", other ? other : "");
+		pm_fail_arg(x->f, "plan", "%s", x->plan.name);
+		pm_fail_arg(x->f, "allowed", "%s", other ? other : "");
 		free(other);
-		goto out;
+		return rc;
 	}
-	if (!plan_model_allowed(&plan, model.id, model.free_tier)) {
-		rc = refuse_model(db, f, &plan, model.id, model.free_tier,
-		    from_default);
-		goto out;
+	if (!plan_model_allowed(&x->plan, x->model.id, x->model.free_tier))
+		return refuse_model(db, x->f, &x->plan, x->model.id,
+		    x->model.free_tier, in->model == NULL || *in->model == '\0');
+	x->max_tokens = in->max_tokens;
+	if (x->max_tokens < 0 &&
+	    json_object_object_get_ex(x->params, "max_tokens", &o))
+		x->max_tokens = json_object_get_int64(o);
+	if (x->max_tokens >= 0 && x->plan.max_tokens_per_execution >= 0 &&
+	    x->max_tokens > x->plan.max_tokens_per_execution) {
+		rc = pm_refuse(x->f, PM_FORBIDDEN, "plan.max_tokens", "max_tokens");
+		pm_fail_arg(x->f, "requested", "%lld", (long long)x->max_tokens);
+		pm_fail_arg(x->f, "limit", "%lld",
+		    (long long)x->plan.max_tokens_per_execution);
+		return rc;
 	}
-	max_tokens = in->max_tokens;
-	if (max_tokens < 0 && json_object_object_get_ex(params, "max_tokens", &o))
-		max_tokens = json_object_get_int64(o);
-	if (max_tokens >= 0 && plan.max_tokens_per_execution >= 0 &&
-	    max_tokens > plan.max_tokens_per_execution) {
-		rc = pm_refuse(f, PM_FORBIDDEN, "plan.max_tokens", "max_tokens");
-		pm_fail_arg(f, "requested", "%lld", (long long)max_tokens);
-		pm_fail_arg(f, "limit", "%lld",
-		    (long long)plan.max_tokens_per_execution);
-		goto out;
-	}
-	if (max_tokens < 0 && plan.max_tokens_per_execution >= 0)
-		max_tokens = plan.max_tokens_per_execution;
-	if (max_tokens >= 0)
-		json_object_object_add(params, "max_tokens",
-		    json_object_new_int64(max_tokens));
+	if (x->max_tokens < 0 && x->plan.max_tokens_per_execution >= 0)
+		x->max_tokens = x->plan.max_tokens_per_execution;
+	if (x->max_tokens >= 0)
+		json_object_object_add(x->params, "max_tokens",
+		    json_object_new_int64(x->max_tokens));
 	/* The platform key, read per call: never kept in memory longer. */
 	if (*cfg_str(CFG_OPENROUTER_KEY_FILE) != '\0' &&
-	    (key = config_read_secret(cfg_str(CFG_OPENROUTER_KEY_FILE), &err)) == NULL) {
+	    (x->key = config_read_secret(cfg_str(CFG_OPENROUTER_KEY_FILE),
+	    &err)) == NULL) {
 		log_error("platform OpenRouter key: %s", buf_cstr(&err));
-		rc = pm_refuse(f, PM_UNAVAILABLE, "exec.no_upstream_key", NULL);
-		goto out;
+		buf_free(&err);
+		return pm_refuse(x->f, PM_UNAVAILABLE, "exec.no_upstream_key", NULL);
 	}
-	/* 3. Admission. */
-	limits_of(&plan, &lim);
+	return 0;
+}
+
+/* 3. Admission: reserve against every counter in one transaction and
+ * record the execution as RUNNING. Returns its id or a refusal. */
+static int64_t step_admit(struct db *db, struct run *x)
+{
+	const struct exec_input *in = x->in;
+	struct admit_limits lim;
+	struct admit_req ar = { 0 };
+
+	limits_of(&x->plan, &lim);
 	ar.user_id = in->user_id;
-	ar.prompt_id = pid;
-	ar.version_id = vid;
-	ar.version_number = number;
-	ar.model = model.id;
+	ar.prompt_id = x->prompt_id;
+	ar.version_id = x->version_id;
+	ar.version_number = x->number;
+	ar.model = x->model.id;
 	ar.channel = in->channel;
 	ar.billing = "SYSTEM";
 	/* Counters exist to enforce limits: a plan without any has nothing
 	 * to reserve against, and its executions skip the user lock. */
-	ar.counted = (plan.counted_channels & ch) != 0 && limited(&lim);
+	ar.counted = (x->plan.counted_channels & x->channel) != 0 &&
+	    limited(&lim);
 	ar.streamed = in->stream;
-	ar.reserve_micros = model_max_cost_micros(&model,
-	    estimate_prompt_tokens(msgs),
-	    max_tokens >= 0 ? max_tokens : DEFAULT_MAX_COMPLETION);
-	ar.input = json_object_to_json_string_ext(msgs, JSON_C_TO_STRING_PLAIN);
-	ar.variables = in->variables ? json_object_to_json_string_ext(in->variables,
-	    JSON_C_TO_STRING_PLAIN) : "{}";
-	ar.params = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
+	ar.reserve_micros = model_max_cost_micros(&x->model,
+	    estimate_prompt_tokens(x->msgs),
+	    x->max_tokens >= 0 ? x->max_tokens : DEFAULT_MAX_COMPLETION);
+	ar.input = json_object_to_json_string_ext(x->msgs, JSON_C_TO_STRING_PLAIN);
+	ar.variables = in->variables ? json_object_to_json_string_ext(
+	    in->variables, JSON_C_TO_STRING_PLAIN) : "{}";
+	ar.params = json_object_to_json_string_ext(x->params,
+	    JSON_C_TO_STRING_PLAIN);
 	ar.now = in->now;
-	if ((id = admission_admit(db, &lim, &ar, &tk, f)) < 0) {
-		rc = (int)id;
-		goto out;
-	}
-	*exec_id = id;
+	return admission_admit(db, &lim, &ar, &x->ticket, x->f);
+}
+
+/* 4. The upstream call, streaming or not; the client may leave at any
+ * moment, which cancels it. */
+static void step_call(struct run *x)
+{
+	const struct exec_input *in = x->in;
+	struct upstream_req uq = { 0 };
+
+	x->sc.in = in;
 	if (in->on_delta != NULL && in->on_delta(in->arg, NULL, 0) != 0)
-		sc.gone = 1;
-	/* 4. The upstream call. */
+		x->sc.gone = 1;
 	uq.base_url = cfg_str(CFG_OPENROUTER_BASE_URL);
-	uq.api_key = key;
-	uq.model = model.id;
-	uq.messages = msgs;
-	uq.params = params;
+	uq.api_key = x->key;
+	uq.model = x->model.id;
+	uq.messages = x->msgs;
+	uq.params = x->params;
 	uq.stream = in->stream;
 	uq.connect_timeout_ms = cfg_int(CFG_UPSTREAM_CONNECT_TIMEOUT_MS);
 	uq.timeout_ms = cfg_int(CFG_UPSTREAM_TIMEOUT_MS);
 	uq.on_delta = in->stream ? relay_delta : NULL;
 	uq.should_cancel = relay_cancel;
-	uq.arg = &sc;
-	if (!sc.gone)
-		upstream_chat(&uq, &rs, NULL);
+	uq.arg = &x->sc;
+	if (!x->sc.gone)
+		upstream_chat(&uq, &x->rs, NULL);
 	else {
 		/* The client left before anything was sent upstream. */
-		rs.status = UP_CANCELLED;
-		rs.prompt_tokens = rs.completion_tokens = -1;
-		rs.ttft_us = rs.latency_us = -1;
+		x->rs.status = UP_CANCELLED;
+		x->rs.prompt_tokens = x->rs.completion_tokens = -1;
+		x->rs.ttft_us = x->rs.latency_us = -1;
 	}
-	if (key != NULL) {
-		explicit_bzero(key, strlen(key));
-		free(key);
-		key = NULL;
-	}
-	/* 5./6. Settle. */
-	if (rs.has_cost) {
-		cost = rs.cost_micros;
-		si.cost_source = "provider";
-	} else if (rs.status == UP_CANCELLED && rs.prompt_tokens < 0 &&
-	    rs.completion_tokens < 0 && sc.deltas > 0) {
-		/* The client left mid-stream: the provider never sent usage.
-		 * What was used is settled from the price table, counting one
-		 * token per streamed chunk and the prompt estimate. */
-		rs.prompt_tokens = estimate_prompt_tokens(msgs);
-		rs.completion_tokens = sc.deltas;
-		cost = model_cost_micros(&model, rs.prompt_tokens, rs.completion_tokens);
-		si.cost_source = "price_table";
-	} else if (rs.prompt_tokens >= 0 || rs.completion_tokens >= 0) {
-		cost = model_cost_micros(&model, rs.prompt_tokens > 0 ?
-		    rs.prompt_tokens : 0, rs.completion_tokens > 0 ?
-		    rs.completion_tokens : 0);
-		si.cost_source = "price_table";
+	forget_key(x);
+}
+
+/* What the call cost and how that is known: the provider's figure, else
+ * the price table on the tokens reported (or, for a stream the client
+ * left, on the chunks received and the prompt estimate). */
+static void run_cost(struct run *x)
+{
+	struct upstream_res *rs = &x->rs;
+
+	if (rs->has_cost) {
+		x->cost = rs->cost_micros;
+		x->si.cost_source = "provider";
+	} else if (rs->status == UP_CANCELLED && rs->prompt_tokens < 0 &&
+	    rs->completion_tokens < 0 && x->sc.deltas > 0) {
+		rs->prompt_tokens = estimate_prompt_tokens(x->msgs);
+		rs->completion_tokens = x->sc.deltas;
+		x->cost = model_cost_micros(&x->model, rs->prompt_tokens,
+		    rs->completion_tokens);
+		x->si.cost_source = "price_table";
+	} else if (rs->prompt_tokens >= 0 || rs->completion_tokens >= 0) {
+		x->cost = model_cost_micros(&x->model, rs->prompt_tokens > 0 ?
+		    rs->prompt_tokens : 0, rs->completion_tokens > 0 ?
+		    rs->completion_tokens : 0);
+		x->si.cost_source = "price_table";
 	} else {
-		cost = 0;
-		si.cost_source = "none";
+		x->cost = 0;
+		x->si.cost_source = "none";
 	}
-	si.input_tokens = rs.prompt_tokens;
-	si.output_tokens = rs.completion_tokens;
-	si.cost_micros = cost;
-	si.latency_ms = rs.latency_us >= 0 ? rs.latency_us / 1000 : -1;
-	si.ttft_ms = rs.ttft_us >= 0 ? rs.ttft_us / 1000 : -1;
-	si.output = rs.output.data;
-	si.output_len = rs.output.len;
-	si.upstream_id = rs.upstream_id[0] ? rs.upstream_id : NULL;
-	si.upstream_status = rs.http_status;
-	si.now = clock_now();
-	if (rs.status == UP_OK) {
-		si.status = "SUCCEEDED";
-		rc = 0;
-	} else {
-		rc = upstream_fail(&rs, uq.timeout_ms, f);
-		etype = upstream_error_type(&rs);
-		/* A cancelled run (the client left) keeps what was used: the
-		 * partial tokens are real spend. Every other failure gives
-		 * the quota back. */
-		si.status = rs.status == UP_CANCELLED ? "CANCELLED" : "FAILED";
+}
+
+/* 5./6. Settle: the actual tokens and cost replace the reservation; a
+ * failure releases it (a run the client stopped after output began keeps
+ * what it used). Returns 0 or the refusal of the failed call. */
+static int step_settle(struct db *db, struct run *x, int64_t id)
+{
+	struct upstream_res *rs = &x->rs;
+	struct settle_info *si = &x->si;
+	int rc = 0;
+
+	run_cost(x);
+	si->input_tokens = rs->prompt_tokens;
+	si->output_tokens = rs->completion_tokens;
+	si->cost_micros = x->cost;
+	si->latency_ms = rs->latency_us >= 0 ? rs->latency_us / 1000 : -1;
+	si->ttft_ms = rs->ttft_us >= 0 ? rs->ttft_us / 1000 : -1;
+	si->output = rs->output.data;
+	si->output_len = rs->output.len;
+	si->upstream_id = rs->upstream_id[0] ? rs->upstream_id : NULL;
+	si->upstream_status = rs->http_status;
+	si->now = clock_now();
+	if (rs->status == UP_OK)
+		si->status = "SUCCEEDED";
+	else {
+		rc = upstream_fail(rs, cfg_int(CFG_UPSTREAM_TIMEOUT_MS), x->f);
+		si->status = rs->status == UP_CANCELLED ? "CANCELLED" : "FAILED";
 		/* Nothing used, nothing consumed: only a run cancelled after
 		 * output began keeps its quota (its tokens were spent). */
-		si.release = rs.status != UP_CANCELLED || sc.deltas == 0;
-		si.error_type = etype;
-		si.error_message = rs.error_message[0] ? rs.error_message :
-		    upstream_status_name(rs.status);
+		si->release = rs->status != UP_CANCELLED || x->sc.deltas == 0;
+		si->error_type = upstream_error_type(rs);
+		si->error_message = rs->error_message[0] ? rs->error_message :
+		    upstream_status_name(rs->status);
 		log_warn("execution %lld: upstream %s (HTTP %ld)", (long long)id,
-		    upstream_status_name(rs.status), rs.http_status);
+		    upstream_status_name(rs->status), rs->http_status);
 	}
-	if (admission_settle(db, &tk, &si) < 0)
+	if (admission_settle(db, &x->ticket, si) < 0)
 		log_error("execution %lld could not be settled", (long long)id);
-	if (rc == 0) {
-		o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_int64(id));
-		json_object_object_add(o, "status", json_object_new_string(si.status));
-		json_object_object_add(o, "prompt", json_object_new_string(in->slug));
-		json_object_object_add(o, "version", json_object_new_int(number));
-		json_object_object_add(o, "model", json_object_new_string(model.id));
-		json_object_object_add(o, "output", json_object_new_string_len(
-		    rs.output.data ? rs.output.data : "", (int)rs.output.len));
-		json_object_object_add(o, "finish_reason",
-		    json_object_new_string(rs.finish_reason));
-		usage = json_object_new_object();
-		json_object_object_add(usage, "input_tokens", rs.prompt_tokens >= 0 ?
-		    json_object_new_int64(rs.prompt_tokens) : NULL);
-		json_object_object_add(usage, "output_tokens", rs.completion_tokens >= 0 ?
-		    json_object_new_int64(rs.completion_tokens) : NULL);
-		json_object_object_add(o, "usage", usage);
-		json_object_object_add(o, "cost_micros", json_object_new_int64(cost));
-		money_micros(cost, money, sizeof(money));
-		json_object_object_add(o, "cost", json_object_new_string(money));
-		json_object_object_add(o, "latency_ms", json_object_new_int64(si.latency_ms));
-		json_object_object_add(o, "ttft_ms", si.ttft_ms >= 0 ?
-		    json_object_new_int64(si.ttft_ms) : NULL);
-		*result = o;
+	return rc;
+}
+
+/* The result of a successful run. Returns a new object. */
+static json_object *run_result(struct run *x, int64_t id)
+{
+	struct upstream_res *rs = &x->rs;
+	json_object *o = json_object_new_object(), *usage;
+	char money[40];
+
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "status", json_object_new_string(x->si.status));
+	json_object_object_add(o, "prompt", json_object_new_string(x->in->slug));
+	json_object_object_add(o, "version", json_object_new_int(x->number));
+	json_object_object_add(o, "model", json_object_new_string(x->model.id));
+	json_object_object_add(o, "output", json_object_new_string_len(
+	    rs->output.data ? rs->output.data : "", (int)rs->output.len));
+	json_object_object_add(o, "finish_reason",
+	    json_object_new_string(rs->finish_reason));
+	usage = json_object_new_object();
+	json_object_object_add(usage, "input_tokens", rs->prompt_tokens >= 0 ?
+	    json_object_new_int64(rs->prompt_tokens) : NULL);
+	json_object_object_add(usage, "output_tokens", rs->completion_tokens >= 0 ?
+	    json_object_new_int64(rs->completion_tokens) : NULL);
+	json_object_object_add(o, "usage", usage);
+	json_object_object_add(o, "cost_micros", json_object_new_int64(x->cost));
+	money_micros(x->cost, money, sizeof(money));
+	json_object_object_add(o, "cost", json_object_new_string(money));
+	json_object_object_add(o, "latency_ms",
+	    json_object_new_int64(x->si.latency_ms));
+	json_object_object_add(o, "ttft_ms", x->si.ttft_ms >= 0 ?
+	    json_object_new_int64(x->si.ttft_ms) : NULL);
+	return o;
+}
+
+int execute_run(struct db *db, const struct exec_input *in,
+    json_object **result, int64_t *exec_id, struct pm_fail *f)
+{
+	struct run x;
+	int64_t id;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.in = in;
+	x.f = f;
+	x.channel = strcmp(in->channel, "API") == 0 ? PLAN_CH_API : PLAN_CH_UI;
+	x.max_tokens = -1;
+	*exec_id = 0;
+	*result = NULL;
+	if ((rc = step_resolve(db, &x)) != 0 ||
+	    (rc = step_plan_checks(db, &x)) != 0)
+		goto out;
+	if ((id = step_admit(db, &x)) < 0) {
+		rc = (int)id;
+		goto out;
 	}
-	upstream_res_free(&rs);
+	*exec_id = id;
+	step_call(&x);
+	if ((rc = step_settle(db, &x, id)) == 0)
+		*result = run_result(&x, id);
 out:
-	if (key != NULL) {
-		explicit_bzero(key, strlen(key));
-		free(key);
-	}
-	buf_free(&err);
-	plan_free(&plan);
-	model_free(&model);
-	json_object_put(rendered);
+	forget_key(&x);
+	upstream_res_free(&x.rs);
+	plan_free(&x.plan);
+	model_free(&x.model);
+	json_object_put(x.rendered);
 	return rc;
 }
 
