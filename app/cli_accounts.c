@@ -78,23 +78,32 @@ int cli_create_admin(struct db *db, char **argv)
 	return 0;
 }
 
-/* purge: delete expired sessions and old log-in failures (from cron). */
+/* purge: delete expired sessions, old log-in failures and sign-up
+ * attempts, and devices unused for long (from cron). */
 int cli_purge(struct db *db, char **argv)
 {
-	struct buf s = { 0 }, f = { 0 };
-	int64_t sessions = 0, failures = 0;
-	int rc = accounts_purge(db, clock_now(),
-	    cfg_int(CFG_SESSION_IDLE_SECONDS), cfg_int(CFG_SESSION_ABSOLUTE_SECONDS),
-	    cfg_int(CFG_LOGIN_WINDOW_SECONDS), &sessions, &failures);
+	struct buf s = { 0 }, f = { 0 }, a = { 0 }, d = { 0 };
+	struct purge_ages ages;
+	struct purge_counts n = { 0 };
+	int rc;
 
 	(void)argv;
-	if (rc < 0)
+	ages.session_idle = cfg_int(CFG_SESSION_IDLE_SECONDS);
+	ages.session_absolute = cfg_int(CFG_SESSION_ABSOLUTE_SECONDS);
+	ages.login_window = cfg_int(CFG_LOGIN_WINDOW_SECONDS);
+	ages.signup_window = cfg_int(CFG_SIGNUP_WINDOW_SECONDS);
+	ages.device_unused = cfg_int(CFG_LOGIN_DEVICE_DAYS) * 86400;
+	if ((rc = accounts_purge(db, clock_now(), &ages, &n)) < 0)
 		return cli_fail(rc, NULL);
-	msg_count(&s, "cli.sessions", sessions);
-	msg_count(&f, "cli.failures", failures);
+	msg_count(&s, "cli.sessions", n.sessions);
+	msg_count(&f, "cli.failures", n.failures);
+	msg_count(&a, "cli.signups", n.signups);
+	msg_count(&d, "cli.devices", n.devices);
 	cli_say("cli.purged", "sessions", buf_cstr(&s), "failures",
-	    buf_cstr(&f), NULL);
+	    buf_cstr(&f), "signups", buf_cstr(&a), "devices", buf_cstr(&d), NULL);
 	buf_free(&s);
 	buf_free(&f);
+	buf_free(&a);
+	buf_free(&d);
 	return 0;
 }

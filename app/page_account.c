@@ -15,6 +15,9 @@
 #include "users.h"
 #include "util.h"
 
+/* The cookie of a device that logged in (users.h). */
+#define DEVICE_COOKIE	"pm_device"
+
 /* Where to go after log-in: a local path from ?next=, else the dashboard. */
 static const char *next_path(struct req *r)
 {
@@ -46,6 +49,78 @@ void h_signup_form(struct req *r)
 	resp_page(r, 200, "signup", form_page(r, "signup", ""));
 }
 
+/* The device cookie of this client when it is a device of user_id: its
+ * id, 0 for an unknown client, or a db_err. */
+static int64_t known_device(struct req *r, int64_t user_id)
+{
+	int64_t owner = 0, id;
+
+	id = login_device_find(r->db, req_cookie(r, DEVICE_COOKIE), &owner);
+	if (id < 0)
+		return id;
+	return id > 0 && owner == user_id ? id : 0;
+}
+
+/* After a successful log-in: the device is known from now on. */
+static int remember_device(struct req *r, int64_t user_id, int64_t device)
+{
+	char tok[TOKEN_LEN + 1];
+
+	if (device > 0)
+		return login_device_touch(r->db, req_cookie(r, DEVICE_COOKIE),
+		    r->now);
+	token_new(tok);
+	if (login_device_add(r->db, user_id, tok, r->now) < 0)
+		return DB_DOWN;
+	resp_cookie(r, DEVICE_COOKIE, tok, cfg_int(CFG_LOGIN_DEVICE_DAYS) * 86400);
+	return 0;
+}
+
+/* Refuse with 429: the form d of template tmpl with the catalog sentence
+ * key (naming the minutes until the oldest counted attempt leaves the
+ * window), and Retry-After. */
+static void throttled(struct req *r, struct json_object *d, const char *tmpl,
+    const char *key, int64_t oldest, int64_t window)
+{
+	struct buf m = { 0 };
+	int64_t wait = oldest + window - r->now;
+	char mins[32];
+
+	if (wait < 1)
+		wait = 1;
+	snprintf(mins, sizeof(mins), "%lld", (long long)((wait + 59) / 60));
+	msg_fmt(&m, key, "minutes", mins, NULL);
+	form_error_text(d, m.data);
+	buf_free(&m);
+	resp_header(r, "Retry-After", "%lld", (long long)wait);
+	resp_page(r, 429, tmpl, d);
+}
+
+/* Every sign-up attempt counts against its address and network, so
+ * that nobody can list who has an account at speed. Returns 0 when this
+ * one may go on, 1 after answering 429 with the form d, or a db_err. */
+static int signup_allowed(struct req *r, struct json_object *d)
+{
+	int64_t window = cfg_int(CFG_SIGNUP_WINDOW_SECONDS);
+	char net[64];
+	struct login_count c;
+	int rc;
+
+	signup_network(r->remote_addr, net, sizeof(net));
+	if ((rc = signup_attempts_count(r->db, r->remote_addr, net,
+	    r->now - window, &c)) != 0)
+		return rc;
+	if (c.by_addr >= cfg_int(CFG_SIGNUP_MAX_PER_ADDRESS) ||
+	    c.by_account >= cfg_int(CFG_SIGNUP_MAX_PER_NETWORK)) {
+		log_warn("sign-up throttled for %s (%s)", r->remote_addr, net);
+		throttled(r, d, "signup", "form.signup_throttled",
+		    c.by_addr >= cfg_int(CFG_SIGNUP_MAX_PER_ADDRESS) ?
+		    c.oldest_addr : c.oldest_account, window);
+		return 1;
+	}
+	return signup_attempt_add(r->db, r->remote_addr, net, r->now);
+}
+
 void h_signup(struct req *r)
 {
 	const char *email = req_form(r, "email"), *pw = req_form(r, "password");
@@ -54,13 +129,20 @@ void h_signup(struct req *r)
 	struct pm_fail f = { 0 };
 	struct json_object *d;
 	int64_t id;
-	int failed = 0;
+	int failed = 0, rc;
 
 	if (email == NULL)
 		email = "";
 	if (pw == NULL)
 		pw = "";
 	d = form_page(r, "signup", email);
+	if ((rc = signup_allowed(r, d)) != 0) {
+		if (rc < 0) {
+			json_object_put(d);
+			answer_fail(r, rc, NULL);
+		}
+		return;
+	}
 	if (email_check(email, norm, &f) != 0) {
 		form_error(d, "email", f.key);
 		failed = 1;
@@ -83,7 +165,8 @@ void h_signup(struct req *r)
 		resp_page(r, 422, "signup", d);
 		return;
 	}
-	if (id < 0 || session_create(r, id, email, 0) != 0) {
+	if (id < 0 || remember_device(r, id, 0) != 0 ||
+	    session_create(r, id, email, 0) != 0) {
 		json_object_put(d);
 		if (id == DB_DOWN)
 			answer_fail(r, PM_DB_DOWN, NULL);
@@ -106,32 +189,18 @@ void h_login_form(struct req *r)
 	resp_page(r, 200, "login", form_page(r, "login", ""));
 }
 
-static void login_throttled(struct req *r, struct json_object *d,
-    int64_t oldest)
-{
-	int64_t wait = oldest + cfg_int(CFG_LOGIN_WINDOW_SECONDS) - r->now;
-	char mins[32];
-
-	if (wait < 1)
-		wait = 1;
-	snprintf(mins, sizeof(mins), "%lld", (long long)((wait + 59) / 60));
-	{
-		struct buf m = { 0 };
-		msg_fmt(&m, "form.login_throttled", "minutes", mins, NULL);
-		form_error_text(d, m.data);
-		buf_free(&m);
-	}
-	resp_header(r, "Retry-After", "%lld", (long long)wait);
-	resp_page(r, 429, "login", d);
-}
-
+/* Log-in, throttled without letting failures from elsewhere lock a user
+ * out of the devices they log in from (OWASP's device cookies): a known
+ * device counts its own failures only; an unknown client counts those of
+ * every unknown client for the account, and those of its address. */
 void h_login(struct req *r)
 {
 	const char *email = req_form(r, "email"), *pw = req_form(r, "password");
+	int64_t window = cfg_int(CFG_LOGIN_WINDOW_SECONDS), device = 0;
 	char norm[EMAIL_MAX + 1];
+	struct login_count c;
 	struct user_row u;
 	struct json_object *d;
-	int64_t by_email = 0, by_addr = 0, old_e = 0, old_a = 0;
 	int found, ok = 0;
 
 	if (email == NULL)
@@ -141,27 +210,22 @@ void h_login(struct req *r)
 	d = form_page(r, "login", email);
 	if (email_check(email, norm, NULL) != 0)
 		snprintf(norm, sizeof(norm), "%.*s", EMAIL_MAX, email);
-	if (login_failures_count(r->db, norm, r->remote_addr,
-	    r->now - cfg_int(CFG_LOGIN_WINDOW_SECONDS), &by_email, &by_addr,
-	    &old_e, &old_a) != 0) {
-		json_object_put(d);
-		answer_fail(r, PM_DB_DOWN, NULL);
+	if ((found = user_find_by_email(r->db, norm, &u)) < 0 ||
+	    (found == 1 && (device = known_device(r, u.id)) < 0) ||
+	    login_failures_count(r->db, norm, r->remote_addr, device,
+	    r->now - window, &c) != 0)
+		goto db_down;
+	if (c.by_account >= cfg_int(CFG_LOGIN_MAX_FAILURES_ACCOUNT)) {
+		log_warn("log-in throttled for an account%s", device ?
+		    " on a known device" : "");
+		throttled(r, d, "login", "form.login_throttled", c.oldest_account,
+		    window);
 		return;
 	}
-	if (by_email >= cfg_int(CFG_LOGIN_MAX_FAILURES_ACCOUNT)) {
-		log_warn("log-in throttled for an account");
-		login_throttled(r, d, old_e);
-		return;
-	}
-	if (by_addr >= cfg_int(CFG_LOGIN_MAX_FAILURES_ADDRESS)) {
+	if (device == 0 && c.by_addr >= cfg_int(CFG_LOGIN_MAX_FAILURES_ADDRESS)) {
 		log_warn("log-in throttled for address %s", r->remote_addr);
-		login_throttled(r, d, old_a);
-		return;
-	}
-	found = user_find_by_email(r->db, norm, &u);
-	if (found < 0) {
-		json_object_put(d);
-		answer_fail(r, PM_DB_DOWN, NULL);
+		throttled(r, d, "login", "form.login_throttled", c.oldest_addr,
+		    window);
 		return;
 	}
 	if (found == 1)
@@ -169,23 +233,26 @@ void h_login(struct req *r)
 	else
 		password_dummy_verify(pw);
 	if (!ok) {
-		if (login_failure_add(r->db, norm, r->remote_addr, r->now) != 0) {
-			json_object_put(d);
-			answer_fail(r, PM_DB_DOWN, NULL);
-			return;
-		}
+		if (login_failure_add(r->db, norm, r->remote_addr, device,
+		    r->now) != 0)
+			goto db_down;
 		form_error(d, "password", "form.login_failed");
 		resp_page(r, 401, "login", d);
 		return;
 	}
 	json_object_put(d);
-	if (login_failures_clear(r->db, norm) != 0 ||
+	if (login_failures_clear(r->db, norm, device) != 0 ||
+	    remember_device(r, u.id, device) != 0 ||
 	    session_create(r, u.id, u.email, u.is_admin) != 0) {
 		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	log_info("user %lld logged in", (long long)u.id);
 	resp_redirect(r, next_path(r));
+	return;
+db_down:
+	json_object_put(d);
+	answer_fail(r, PM_DB_DOWN, NULL);
 }
 
 void h_logout(struct req *r)

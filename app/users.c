@@ -172,66 +172,195 @@ int user_make_admin(struct db *db, int64_t id, int64_t now)
 	return rc < 0 ? (int)rc : 0;
 }
 
-int login_failures_count(struct db *db, const char *email_norm,
-    const char *addr, int64_t since, int64_t *by_email, int64_t *by_addr,
-    int64_t *oldest_email, int64_t *oldest_addr)
+int64_t login_device_find(struct db *db, const char *token, int64_t *user_id)
 {
-	static const char q[] =
+	char hash[SHA256_HEX_LEN + 1];
+	struct db_res res;
+	int64_t n, id = 0;
+
+	*user_id = 0;
+	if (token == NULL || !token_valid(token))
+		return 0;
+	token_hash(token, hash);
+	n = db_query(db, "SELECT id, user_id FROM login_devices WHERE token_hash = ?",
+	    DB_ARGS(db_s(hash)), &res);
+	if (n > 0) {
+		id = db_int(&res, 0, 0);
+		*user_id = db_int(&res, 0, 1);
+	}
+	db_res_free(&res);
+	return n < 0 ? n : id;
+}
+
+int64_t login_device_add(struct db *db, int64_t user_id, const char *token,
+    int64_t now)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	int64_t rc;
+
+	token_hash(token, hash);
+	rc = db_exec(db, "INSERT INTO login_devices (user_id, token_hash,"
+	    " created_at, last_used_at) VALUES (?, ?, ?, ?)",
+	    DB_ARGS(db_i(user_id), db_s(hash), db_i(now), db_i(now)));
+	return rc < 0 ? rc : db_insert_id(db);
+}
+
+int login_device_touch(struct db *db, const char *token, int64_t now)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	int64_t rc;
+
+	token_hash(token, hash);
+	rc = db_exec(db, "UPDATE login_devices SET last_used_at = ?"
+	    " WHERE token_hash = ?", DB_ARGS(db_i(now), db_s(hash)));
+	return rc < 0 ? (int)rc : 0;
+}
+
+int login_failures_count(struct db *db, const char *email_norm,
+    const char *addr, int64_t device, int64_t since, struct login_count *c)
+{
+	/* A known device counts its own failures; an unknown client counts
+	 * those of every unknown client for the account, and of its address. */
+	static const char q_device[] =
+	    "SELECT COUNT(*), COALESCE(MIN(at), 0), 0, 0 FROM login_failures"
+	    " WHERE device_id = ? AND at >= ?";
+	static const char q_unknown[] =
 	    "SELECT (SELECT COUNT(*) FROM login_failures"
-	    "   WHERE email_norm = ? AND at >= ?),"
+	    "   WHERE email_norm = ? AND device_id IS NULL AND at >= ?),"
 	    " (SELECT COALESCE(MIN(at), 0) FROM login_failures"
-	    "   WHERE email_norm = ? AND at >= ?),"
+	    "   WHERE email_norm = ? AND device_id IS NULL AND at >= ?),"
 	    " (SELECT COUNT(*) FROM login_failures WHERE addr = ? AND at >= ?),"
 	    " (SELECT COALESCE(MIN(at), 0) FROM login_failures"
 	    "   WHERE addr = ? AND at >= ?)";
 	struct db_res res;
-	int64_t rc = db_query(db, q, DB_ARGS(db_s(email_norm), db_i(since),
-	    db_s(email_norm), db_i(since), db_s(addr), db_i(since), db_s(addr),
-	    db_i(since)), &res);
+	int64_t rc;
 
+	if (device > 0)
+		rc = db_query(db, q_device, DB_ARGS(db_i(device), db_i(since)),
+		    &res);
+	else
+		rc = db_query(db, q_unknown, DB_ARGS(db_s(email_norm),
+		    db_i(since), db_s(email_norm), db_i(since), db_s(addr),
+		    db_i(since), db_s(addr), db_i(since)), &res);
 	if (rc < 0) {
 		db_res_free(&res);
 		return (int)rc;
 	}
-	*by_email = db_int(&res, 0, 0);
-	*oldest_email = db_int(&res, 0, 1);
-	*by_addr = db_int(&res, 0, 2);
-	*oldest_addr = db_int(&res, 0, 3);
+	c->by_account = db_int(&res, 0, 0);
+	c->oldest_account = db_int(&res, 0, 1);
+	c->by_addr = db_int(&res, 0, 2);
+	c->oldest_addr = db_int(&res, 0, 3);
 	db_res_free(&res);
 	return 0;
 }
 
 int login_failure_add(struct db *db, const char *email_norm, const char *addr,
+    int64_t device, int64_t now)
+{
+	int64_t rc = db_exec(db, "INSERT INTO login_failures (email_norm, addr,"
+	    " device_id, at) VALUES (?, ?, ?, ?)", DB_ARGS(db_s(email_norm),
+	    db_s(addr), device > 0 ? db_i(device) : db_null(), db_i(now)));
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+int login_failures_clear(struct db *db, const char *email_norm,
+    int64_t device)
+{
+	int64_t rc;
+
+	if (device > 0)
+		rc = db_exec(db, "DELETE FROM login_failures WHERE device_id = ?",
+		    DB_ARGS(db_i(device)));
+	else
+		rc = db_exec(db, "DELETE FROM login_failures WHERE email_norm = ?"
+		    " AND device_id IS NULL", DB_ARGS(db_s(email_norm)));
+	return rc < 0 ? (int)rc : 0;
+}
+
+void signup_network(const char *addr, char *out, size_t size)
+{
+	const char *colon = strchr(addr, ':'), *dot;
+	size_t n;
+	int groups = 0;
+
+	if (colon == NULL) {
+		/* IPv4: the first three octets */
+		dot = strrchr(addr, '.');
+		n = dot ? (size_t)(dot - addr) : strlen(addr);
+		snprintf(out, size, "%.*s.0/24", (int)n, addr);
+		return;
+	}
+	/* IPv6: the first four groups as written ("::" shortens the rest) */
+	for (n = 0; addr[n] != '\0' && groups < 4; n++)
+		if (addr[n] == ':' && ++groups == 4)
+			break;
+	snprintf(out, size, "%.*s::/64", (int)n, addr);
+}
+
+int signup_attempts_count(struct db *db, const char *addr,
+    const char *network, int64_t since, struct login_count *c)
+{
+	static const char q[] =
+	    "SELECT (SELECT COUNT(*) FROM signup_attempts"
+	    "   WHERE addr = ? AND at >= ?),"
+	    " (SELECT COALESCE(MIN(at), 0) FROM signup_attempts"
+	    "   WHERE addr = ? AND at >= ?),"
+	    " (SELECT COUNT(*) FROM signup_attempts"
+	    "   WHERE network = ? AND at >= ?),"
+	    " (SELECT COALESCE(MIN(at), 0) FROM signup_attempts"
+	    "   WHERE network = ? AND at >= ?)";
+	struct db_res res;
+	int64_t rc = db_query(db, q, DB_ARGS(db_s(addr), db_i(since),
+	    db_s(addr), db_i(since), db_s(network), db_i(since),
+	    db_s(network), db_i(since)), &res);
+
+	if (rc < 0) {
+		db_res_free(&res);
+		return (int)rc;
+	}
+	c->by_addr = db_int(&res, 0, 0);
+	c->oldest_addr = db_int(&res, 0, 1);
+	c->by_account = db_int(&res, 0, 2);	/* the network */
+	c->oldest_account = db_int(&res, 0, 3);
+	db_res_free(&res);
+	return 0;
+}
+
+int signup_attempt_add(struct db *db, const char *addr, const char *network,
     int64_t now)
 {
-	int64_t rc = db_exec(db, "INSERT INTO login_failures (email_norm, addr, at)"
-	    " VALUES (?, ?, ?)", DB_ARGS(db_s(email_norm), db_s(addr), db_i(now)));
+	int64_t rc = db_exec(db, "INSERT INTO signup_attempts (addr, network, at)"
+	    " VALUES (?, ?, ?)", DB_ARGS(db_s(addr), db_s(network), db_i(now)));
 
 	return rc < 0 ? (int)rc : 0;
 }
 
-int login_failures_clear(struct db *db, const char *email_norm)
-{
-	int64_t rc = db_exec(db, "DELETE FROM login_failures WHERE email_norm = ?",
-	    DB_ARGS(db_s(email_norm)));
-
-	return rc < 0 ? (int)rc : 0;
-}
-
-int accounts_purge(struct db *db, int64_t now, int64_t idle,
-    int64_t absolute, int64_t window, int64_t *sessions, int64_t *failures)
+int accounts_purge(struct db *db, int64_t now, const struct purge_ages *a,
+    struct purge_counts *n)
 {
 	int64_t rc;
 
 	rc = db_exec(db, "DELETE FROM sessions WHERE last_seen_at < ?"
-	    " OR created_at < ?", DB_ARGS(db_i(now - idle), db_i(now - absolute)));
+	    " OR created_at < ?", DB_ARGS(db_i(now - a->session_idle),
+	    db_i(now - a->session_absolute)));
 	if (rc < 0)
 		return (int)rc;
-	*sessions = rc;
+	n->sessions = rc;
 	rc = db_exec(db, "DELETE FROM login_failures WHERE at < ?",
-	    DB_ARGS(db_i(now - window)));
+	    DB_ARGS(db_i(now - a->login_window)));
 	if (rc < 0)
 		return (int)rc;
-	*failures = rc;
+	n->failures = rc;
+	rc = db_exec(db, "DELETE FROM signup_attempts WHERE at < ?",
+	    DB_ARGS(db_i(now - a->signup_window)));
+	if (rc < 0)
+		return (int)rc;
+	n->signups = rc;
+	rc = db_exec(db, "DELETE FROM login_devices WHERE last_used_at < ?",
+	    DB_ARGS(db_i(now - a->device_unused)));
+	if (rc < 0)
+		return (int)rc;
+	n->devices = rc;
 	return 0;
 }

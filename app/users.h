@@ -47,22 +47,70 @@ int user_set_password(struct db *db, int64_t id, const char *password,
 /* Make an existing user an admin. Returns 0 or a negative enum db_err. */
 int user_make_admin(struct db *db, int64_t id, int64_t now);
 
-/* Log-in throttling. Count the failures recorded for the normalised email
- * and for the client address since `since`. Returns 0 or a negative enum
+/* Log-in throttling. A device that logged in as a user holds a cookie
+ * (a token_new() token; only its SHA-256 is stored): its failures count on
+ * it alone, so failures from elsewhere cannot lock the user out of the
+ * devices they use. Every other client is "unknown": its failures count
+ * for the account and for its address. */
+
+/* Failures within a window, and the oldest of each (epoch seconds). */
+struct login_count {
+	int64_t	 by_account;	/* the device's, or the unknown clients' */
+	int64_t	 oldest_account;
+	int64_t	 by_addr;	/* unknown clients only */
+	int64_t	 oldest_addr;
+};
+
+/* The device whose cookie is token (NULL or malformed: none). Returns its
+ * id with the user it logged in as in *user_id, 0 when unknown, or a
  * db_err. */
-int login_failures_count(struct db *db, const char *email_norm,
-    const char *addr, int64_t since, int64_t *by_email, int64_t *by_addr,
-    int64_t *oldest_email, int64_t *oldest_addr);
-/* Record one failed log-in. Returns 0 or a negative enum db_err. */
-int login_failure_add(struct db *db, const char *email_norm, const char *addr,
+int64_t login_device_find(struct db *db, const char *token, int64_t *user_id);
+/* Remember a device for user_id by its cookie token. Returns the new
+ * device's id or a db_err. */
+int64_t login_device_add(struct db *db, int64_t user_id, const char *token,
     int64_t now);
-/* Forget the failures of an account after a successful log-in. */
-int login_failures_clear(struct db *db, const char *email_norm);
+/* Mark the device of token used now. Returns 0 or a db_err. */
+int login_device_touch(struct db *db, const char *token, int64_t now);
+/* Count the failures since `since`: of the device (device > 0), or of
+ * unknown clients for the normalised email and for addr (device 0).
+ * Returns 0 or a db_err. */
+int login_failures_count(struct db *db, const char *email_norm,
+    const char *addr, int64_t device, int64_t since, struct login_count *c);
+/* Record one failed log-in (device 0: an unknown client). Returns 0 or a
+ * db_err. */
+int login_failure_add(struct db *db, const char *email_norm, const char *addr,
+    int64_t device, int64_t now);
+/* After a successful log-in, forget the failures of the device (device >
+ * 0), or of the unknown clients of the account (device 0): a success on
+ * one device never lifts the throttling of the others. */
+int login_failures_clear(struct db *db, const char *email_norm,
+    int64_t device);
+
+/* Sign-up limits per client address and per network: the network of an
+ * address ("192.0.2.0/24", "2001:db8:1:2::/64") into out. */
+void signup_network(const char *addr, char *out, size_t size);
+/* Count the sign-up attempts since `since` from addr (by_addr) and its
+ * network (by_account), with the oldest of each. Returns 0 or a db_err. */
+int signup_attempts_count(struct db *db, const char *addr,
+    const char *network, int64_t since, struct login_count *c);
+/* Record one sign-up attempt. Returns 0 or a db_err. */
+int signup_attempt_add(struct db *db, const char *addr, const char *network,
+    int64_t now);
+
+/* How old, in seconds, what accounts_purge() deletes is. */
+struct purge_ages {
+	int64_t	 session_idle, session_absolute;
+	int64_t	 login_window, signup_window;
+	int64_t	 device_unused;
+};
+struct purge_counts {
+	int64_t	 sessions, failures, signups, devices;
+};
 /* Delete what can no longer matter at time now: sessions past their idle
- * or absolute expiry, log-in failures older than the throttling window
- * (given in seconds). Counts go to *sessions and *failures. Returns 0 or
- * a negative enum db_err. */
-int accounts_purge(struct db *db, int64_t now, int64_t idle,
-    int64_t absolute, int64_t window, int64_t *sessions, int64_t *failures);
+ * or absolute expiry, log-in failures and sign-up attempts older than
+ * their windows, devices unused for device_unused. Counts go to n.
+ * Returns 0 or a db_err. */
+int accounts_purge(struct db *db, int64_t now, const struct purge_ages *a,
+    struct purge_counts *n);
 
 #endif

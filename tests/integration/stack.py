@@ -37,6 +37,10 @@ TEST_DEFAULTS = {
     "test_mode": "true",
     "argon2_memory_kib": "1024",
     "argon2_iterations": "1",
+    # the suite signs up hundreds of users from 127.0.0.1; the limits
+    # themselves are tested on stacks of their own
+    "signup_max_per_address": "1000000",
+    "signup_max_per_network": "1000000",
 }
 
 
@@ -400,9 +404,10 @@ class Client:
 
     A new connection per request; redirects are never followed."""
 
-    def __init__(self, stack, server="lighttpd", timeout=60):
+    def __init__(self, stack, server="lighttpd", timeout=60, source=None):
         self.stack = stack
         self.server = server
+        self.source = source        # the client's own address, e.g. "127.0.0.2"
         self.port = stack.port_for(server)
         self.timeout = timeout
         self.cookies = {}           # name -> value
@@ -472,7 +477,8 @@ class Client:
             raw_path = True
         if not raw_path:
             path = urllib.parse.quote(path, safe=_PATH_SAFE)
-        conn = _Conn("127.0.0.1", self.port, timeout=self.timeout)
+        conn = _Conn("127.0.0.1", self.port, timeout=self.timeout,
+                     source_address=(self.source, 0) if self.source else None)
         conn.raw = raw_path
         try:
             conn.request(method, path, body=body, headers=hdrs)

@@ -4,7 +4,7 @@ import re
 import time
 import unittest
 
-from tests.integration.stack import Client, get_stack
+from tests.integration.stack import Client, Stack, get_stack
 
 PASSWORD = "correct-horse-battery"
 
@@ -137,9 +137,25 @@ class AccountsTest(unittest.TestCase):
         for ago in (3600, 60):
             self.stack.sql("INSERT INTO login_failures (email_norm, addr, at) VALUES"
                            " ('%s', '198.51.100.7', UNIX_TIMESTAMP() - %d)" % (marker, ago))
+            self.stack.sql("INSERT INTO signup_attempts (addr, network, at) VALUES"
+                           " ('%s', 'x', UNIX_TIMESTAMP() - %d)" % (marker, ago * 2))
+        for i, ago in enumerate((400 * 86400, 10 * 86400)):
+            self.stack.sql("INSERT INTO login_devices (user_id, token_hash, created_at,"
+                           " last_used_at) VALUES (%s, '%s', 0, UNIX_TIMESTAMP() - %d)"
+                           % (uid, "%064x" % (int(marker[6:]) * 10 + i), ago))
         r = self.stack.admin("purge")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertRegex(r.stdout, r"^\d+ expired sessions? and \d+ old log-in failures? deleted$")
+        self.assertRegex(r.stdout, r"^\d+ expired sessions?, \d+ old log-in failures?, \d+ old"
+                         r" sign-up attempts? and \d+ unused devices? deleted$")
+        # what is younger than its window (1 h) or unused for less than a year stays
+        self.assertEqual(self.stack.sql("SELECT at > UNIX_TIMESTAMP() - 3600 FROM signup_attempts"
+                                        " WHERE addr = '%s'" % marker), [("1",)])
+        self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM login_devices WHERE user_id = %s"
+                                        " AND last_used_at < UNIX_TIMESTAMP() - 300 * 86400"
+                                        % uid), [("0",)])
+        self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM login_devices WHERE user_id = %s"
+                                        " AND last_used_at < UNIX_TIMESTAMP() - 86400" % uid),
+                         [("1",)])
         self.assertEqual(self.stack.sql("SELECT token_hash FROM sessions WHERE user_agent = '%s'"
                                         % marker), [("a" * 63 + "3",)])
         self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM login_failures WHERE"
@@ -308,6 +324,45 @@ class AccountsTest(unittest.TestCase):
         finally:
             self.stack.set_clock(None)
 
+    def test_failures_from_elsewhere_do_not_lock_out_a_known_device(self):
+        victim, email = self.signed_up()            # sign-up makes this device known
+        self.assertIn("pm_device=", victim.set_cookie_headers("pm_device"))
+        self.assertIn("HttpOnly", victim.set_cookie_headers("pm_device"))
+        victim.post_form("/logout", {})
+        attacker = Client(self.stack)
+        now = int(time.time())
+        self.stack.set_clock(now)
+        try:
+            for _ in range(5):
+                self.assertEqual(attacker.login(email, "wrong-password-x").status, 401)
+            r = attacker.login(email, "wrong-password-x")
+            self.assertEqual((r.status, r.header("retry-after")), (429, "900"))
+            # the victim, from the device they logged in from, gets in
+            r = victim.login(email, PASSWORD)
+            self.assertEqual(r.status, 303, r.text)
+            self.assertEqual(victim.get("/dashboard").status, 200)
+            victim.post_form("/logout", {})
+            # guessing stays slow: a client the account does not know is
+            # still throttled, and so is a forged or another user's device
+            self.assertEqual(Client(self.stack).login(email, PASSWORD).status, 429)
+            forged = Client(self.stack)
+            forged.cookies["pm_device"] = "A" * 43
+            self.assertEqual(forged.login(email, PASSWORD).status, 429)
+            other, _ = self.signed_up()
+            other.post_form("/logout", {})
+            self.assertEqual(other.login(email, PASSWORD).status, 429)
+            # a known device counts its own failures: it locks alone
+            for _ in range(5):
+                self.assertEqual(victim.login(email, "wrong-password-x").status, 401)
+            self.assertEqual(victim.login(email, PASSWORD).status, 429)
+            self.assertEqual(int(self.stack.sql(
+                "SELECT COUNT(*) FROM login_failures WHERE email_norm = '%s'"
+                " AND device_id IS NOT NULL" % email)[0][0]), 5)
+            self.stack.set_clock(now + 901)
+            self.assertEqual(victim.login(email, PASSWORD).status, 303)
+        finally:
+            self.stack.set_clock(None)
+
     def test_create_admin(self):
         email = "admin-%d@example.com" % int(time.time() * 1000)
         r = self.stack.admin("create-admin", email, input=PASSWORD + "\n")
@@ -328,6 +383,60 @@ class AccountsTest(unittest.TestCase):
         r = self.stack.admin("create-admin", "x" + email, input="short\n")
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(count(self.stack, "email_norm='x%s'", email), 0)
+
+
+class SignupLimitTest(unittest.TestCase):
+    """Sign-up attempts are limited per address and per network, so that
+    nobody can list who has an account at speed (a stack of its own, with
+    low limits)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(server="lighttpd", workers=2, settings={
+            "signup_max_per_address": "3", "signup_max_per_network": "5"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def users(self):
+        return int(self.stack.sql("SELECT COUNT(*) FROM users")[0][0])
+
+    def test_per_address_then_per_network(self):
+        now = int(time.time())
+        self.stack.set_clock(now)
+        r = Client(self.stack).signup("taken@example.com", PASSWORD)
+        self.assertEqual(r.status, 303)
+        # failed attempts count too: this is how accounts are listed
+        r = Client(self.stack).signup("taken@example.com", PASSWORD)
+        self.assertEqual(r.status, 422)
+        self.assertIn("already", r.text)
+        self.stack.set_clock(now + 60)
+        r = Client(self.stack).signup("short@example.com", "x")
+        self.assertEqual(r.status, 422)
+        before = self.users()
+        r = Client(self.stack).signup("fourth@example.com", PASSWORD)
+        self.assertEqual(r.status, 429, r.text)
+        self.assertEqual(r.header("retry-after"), str(3600 - 60))
+        self.assertIn("Too many sign-ups from your network. Try again in 59 minute(s).", r.text)
+        self.assertEqual(self.users(), before)          # nothing created
+        # another address of the same /24 has its own count...
+        for email in ("b1@example.com", "b2@example.com"):
+            self.assertEqual(Client(self.stack, source="127.0.0.2").signup(
+                email, PASSWORD).status, 303)
+        # ...until the network's 5 attempts are used
+        r = Client(self.stack, source="127.0.0.3").signup("c1@example.com", PASSWORD)
+        self.assertEqual(r.status, 429)
+        self.assertEqual(r.header("retry-after"), str(3600 - 60))   # the oldest: at now
+        self.assertEqual(int(self.stack.sql(
+            "SELECT COUNT(*) FROM users WHERE email LIKE 'c1@%'")[0][0]), 0)
+        self.assertEqual(self.stack.sql("SELECT DISTINCT network FROM signup_attempts"),
+                         [("127.0.0.0/24",)])
+        # the window passes
+        self.stack.set_clock(now + 3601)
+        self.assertEqual(Client(self.stack, source="127.0.0.3").signup(
+            "c1@example.com", PASSWORD).status, 303)
+        self.stack.set_clock(None)
 
 
 class ThrottleAddressTest(unittest.TestCase):
