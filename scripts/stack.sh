@@ -542,6 +542,10 @@ health_wait() {
 }
 
 web_stop() {
+	# A start that failed may have left a server that had not written its
+	# pid file yet: the pid start_bg gave is the server's own.
+	[ -s "$LT_PID" ] || [ -z "${LT_STARTED:-}" ] || echo "$LT_STARTED" > "$LT_PID"
+	[ -s "$AP_PID" ] || [ -z "${AP_STARTED:-}" ] || echo "$AP_STARTED" > "$AP_PID"
 	stop_proc lighttpd lighttpd "$LT_PID" 15
 	stop_proc apache apache2 "$AP_PID" 15
 }
