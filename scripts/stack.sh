@@ -609,7 +609,6 @@ write_apache_conf() {
 		echo "User www-data"
 		echo "Group www-data"
 		echo "ServerName 127.0.0.1"
-		echo "ServerTokens Prod"
 		echo "PidFile \"$AP_PID\""
 		echo "DefaultRuntimeDir \"$RUN\""
 		echo "Mutex \"file:$RUN\" default"
