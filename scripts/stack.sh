@@ -383,9 +383,14 @@ db_start() {
 	prepare_dirs
 	pub_make
 	pid=$(pid_of "$DB_PID")
-	if [ -n "$pid" ] && alive "$pid" mariadbd && db_ping; then
-		db_setup
-		return 0
+	if [ -n "$pid" ] && alive "$pid" mariadbd; then
+		if db_ping; then
+			db_setup
+			return 0
+		fi
+		# e.g. started by an older stack.sh, with its socket in DIR/run
+		note "MariaDB (pid $pid) does not answer on $DB_SOCK: restarting it"
+		db_stop
 	fi
 	if [ ! -d "$DIR/mysql/mysql" ]; then
 		note "initialising MariaDB in $DIR/mysql"
