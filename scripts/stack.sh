@@ -1,6 +1,6 @@
 #!/bin/bash
 # stack.sh - run a private Prompt Manager stack (MariaDB, pm-fcgi, lighttpd
-# and/or Apache) whose state lives entirely in one directory.
+# and/or Apache) whose state lives in one directory, from any checkout.
 #
 # usage: scripts/stack.sh start|stop|run|status|db-start|db-stop --dir DIR
 #            [--port P] [--server lighttpd|apache|both] [--apache-port P2]
@@ -8,19 +8,24 @@
 #
 #   db-start  initialise DIR/mysql on first use (database prompt_manager,
 #             user pm with a random password in DIR/secrets/db_password),
-#             then start mariadbd on DIR/run/mysqld.sock (no TCP)
+#             then start mariadbd on DIR/run/mysqld.sock (a link into
+#             the public directory; no TCP)
 #   db-stop   shut MariaDB down
 #   start     db-start, write DIR/app.conf, migrate, start pm-fcgi and the
 #             web server(s) on 127.0.0.1, wait for /api/health
-#   stop      stop everything that runs from DIR (idempotent)
+#   stop      stop everything that runs from DIR and remove its public
+#             directory (idempotent)
 #   run       start, then follow DIR/log/pm-fcgi.log; Ctrl-C stops all
 #   status    print what runs
 #
 # Layout of DIR: app.conf lighttpd.conf apache.conf clock
-#   run/  sockets and pid files     log/  every log file
-#   mysql/  MariaDB data            secrets/  db_password (0600)
+#   run/  pid files, and links to the sockets and the public directory
+#   log/  every log file            mysql/  MariaDB data
+#   secrets/  db_password (0600)
+# What the web servers' unprivileged processes reach lives in a public
+# directory outside DIR (see "public directory" below).
 #
-# Everything listens on 127.0.0.1 or on unix sockets inside DIR.
+# Everything listens on 127.0.0.1 or on unix sockets.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,27 +91,55 @@ apache) APACHE_PORT=${APACHE_PORT:-$PORT} ;;
 both) LIGHTTPD_PORT=$PORT; APACHE_PORT=${APACHE_PORT:-$((PORT + 1))} ;;
 esac
 
+# path_check PATH WHAT FIX: die in one sentence when PATH holds a character
+# the generated configurations cannot hold. Paths are written between
+# double quotes, which lighttpd and Apache cannot escape reliably (lighttpd
+# has no escape for a backslash); Apache reads ${ as a variable and * ? [ ]
+# as wildcards in the -f and Include paths, lighttpd globs include paths
+# ({ } too); app.conf holds one setting per line.
+path_check() {
+	local shown=$1
+	case $1 in *[[:cntrl:]]*) shown=$(printf '%q' "$1") ;; esac
+	case $1 in
+	*[][\"\\\$*?{}]*|*[[:cntrl:]]*)
+		die "$2 $shown has a character in its path that the web servers' configuration cannot hold (\" \\ \$ * ? [ ] { } or a control character): $3." ;;
+	esac
+}
+
 # DIR is relative to the caller's directory; then work from the checkout.
+case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
 case $CMD in
-start|run|db-start) mkdir -p "$DIR" ;;
+start|run)
+	path_check "$ROOT" "the checkout" "clone or move it to a path without them"
+	path_check "$DIR" "--dir" "choose a --dir without them"
+	mkdir -p "$DIR" ;;
+db-start) mkdir -p "$DIR" ;;
 *) if [ ! -d "$DIR" ]; then
 	[ "$CMD" = status ] && { echo "nothing runs: $DIR does not exist"; exit 3; }
 	exit 0
    fi ;;
 esac
-DIR=$(cd "$DIR" && pwd)
+DIR=$(cd "$DIR" && pwd -P)
 cd "$ROOT"
 RUN=$DIR/run
 LOG=$DIR/log
-DB_SOCK=$RUN/mysqld.sock
 DB_PID=$RUN/mysqld.pid
-PM_SOCK=$RUN/pm.sock
 PM_PID=$RUN/pm-fcgi.pid
 LT_PID=$RUN/lighttpd.pid
 AP_PID=$RUN/apache.pid
 SECRET=$DIR/secrets/db_password
 
-[ ${#DB_SOCK} -lt 100 ] || die "--dir path too long for a unix socket: $DIR"
+# The public directory (see "public directory" below): /run/pm-stack-HASH,
+# or under /tmp when /run is not writable; HASH names DIR. It holds the
+# sockets, so their paths stay short whatever DIR is.
+if [ -w /run ]; then PUB_BASE=/run; else PUB_BASE=/tmp; fi
+PUB=$PUB_BASE/pm-stack-$(printf '%s' "$DIR" | sha256sum | cut -c1-16)
+DB_SOCK=$PUB/mysqld.sock
+PM_SOCK=$PUB/pm.sock
+ACCESS_LOG=lighttpd-access.log
+# The directory holding the static/ the web servers serve: ROOT, or PUB
+# when they cannot read ROOT/static (set by web_prepare).
+STATIC_ROOT=$ROOT
 
 # ---------------------------------------------------------------- helpers
 # alive PID COMM: the process exists, is not a zombie, and runs COMM.
@@ -205,11 +238,117 @@ prepare_dirs() {
 	fi
 	mkdir -p "$RUN" "$LOG" "$DIR/secrets"
 	chmod 700 "$DIR/secrets"
-	# The web servers run as www-data (Apache's children, lighttpd after
-	# start-up): they must traverse DIR to reach run/pm.sock (mode 0666)
-	# and lighttpd opens its logs in log/ (owned by www-data).
-	chmod go+x "$DIR"
 	chmod 755 "$RUN" "$LOG"
+}
+
+# ---------------------------------------------------------------- public directory
+# Started as root, the web servers run as www-data (Apache's children,
+# lighttpd after start-up), and www-data often cannot reach the checkout
+# or DIR: a checkout under /root (mode 0700) or under a folder made by
+# mktemp -d. Granting it access there would mean changing the permissions
+# of directories the stack does not own, and running the servers as root
+# is what production never does (Debian's apache2 refuses to). So what
+# the unprivileged processes reach lives in PUB, a directory of its own
+# under /run (root:www-data, 0750; for another user, theirs, 0700):
+#   pm.sock, mysqld.sock  the sockets; DIR/run/ holds links to them
+#   lighttpd-access.log   DIR/log/ links to it while the stack runs, and
+#                         stop moves it back
+#   static/               a copy of the checkout's static/, made at every
+#                         start, only when www-data cannot read the
+#                         checkout's own: otherwise that one is served,
+#                         so CSS and JS edits show without a restart
+# Everything else is opened by root: configurations, pid files, DIR/log/
+# (lighttpd writes its errors to stderr, a file there). stop removes PUB.
+# Whether www-data reaches what it needs is tested as www-data, not
+# guessed from modes.
+if [ "$(id -u)" = 0 ]; then
+	WEB_USER=www-data
+	as_web() { setpriv --reuid=www-data --regid=www-data --init-groups -- "$@"; }
+else
+	WEB_USER=$(id -un)
+	as_web() { "$@"; }
+fi
+
+# pub_make: create PUB (or check that the one there is this stack's) and
+# the links to it in DIR/run. PUB/.pm-stack names DIR: nothing else is
+# ever taken over, or removed by stop.
+pub_make() {
+	local mode=700
+	if [ ! -e "$PUB" ] && [ ! -L "$PUB" ]; then
+		mkdir -m 700 "$PUB" 2>/dev/null ||
+			die "cannot create the public directory $PUB: make $PUB_BASE writable for $(id -un)."
+		printf '%s\n' "$DIR" > "$PUB/.pm-stack"
+	fi
+	if [ -L "$PUB" ] || [ ! -d "$PUB" ] || [ "$(stat -c %u "$PUB")" != "$(id -u)" ] ||
+	    [ "$(cat "$PUB/.pm-stack" 2>/dev/null)" != "$DIR" ]; then
+		die "$PUB belongs to another stack or user: stop that stack, or remove $PUB."
+	fi
+	if [ "$WEB_USER" = www-data ]; then
+		chgrp www-data "$PUB"
+		mode=750
+	fi
+	chmod "$mode" "$PUB"
+	ln -sfn "$PUB" "$RUN/public"
+	ln -sfn "$DB_SOCK" "$RUN/mysqld.sock"
+	ln -sfn "$PM_SOCK" "$RUN/pm.sock"
+}
+
+# pub_remove: give DIR/log back the access log, then remove PUB and the
+# links to it (only the PUB of this stack).
+pub_remove() {
+	local pub
+	pub=$(readlink "$RUN/public" 2>/dev/null) || pub=$PUB
+	if [ -L "$LOG/$ACCESS_LOG" ]; then
+		rm -f "$LOG/$ACCESS_LOG"
+		[ -f "$pub/$ACCESS_LOG" ] && mv "$pub/$ACCESS_LOG" "$LOG/$ACCESS_LOG"
+	fi
+	if [ -d "$pub" ] && [ ! -L "$pub" ] &&
+	    [ "$(cat "$pub/.pm-stack" 2>/dev/null)" = "$DIR" ]; then
+		rm -rf "$pub"
+	fi
+	rm -f "$RUN/public" "$RUN/mysqld.sock" "$RUN/pm.sock"
+}
+
+# web_reads DIR: the web servers' user can open every file below DIR.
+web_reads() {
+	local out
+	out=$(cd / && as_web find "$1" \( -type d ! -executable -o ! -type d ! -readable \) \
+	    -print -quit 2>&1) && [ -z "$out" ]
+}
+
+# web_prepare: everything the web servers need before any of them starts:
+# the static files they serve, the access log, and a check, as the web
+# servers' user, that they reach all of it. Dies in one sentence if not.
+web_prepare() {
+	local a=$LOG/$ACCESS_LOG p=$PUB/$ACCESS_LOG
+	if [ "$WEB_USER" = www-data ] && ! id -u www-data >/dev/null 2>&1; then
+		die "the web servers run as www-data, which does not exist: create it (adduser --system --group www-data)."
+	fi
+	pub_make
+	if web_reads "$ROOT/static"; then
+		STATIC_ROOT=$ROOT
+		rm -rf "$PUB/static"
+	else
+		STATIC_ROOT=$PUB
+		rm -rf "$PUB/static.new"
+		cp -R "$ROOT/static" "$PUB/static.new"
+		chmod -R u+w,a+rX "$PUB/static.new"
+		rm -rf "$PUB/static"
+		mv "$PUB/static.new" "$PUB/static"
+	fi
+	if [ -n "$LIGHTTPD_PORT" ]; then
+		# lighttpd opens its access log after dropping privileges.
+		[ -f "$a" ] && [ ! -L "$a" ] && mv "$a" "$p"
+		touch "$p"
+		[ "$WEB_USER" = www-data ] && chown www-data:www-data "$p"
+		ln -sfn "$p" "$a"
+		as_web test -w "$p" ||
+			die "$WEB_USER cannot write $p: make $PUB_BASE traversable for $WEB_USER."
+	fi
+	as_web test -x "$PUB" ||
+		die "$WEB_USER cannot reach $PUB: make $PUB_BASE traversable for $WEB_USER."
+	web_reads "$STATIC_ROOT/static" ||
+		die "$WEB_USER cannot read $STATIC_ROOT/static: make $PUB_BASE traversable for $WEB_USER."
 }
 
 # ---------------------------------------------------------------- MariaDB
@@ -224,21 +363,34 @@ MYSQLD_OPTS=(
 )
 
 # Create the system tables in DIR/mysql (output appended to the log).
+# mariadb-install-db leaves the data directory unquoted in a chown: it gets
+# a link from PUB, whose path holds no space.
 db_install() {
+	local r=0
 	rm -rf "$DIR/mysql"
+	mkdir -m 700 "$DIR/mysql"
+	ln -sfn "$DIR/mysql" "$PUB/mysql"
 	echo "== mariadb-install-db $(date -u +%FT%TZ)" >>"$LOG/mariadb-install.log"
-	mariadb-install-db --no-defaults --user=root --datadir="$DIR/mysql" \
+	mariadb-install-db --no-defaults --user=root --datadir="$PUB/mysql" \
 	    --auth-root-authentication-method=socket --skip-test-db \
-	    "${MYSQLD_OPTS[@]}" >>"$LOG/mariadb-install.log" 2>&1
+	    "${MYSQLD_OPTS[@]}" >>"$LOG/mariadb-install.log" 2>&1 || r=$?
+	rm -f "$PUB/mysql"
+	return $r
 }
 
 db_start() {
 	local pid first=0 n
 	prepare_dirs
+	pub_make
 	pid=$(pid_of "$DB_PID")
-	if [ -n "$pid" ] && alive "$pid" mariadbd && db_ping; then
-		db_setup
-		return 0
+	if [ -n "$pid" ] && alive "$pid" mariadbd; then
+		if db_ping; then
+			db_setup
+			return 0
+		fi
+		# e.g. started by an older stack.sh, with its socket in DIR/run
+		note "MariaDB (pid $pid) does not answer on $DB_SOCK: restarting it"
+		db_stop
 	fi
 	if [ ! -d "$DIR/mysql/mysql" ]; then
 		note "initialising MariaDB in $DIR/mysql"
@@ -390,8 +542,6 @@ write_app_conf() {
 
 app_start() {
 	local n
-	[ -x "$PM_FCGI" ] && [ -x "$PM_ADMIN" ] ||
-		die "$PM_FCGI and $PM_ADMIN are missing: run make first"
 	export PM_CONFIG=$DIR/app.conf
 	if ! "$PM_ADMIN" -c "$DIR/app.conf" migrate >>"$LOG/migrate.log" 2>&1; then
 		tail_logs "$LOG/migrate.log"
@@ -424,19 +574,21 @@ app_start() {
 }
 
 # ---------------------------------------------------------------- web servers
+# Paths are quoted as they are: path_check refused what quoting cannot hold.
 write_lighttpd_conf() {
 	{
 		echo "# generated by scripts/stack.sh: a standalone lighttpd configuration"
 		echo "var.pm_port = $LIGHTTPD_PORT"
-		echo "var.pm_root = \"$ROOT\""
+		echo "var.pm_root = \"$STATIC_ROOT\""
 		echo "var.pm_socket = \"$PM_SOCK\""
-		echo "var.pm_state = \"$LOG\""
+		echo "var.pm_state = \"$PUB\""
 		echo 'server.bind = "127.0.0.1"'
 		echo 'server.port = var.pm_port'
 		echo 'server.use-ipv6 = "disable"'
 		echo 'server.document-root = var.pm_root + "/static"'
 		echo "server.pid-file = \"$LT_PID\""
-		echo "server.errorlog = \"$LOG/lighttpd-error.log\""
+		# No server.errorlog: lighttpd -D logs to its stderr, which
+		# start_bg opened as root (DIR/log/lighttpd-error.log).
 		echo 'server.feature-flags = ( "server.graceful-shutdown-timeout" => 5 )'
 		# No URL normalisation: lighttpd would answer 400 itself to a bad
 		# %-escape; pm-fcgi judges request targets with its own messages.
@@ -462,11 +614,10 @@ write_apache_conf() {
 		echo "User www-data"
 		echo "Group www-data"
 		echo "ServerName 127.0.0.1"
-		echo "ServerTokens Prod"
-		echo "PidFile $AP_PID"
-		echo "DefaultRuntimeDir $RUN"
-		echo "Mutex file:$RUN default"
-		echo "ErrorLog $LOG/apache-error.log"
+		echo "PidFile \"$AP_PID\""
+		echo "DefaultRuntimeDir \"$RUN\""
+		echo "Mutex \"file:$RUN\" default"
+		echo "ErrorLog \"$LOG/apache-error.log\""
 		echo "LogLevel warn"
 		echo "TypesConfig /etc/mime.types"
 		echo "<Directory />"
@@ -475,10 +626,10 @@ write_apache_conf() {
 		echo "	Require all denied"
 		echo "</Directory>"
 		echo "Define PM_PORT $APACHE_PORT"
-		echo "Define PM_ROOT $ROOT"
-		echo "Define PM_SOCKET $PM_SOCK"
-		echo "Define PM_STATE $LOG"
-		echo "Include $ROOT/conf/apache.conf"
+		echo "Define PM_ROOT \"$STATIC_ROOT\""
+		echo "Define PM_SOCKET \"$PM_SOCK\""
+		echo "Define PM_STATE \"$LOG\""
+		echo "Include \"$ROOT/conf/apache.conf\""
 	} > "$DIR/apache.conf"
 }
 
@@ -488,13 +639,7 @@ web_start() {
 		write_lighttpd_conf
 		out=$(lighttpd -tt -f "$DIR/lighttpd.conf" 2>&1) ||
 			die "lighttpd configuration is invalid: $out"
-		if [ "$(id -u)" = 0 ]; then
-			# lighttpd opens its logs after dropping privileges.
-			touch "$LOG/lighttpd-error.log" "$LOG/lighttpd-access.log"
-			chown www-data:www-data "$LOG/lighttpd-error.log" \
-			    "$LOG/lighttpd-access.log"
-		fi
-		start_bg "$LOG/lighttpd.out" lighttpd -D -f "$DIR/lighttpd.conf"
+		start_bg "$LOG/lighttpd-error.log" lighttpd -D -f "$DIR/lighttpd.conf"
 		LT_STARTED=$BG_PID
 		note "lighttpd started (pid $BG_PID, http://127.0.0.1:$LIGHTTPD_PORT)"
 	fi
@@ -514,7 +659,7 @@ health_wait() {
 		pending=
 		if [ -n "$LIGHTTPD_PORT" ]; then
 			running "$LT_STARTED" || {
-				tail_logs "$LOG/lighttpd.out" "$LOG/lighttpd-error.log"
+				tail_logs "$LOG/lighttpd-error.log"
 				die "lighttpd exited during start-up"; }
 			code=$(curl --noproxy '*' -sS -o /dev/null -w '%{http_code}' --max-time 2 \
 			    "http://127.0.0.1:$LIGHTTPD_PORT/api/health" 2>/dev/null) || code=000
@@ -533,7 +678,7 @@ health_wait() {
 		if [ $n -le 0 ]; then
 			echo "stack: /api/health did not answer 200 within 30s via:$pending (last: $code)" >&2
 			tail_logs "$LOG/pm-fcgi.log" "$LOG/mariadb.log" \
-			    "$LOG/lighttpd-error.log" "$LOG/lighttpd.out" \
+			    "$LOG/lighttpd-error.log" \
 			    "$LOG/apache-error.log" "$LOG/apache.out"
 			exit 1
 		fi
@@ -542,6 +687,10 @@ health_wait() {
 }
 
 web_stop() {
+	# A start that failed may have left a server that had not written its
+	# pid file yet: the pid start_bg gave is the server's own.
+	[ -s "$LT_PID" ] || [ -z "${LT_STARTED:-}" ] || echo "$LT_STARTED" > "$LT_PID"
+	[ -s "$AP_PID" ] || [ -z "${AP_STARTED:-}" ] || echo "$AP_STARTED" > "$AP_PID"
 	stop_proc lighttpd lighttpd "$LT_PID" 15
 	stop_proc apache apache2 "$AP_PID" 15
 }
@@ -549,6 +698,11 @@ web_stop() {
 # ---------------------------------------------------------------- commands
 do_start() {
 	local pid
+	# What cannot work is said before anything starts.
+	[ -x "$PM_FCGI" ] && [ -x "$PM_ADMIN" ] ||
+		die "$PM_FCGI and $PM_ADMIN are missing: run make first."
+	prepare_dirs
+	web_prepare
 	# A start that fails half-way stops what it started.
 	trap 'echo "stack: start failed: stopping what was started" >&2; do_stop >&2' EXIT
 	db_start
@@ -568,6 +722,8 @@ do_start() {
 		echo "lighttpd_port=$LIGHTTPD_PORT"
 		echo "apache_port=$APACHE_PORT"
 		echo "workers=$WORKERS"
+		echo "public=$PUB"
+		echo "static=$STATIC_ROOT/static"
 	} > "$RUN/stack.env"
 	app_start
 	web_start
@@ -586,6 +742,7 @@ do_stop() {
 	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
 	rm -f "$PM_SOCK" "$RUN/stack.env"
 	db_stop
+	pub_remove
 }
 
 do_status() {

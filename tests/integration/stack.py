@@ -28,7 +28,7 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STACK_SH = os.path.join(ROOT, "scripts", "stack.sh")
+PM_FCGI = os.environ.get("STACK_PM_FCGI") or os.path.join(ROOT, "build", "pm-fcgi")
 PM_ADMIN = os.environ.get("STACK_PM_ADMIN") or os.path.join(ROOT, "build", "pm-admin")
 
 # Settings every test stack gets unless the caller overrides them: the test
@@ -99,14 +99,18 @@ class Stack:
 
     server: "lighttpd", "apache" or "both"; workers: pm-fcgi workers;
     settings: extra app.conf keys (str values), which win over the test
-    defaults (test_mode, clock_file, fast argon2)."""
+    defaults (test_mode, clock_file, fast argon2). root: the checkout whose
+    scripts/stack.sh, templates and static files run (default: this one;
+    the programs are always this checkout's builds); dir: the stack
+    directory (default: a new temporary one), removed by stop() too."""
 
-    def __init__(self, server="both", workers=3, settings=None):
+    def __init__(self, server="both", workers=3, settings=None, root=None, dir=None):
         if server not in ("lighttpd", "apache", "both"):
             raise ValueError("server must be lighttpd, apache or both")
         self.server = server
         self.workers = workers
-        self.dir = tempfile.mkdtemp(prefix="pm-test-")
+        self.root = root or ROOT
+        self.dir = dir or tempfile.mkdtemp(prefix="pm-test-")
         self.settings = dict(TEST_DEFAULTS)
         self.settings["clock_file"] = os.path.join(self.dir, "clock")
         self.settings.update({k: str(v) for k, v in (settings or {}).items()})
@@ -134,8 +138,9 @@ class Stack:
         return self.path("app.conf")
 
     def _stack_sh(self, *args, timeout=180, check=True):
-        cmd = [STACK_SH] + list(args) + ["--dir", self.dir]
-        p = subprocess.run(cmd, cwd=ROOT, env=_clean_env(), stdin=subprocess.DEVNULL,
+        cmd = [os.path.join(self.root, "scripts", "stack.sh")] + list(args) + ["--dir", self.dir]
+        env = _clean_env(STACK_PM_FCGI=PM_FCGI, STACK_PM_ADMIN=PM_ADMIN)
+        p = subprocess.run(cmd, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout, text=True, errors="replace")
         self.output += p.stdout
