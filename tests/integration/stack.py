@@ -12,6 +12,10 @@ Set STACK_KEEP=1 to keep the directories (logs) after the tests.
     c = Client(stack, server="apache")
     r = c.get("/api/health")
     r.status, r.header("content-type"), r.json()
+
+    c = new_user(stack, plan="PRO")     # signed up, with c.email, c.api_token
+    r = api(c, "POST", "/api/v1/prompts", {"name": "x"})
+    sse_events(r.body)                  # [(event, data)] of a run's stream
 """
 import atexit
 import email.utils
@@ -42,6 +46,10 @@ TEST_DEFAULTS = {
     "signup_max_per_address": "1000000",
     "signup_max_per_network": "1000000",
 }
+
+
+# The password of every account the tests make.
+PASSWORD = "correct-horse-battery"
 
 
 def _free_ports(n):
@@ -597,3 +605,54 @@ def _complete(buf):
         return body.endswith(b"0\r\n\r\n")
     status = re.match(r"http/\d\.\d (\d{3})", head)
     return bool(status) and (status.group(1) in ("204", "304") or status.group(1).startswith("1"))
+
+
+# ---------------------------------------------------------------- users, API, streams
+
+_users = [0]
+
+
+def new_user(stack, server="lighttpd", plan=None):
+    """A new signed-up Client of stack (a unique c.email), with the CSRF
+    token of its session in c.api_token; on plan (a code of the active
+    catalog) when given."""
+    _users[0] += 1
+    c = Client(stack, server=server)
+    c.email = "u%d-%d-%d@example.com" % (_users[0], os.getpid(),
+                                          int(time.time() * 1000) % 10**9)
+    r = c.signup(c.email, PASSWORD)
+    assert r.status == 303, (r.status, r.text)
+    c.api_token = c.csrf("/dashboard")
+    if plan:
+        r = stack.admin("set-plan", c.email, plan)
+        assert r.returncode == 0, r.stderr
+    return c
+
+
+def api(c, method, path, body=None, raw=None):
+    """A JSON API request of c's session: body as JSON ({} for a method
+    that carries one), or raw bytes as they are, as application/json."""
+    headers = {"X-CSRF-Token": c.api_token}
+    if raw is not None:
+        headers["Content-Type"] = "application/json"
+        return c.request(method, path, body=raw, headers=headers)
+    if body is None and method in ("GET", "HEAD", "DELETE"):
+        return c.request(method, path, headers=headers)
+    return c.request(method, path, json=body if body is not None else {},
+                     headers=headers)
+
+
+def sse_events(body):
+    """The events of a run's Server-Sent Events stream: [(event, data)]
+    with data parsed as JSON; comments are skipped."""
+    out = []
+    for block in body.decode("utf-8").split("\n\n"):
+        ev, data = None, ""
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                ev = line[7:]
+            elif line.startswith("data: "):
+                data += line[6:]
+        if ev:
+            out.append((ev, jsonlib.loads(data)))
+    return out

@@ -1,4 +1,4 @@
-"""The execution engine (issue [3/7]) end to end against the fake
+"""The execution engine end to end against the fake
 OpenRouter: plan checks before any upstream call, exact admission under
 concurrency, the UTC reset, streaming through lighttpd and Apache,
 upstream failures releasing the quota, client disconnects, history."""
@@ -10,30 +10,14 @@ import threading
 import time
 import unittest
 
-from tests.integration.stack import Client, Stack, clear_of_utc_midnight
+from tests.integration.stack import (PASSWORD, Client, Stack, api, clear_of_utc_midnight,
+                                     new_user, sse_events)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-PASSWORD = "correct-horse-battery"
 FREE_MODEL = "meta-llama/llama-3.1-8b-instruct:free"
 PAID_MODEL = "openai/gpt-4o"
-_n = [0]
-
-
 def user(stack, server="lighttpd", plan=None):
-    _n[0] += 1
-    c = Client(stack, server=server)
-    c.email = "x%d-%d@example.com" % (_n[0], int(time.time() * 1000) % 10**9)
-    assert c.signup(c.email, PASSWORD).status == 303
-    c.token = c.csrf("/dashboard")
-    if plan:
-        r = stack.admin("set-plan", c.email, plan)
-        assert r.returncode == 0, r.stderr
-    return c
-
-
-def api(c, method, path, body=None):
-    return c.request(method, path, json=body if body is not None else {},
-                     headers={"X-CSRF-Token": c.token})
+    return new_user(stack, server=server, plan=plan)
 
 
 def make_prompt(c, template="Tell me about {{topic}}", model=FREE_MODEL, slug=None, **kw):
@@ -47,7 +31,7 @@ def make_prompt(c, template="Tell me about {{topic}}", model=FREE_MODEL, slug=No
 
 
 def run(c, slug, variables=None, stream=False, model=None, version=None, server=None):
-    form = {"_csrf": c.token}
+    form = {"_csrf": c.api_token}
     for k, v in (variables or {"topic": "tides"}).items():
         form["var." + k] = v
     if model:
@@ -56,20 +40,6 @@ def run(c, slug, variables=None, stream=False, model=None, version=None, server=
         form["version"] = str(version)
     headers = {"Accept": "text/event-stream"} if stream else {}
     return c.request("POST", "/prompts/%s/run" % slug, form=form, headers=headers)
-
-
-def sse_events(body):
-    out = []
-    for block in body.decode("utf-8").split("\n\n"):
-        ev, data = None, ""
-        for line in block.split("\n"):
-            if line.startswith("event: "):
-                ev = line[7:]
-            elif line.startswith("data: "):
-                data += line[6:]
-        if ev:
-            out.append((ev, json.loads(data)))
-    return out
 
 
 class ExecutionTest(unittest.TestCase):
@@ -333,7 +303,7 @@ class ExecutionTest(unittest.TestCase):
             cl = Client(self.stack)
             cl.cookies = dict(c.cookies)
             r = cl.request("POST", "/prompts/%s/run" % slug,
-                           form={"_csrf": c.token, "var.topic": "t%d" % k})
+                           form={"_csrf": c.api_token, "var.topic": "t%d" % k})
             with lock:
                 statuses.append(r.status)
 
@@ -430,7 +400,7 @@ class ExecutionTest(unittest.TestCase):
         self.stack.openrouter_clear()
         c = user(self.stack, server=server, plan="PRO")
         slug = make_prompt(c, template="{{topic}}", slug="leave-" + server)
-        body = "_csrf=%s&var.topic=%s" % (c.token, "go+[[fake:words=400,chunk_delay_ms=50]]")
+        body = "_csrf=%s&var.topic=%s" % (c.api_token, "go+[[fake:words=400,chunk_delay_ms=50]]")
         conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for(server), timeout=10)
         cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
         conn.request("POST", "/prompts/%s/run" % slug, body=body, headers={
@@ -514,7 +484,7 @@ class ExecutionTest(unittest.TestCase):
             with self.subTest(server=server):
                 c = user(self.stack, server=server, plan="PRO")
                 slug = make_prompt(c, template="{{topic}}", slug="stream-" + server)
-                body = "_csrf=%s&var.topic=%s" % (c.token, "[[fake:words=6,chunk_delay_ms=300]]")
+                body = "_csrf=%s&var.topic=%s" % (c.api_token, "[[fake:words=6,chunk_delay_ms=300]]")
                 conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for(server), timeout=20)
                 cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
                 t0 = time.time()
@@ -562,12 +532,23 @@ class ExecutionTest(unittest.TestCase):
 
 
 class CatalogRulesTest(unittest.TestCase):
-    """The two neighbouring catalogs enforce their own rules."""
+    """The two neighbouring catalogs enforce their own rules. The tests
+    share a stack whose active catalog each of them switches."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(server="lighttpd", workers=2).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def setUp(self):
+        self.stack.openrouter_clear()
+        self.addCleanup(self.stack.set_clock, None)
 
     def test_gateway_burst_and_whitelist(self):
-        stack = Stack(server="lighttpd", workers=2)
-        stack.start()
-        self.addCleanup(stack.stop)
+        stack = self.stack
         r = stack.admin("plans", "load", "gateway")
         self.assertEqual(r.returncode, 0, r.stderr)
         c = user(stack)
@@ -596,9 +577,7 @@ class CatalogRulesTest(unittest.TestCase):
         """agents-platform: $1/day spend cap and 50K tokens per execution
         (FREE); gateway: the monthly upstream-cost budget."""
         clear_of_utc_midnight()
-        stack = Stack(server="lighttpd", workers=2)
-        stack.start()
-        self.addCleanup(stack.stop)
+        stack = self.stack
         self.assertEqual(stack.admin("plans", "load", "agents-platform").returncode, 0)
         c = user(stack)
         slug = make_prompt(c, model="openai/gpt-4o-mini")
@@ -637,9 +616,7 @@ class CatalogRulesTest(unittest.TestCase):
     def test_run_page_counts_per_seat_limits_like_admission(self):
         """A per-seat daily limit: the run page shows what admission
         enforces (limit x seats), not the per-seat number."""
-        stack = Stack(server="lighttpd", workers=2)
-        stack.start()
-        self.addCleanup(stack.stop)
+        stack = self.stack
         with open(os.path.join(ROOT, "conf", "plans", "prompt-manager.json")) as f:
             cat = json.load(f)
         cat["catalog"] = "seats"
@@ -659,9 +636,7 @@ class CatalogRulesTest(unittest.TestCase):
         self.assertIn("0 of 6</span> runs left today", c.get("/prompts/%s/run" % slug).text)
 
     def test_agents_platform_monthly_cap_and_throttle(self):
-        stack = Stack(server="lighttpd", workers=2)
-        stack.start()
-        self.addCleanup(stack.stop)
+        stack = self.stack
         self.assertEqual(stack.admin("plans", "load", "agents-platform").returncode, 0)
         free, pro = user(stack), user(stack, plan="PRO")
         now = (int(time.time()) // 60 + 1) * 60 + 5

@@ -1,4 +1,4 @@
-"""Prompts, categories and immutable versions (issue [2/7]) through the
+"""Prompts, categories and immutable versions through the
 JSON API and the HTML pages: the lifecycle, strict variables, limits,
 ownership on every route, racing promotions, import/export."""
 import json
@@ -7,32 +7,7 @@ import threading
 import time
 import unittest
 
-from tests.integration.stack import Client, get_stack
-
-PASSWORD = "correct-horse-battery"
-_n = [0]
-
-
-def new_user(stack, server="lighttpd"):
-    _n[0] += 1
-    c = Client(stack, server=server)
-    email = "p%d-%d@example.com" % (_n[0], int(time.time() * 1000) % 10**9)
-    r = c.signup(email, PASSWORD)
-    assert r.status == 303, (r.status, r.text)
-    c.api_token = c.csrf("/dashboard")
-    return c
-
-
-def api(c, method, path, body=None, raw=None):
-    headers = {"X-CSRF-Token": c.api_token}
-    if raw is not None:
-        headers["Content-Type"] = "application/json"
-        return c.request(method, path, body=raw, headers=headers)
-    if body is None and method in ("GET", "HEAD", "DELETE"):
-        return c.request(method, path, headers=headers)
-    return c.request(method, path, json=body if body is not None else {},
-                     headers=headers)
-
+from tests.integration.stack import PASSWORD, Client, api, get_stack, new_user
 
 def v(template, model="openai/gpt-4o-mini", **kw):
     d = {"user_template": template, "model": model}
