@@ -2,6 +2,8 @@
 #include "jsonx.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -57,21 +59,97 @@ static size_t nul_escape(const char *s, size_t n)
 	return n;
 }
 
+static struct json_object *json_parse_exact(const char *s, size_t n,
+    struct json_error *e);
+
+/* The value of the 4 hex digits at s, or -1. */
+static long hex4(const char *s)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		int c = (unsigned char)s[i], d = c >= '0' && c <= '9' ? c - '0' :
+		    c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* json-c reads an escaped surrogate that is not half of a pair ("\ud800")
+ * as U+FFFD, silently changing what was sent. Rewrite each in place (same
+ * length) as "\u0001", a control character text_valid() refuses, so that
+ * the string holding it is named like any other bad text. Returns a copy
+ * the caller frees when there was one, else NULL. */
+static char *mark_lone_surrogates(const char *s, size_t n)
+{
+	char *copy = NULL;
+	size_t i;
+	int in_string = 0;
+
+	for (i = 0; i < n; i++) {
+		long v, w;
+
+		if (s[i] == '"')
+			in_string = !in_string;
+		if (!in_string || s[i] != '\\' || i + 1 >= n)
+			continue;
+		if (s[i + 1] != 'u' || i + 6 > n || (v = hex4(s + i + 2)) < 0) {
+			i++;	/* any other escape, \" included */
+			continue;
+		}
+		if (v >= 0xD800 && v <= 0xDBFF && i + 12 <= n &&
+		    s[i + 6] == '\\' && s[i + 7] == 'u' &&
+		    (w = hex4(s + i + 8)) >= 0xDC00 && w <= 0xDFFF) {
+			i += 11;	/* a pair */
+			continue;
+		}
+		if (v >= 0xD800 && v <= 0xDFFF) {
+			if (copy == NULL) {
+				copy = xmalloc(n + 1);
+				memcpy(copy, s, n);
+				copy[n] = '\0';
+			}
+			memcpy(copy + i + 2, "0001", 4);
+		}
+		i += 5;
+	}
+	return copy;
+}
+
 struct json_object *json_parse_strict(const char *s, size_t n,
+    struct json_error *e)
+{
+	char *marked = mark_lone_surrogates(s, n);
+	struct json_object *o = json_parse_exact(marked ? marked : s, n, e);
+
+	free(marked);
+	return o;
+}
+
+/* json_parse_strict() without the surrogate rewrite. */
+static struct json_object *json_parse_exact(const char *s, size_t n,
     struct json_error *e)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	enum json_tokener_error jerr = json_tokener_error_size;
 	struct json_object *o = NULL;
+	struct buf where = { 0 };
 	size_t end = 0, i;
 
 	e->kind = JSON_ERR_SYNTAX;
+	e->where[0] = '\0';
 	e->detail = "out of memory";
 	e->offset = 0;
 	if (tok == NULL)
 		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	/* Text is checked after parsing, by json_texts_valid(), so that the
+	 * string at fault can be named. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	if (n <= INT_MAX) {
 		o = json_tokener_parse_ex(tok, s, (int)n);
 		jerr = json_tokener_get_error(tok);
@@ -110,6 +188,16 @@ struct json_object *json_parse_strict(const char *s, size_t n,
 		e->kind = JSON_ERR_NUL;
 		return NULL;
 	}
+	e->offset = 0;
+	if (json_texts_valid(o, &where) != 0) {
+		json_object_put(o);
+		e->kind = JSON_ERR_TEXT;
+		e->detail = "a string is not valid text";
+		snprintf(e->where, sizeof(e->where), "%s", buf_cstr(&where));
+		buf_free(&where);
+		return NULL;
+	}
+	buf_free(&where);
 	return o;
 }
 

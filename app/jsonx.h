@@ -14,16 +14,22 @@ struct json_error {
 		JSON_ERR_SYNTAX,	/* detail: json-c's description (data
 					 * after the document included) */
 		JSON_ERR_NUL,		/* a string or key holds a NUL byte */
-		JSON_ERR_NULL		/* the document is the literal null */
+		JSON_ERR_NULL,		/* the document is the literal null */
+		JSON_ERR_TEXT		/* a string or key is not text (see
+					 * json_texts_valid): where names it */
 	}		 kind;
 	const char	*detail;	/* static text */
 	size_t		 offset;	/* byte where the problem was seen */
+	char		 where[128];	/* JSON_ERR_TEXT: its path, cut */
 };
 
-/* Parse exactly the n bytes at s as one JSON document: strict syntax,
- * valid UTF-8, at most 64 levels deep, only blanks after it, no NUL in any
- * string or key, not the bare literal null. Returns the document (caller
- * puts) or NULL with e filled. */
+/* Parse exactly the n bytes at s as one JSON document: strict syntax, at
+ * most 64 levels deep, only blanks after it, no NUL in any string or key,
+ * not the bare literal null, and every string and key text
+ * (json_texts_valid: strict UTF-8, no control characters but tab and line
+ * breaks; an escaped surrogate that is not half of a pair, "\ud800", is
+ * refused too, where json-c would make it U+FFFD). Returns the document
+ * (caller puts) or NULL with e filled. */
 struct json_object *json_parse_strict(const char *s, size_t n,
     struct json_error *e);
 

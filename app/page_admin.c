@@ -1,6 +1,6 @@
 /* page_admin.c - the admin console: the model catalog, where admins
- * choose which models the free tier may use (seed 002: "modèles
- * disponibles gratuitement (configurés par l'admin)"). */
+ * choose which models the free tier may use, and the active plan
+ * catalog. */
 #include <string.h>
 
 #include "answer.h"

@@ -305,6 +305,13 @@ void h_import(struct req *r)
 	json_object_object_add(d, "document", json_object_new_string(doc ? doc : ""));
 	json_object_object_add(d, "slug", json_object_new_string(slug ? slug : ""));
 	o = doc ? json_parse_strict(doc, strlen(doc), &e) : NULL;
+	if (o == NULL && e.kind == JSON_ERR_TEXT) {
+		/* The same rule as for a JSON body sent to the API. */
+		pm_refuse(&f, PM_INVALID, "error.json_text", "document");
+		pm_fail_arg(&f, "field", "%s", e.where);
+		resp_page(r, form_fail(d, PM_INVALID, &f), "prompts/import", d);
+		return;
+	}
 	if (o == NULL) {
 		pm_refuse(&f, PM_INVALID, "import.invalid", "document");
 		pm_fail_arg(&f, "what", "%s", msg_get("import.not_json"));

@@ -442,6 +442,11 @@ static struct json_object *parse_json(const char *text, size_t len,
 		return NULL;
 	}
 	o = json_parse_strict(text, len, &e);
+	if (o == NULL && e.kind == JSON_ERR_TEXT) {
+		pm_refuse(f, PM_INVALID, "catalog.json_text", NULL);
+		pm_fail_arg(f, "where", "%s", e.where);
+		return NULL;
+	}
 	if (o == NULL && e.kind != JSON_ERR_NULL) {
 		pm_refuse(f, PM_INVALID, "catalog.bad_json", NULL);
 		pm_fail_arg(f, "offset", "%zu", e.offset);

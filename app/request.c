@@ -315,19 +315,14 @@ static int parse_json_body(struct req *r)
 	char off[32];
 
 	r->json = json_parse_strict(r->body, r->body_len, &e);
-	if (r->json != NULL) {
-		struct buf where = { 0 };
+	if (r->json != NULL)
+		return 0;
+	if (e.kind == JSON_ERR_TEXT) {
 		struct pm_fail f = { 0 };
 
-		if (json_texts_valid(r->json, &where) == 0) {
-			buf_free(&where);
-			return 0;
-		}
-		pm_refuse(&f, PM_INVALID, "error.json_text", where.len ?
-		    req_strdup(r, buf_cstr(&where)) : NULL);
-		pm_fail_arg(&f, "field", "%s", where.len ? buf_cstr(&where) :
-		    "(body)");
-		buf_free(&where);
+		pm_refuse(&f, PM_INVALID, "error.json_text", e.where[0] ?
+		    req_strdup(r, e.where) : NULL);
+		pm_fail_arg(&f, "field", "%s", e.where[0] ? e.where : "(body)");
 		answer_fail(r, PM_INVALID, &f);
 		return -1;
 	}

@@ -229,7 +229,7 @@ static void test_agents_platform(void **state)
 	assert_int_equal(e->price_monthly_cents, -1);
 	assert_int_equal(e->executions_per_month, -1);
 	assert_int_equal(e->sandbox_tries_per_day, -1);
-	/* the columns of the seed's tables */
+	/* the columns of the plan matrix */
 	assert_int_equal(f->sandbox_tries_per_day, 5);
 	assert_int_equal(p->sandbox_tries_per_day, 50);
 	assert_int_equal(t->sandbox_tries_per_day, 200);
@@ -623,7 +623,8 @@ static void test_not_a_catalog(void **state)
 	assert_string_equal(parse_error("{} x", 4),
 	    "invalid JSON at byte 3: unexpected character");
 	assert_string_equal(parse_error("{\"a\":\"\xff\"}", 9),
-	    "invalid JSON at byte 6: invalid utf-8 string");
+	    "the value at \"a\" is not valid text (invalid UTF-8 or a control"
+	    " character)");
 	assert_string_equal(parse_error("{}\0\0", 4),
 	    "invalid JSON at byte 2: unexpected character");
 	assert_string_equal(parse_error("{\"a\":\"\\u0000\"}", 14),

@@ -260,6 +260,45 @@ static void test_json_str_member(void **state)
 	json_object_put(o);
 }
 
+/* Every string and key must be text; the path of the first that is not
+ * is named. Escaped lone surrogates are refused like raw ones. */
+static void test_json_texts(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*where;		/* NULL: valid */
+	} cases[] = {
+		{ "{\"a\":\"ok\\u00e9\\ud83d\\ude00\\t\\n\"}", NULL },
+		{ "{\"a\":\"x\\ud800\"}", "a" },
+		{ "{\"a\":\"x\\udc00\\ud800\"}", "a" },
+		{ "{\"a\":\"\\ud800\\u0041\"}", "a" },
+		{ "{\"a\":[1,{\"b\":\"\\u0001\"}]}", "a[1].b" },
+		{ "{\"a\":[\"\xed\xa0\x80\"]}", "a[0]" },
+		{ "{\"a\":{\"k\\ud800\":1}}", "a" },
+		{ "{\"q\":\"\\\\ud800\"}", NULL },	/* an escaped backslash */
+		{ "[\"\x7f\"]", "[0]" },
+		{ "\"\x01\"", "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(cases); i++) {
+		struct json_error e;
+		struct json_object *o = json_parse_strict(cases[i].text,
+		    strlen(cases[i].text), &e);
+
+		if (cases[i].where == NULL) {
+			if (o == NULL)
+				fail_msg("case %zu: %s", i, e.detail);
+		} else {
+			assert_null(o);
+			assert_int_equal(e.kind, JSON_ERR_TEXT);
+			assert_string_equal(e.where, cases[i].where);
+		}
+		json_object_put(o);
+	}
+}
+
 static void test_json_parse_strict(void **state)
 {
 	static const struct {
@@ -274,7 +313,7 @@ static void test_json_parse_strict(void **state)
 		{ "{\"a\\u0000b\": 1}", JSON_ERR_NUL, 3 },
 		{ "{\"a\": }", JSON_ERR_SYNTAX, 6 },
 		{ "{a: 1}", JSON_ERR_SYNTAX, 1 },
-		{ "{\"a\": \"\xff\"}", JSON_ERR_SYNTAX, 7 },
+		{ "{\"a\": \"\xff\"}", JSON_ERR_TEXT, 0 },	/* named: test_json_texts */
 		{ "[1, 2", JSON_ERR_SYNTAX, 5 },
 		{ "12", -1, 0 },			/* a bare literal */
 		{ "null", JSON_ERR_NULL, 0 },
@@ -339,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_msg),
 		cmocka_unit_test(test_json_str_member),
 		cmocka_unit_test(test_json_parse_strict),
+		cmocka_unit_test(test_json_texts),
 		cmocka_unit_test(test_buf_read_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
