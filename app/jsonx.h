@@ -18,8 +18,8 @@ struct json_error {
 	size_t		 offset;	/* byte where the problem was seen */
 };
 
-/* Parse exactly the n bytes at s as one JSON document: strict syntax,
- * valid UTF-8, at most 64 levels deep, only blanks after it, no NUL in any
+/* Parse exactly the n bytes at s as one JSON document: strict syntax (no
+ * NaN or Infinity, which json-c accepts), valid UTF-8, at most 64 levels deep, only blanks after it, no NUL in any
  * string or key, not the bare literal null. Returns the document (caller
  * puts) or NULL with e filled. */
 struct json_object *json_parse_strict(const char *s, size_t n,
