@@ -13,7 +13,9 @@
  * output, percent-encoded again, decodes to itself; an accepted request
  * has a decoded path that starts with '/', is valid UTF-8 without control
  * characters, is_api as its prefix says, and nothing sent yet; a refused
- * one has been answered with one 400, 413 or 415 response. */
+ * one has been answered with one 400, 413 or 415 response. The decoded
+ * path of an accepted request then goes through route_match() with
+ * patterns of every shape the routes table uses. */
 #include "fuzz.h"
 
 #include <fcgiapp.h>
@@ -24,6 +26,7 @@
 #include "escape.h"
 #include "http.h"
 #include "log.h"
+#include "router.h"
 #include "util.h"
 
 #ifndef FUZZ_TEMPLATES_DIR
@@ -114,6 +117,53 @@ static void check_decode(const char *s, size_t n, int plus_space)
 	buf_free(&back);
 }
 
+/* ---- route_match -------------------------------------------------- */
+
+/* Patterns of each shape the routes table uses. */
+static const char *const patterns[] = {
+	"/", "/prompts", "/prompts/:slug", "/prompts/:slug/versions/:n",
+	"/api/v1/prompts/:slug/versions/:n/promote", "/categories/:id/rename",
+	"/:a/:b",
+};
+
+/* Match the decoded path against each pattern: a match captures one
+ * non-empty segment without '/' per :param, and putting the captures
+ * back into the pattern gives the path; a miss captures nothing. */
+static void check_routes(struct req *r, const char *path)
+{
+	struct buf back = { 0 };
+	struct params args = { 0 };
+	size_t i, k;
+
+	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		const char *p = patterns[i];
+
+		args.n = 0;
+		if (!route_match(r, p, path, &args)) {
+			FUZZ_ASSERT(args.n == 0);
+			continue;
+		}
+		buf_reset(&back);
+		for (k = 0; *p != '\0'; ) {
+			if (p[0] == '/' && p[1] == ':') {
+				FUZZ_ASSERT(k < args.n);
+				FUZZ_ASSERT(args.v[k].len > 0 &&
+				    strchr(args.v[k].val, '/') == NULL);
+				buf_putc(&back, '/');
+				buf_append(&back, args.v[k].val, args.v[k].len);
+				k++;
+				p = strchr(p + 1, '/');
+				if (p == NULL)
+					break;
+			} else
+				buf_putc(&back, *p++);
+		}
+		FUZZ_ASSERT(k == args.n);
+		FUZZ_ASSERT(strcmp(buf_cstr(&back), path) == 0);
+	}
+	buf_free(&back);
+}
+
 /* ---- req_begin ----------------------------------------------------- */
 
 static int is_api(const char *p)
@@ -193,6 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    r.path[i] != 0x7f);
 		FUZZ_ASSERT(r.is_api == is_api(r.path));
 		FUZZ_ASSERT(!r.done && !r.headers_sent);
+		check_routes(&r, r.path);
 		resp_send(&r, 204, NULL, "", 0);
 	} else {
 		FUZZ_ASSERT(r.done);
