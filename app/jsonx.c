@@ -59,6 +59,28 @@ static size_t nul_escape(const char *s, size_t n)
 	return n;
 }
 
+/* The offset of the first NaN, Infinity or -Infinity in the JSON text s of
+ * n bytes (json-c accepts them even in strict mode), or n when there is
+ * none. Outside strings, JSON text holds no capital letter. */
+static size_t nonfinite_literal(const char *s, size_t n)
+{
+	size_t i;
+	int in_string = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in_string) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_string = 0;
+		} else if (s[i] == '"')
+			in_string = 1;
+		else if (s[i] == 'N' || s[i] == 'I')
+			return i > 0 && s[i - 1] == '-' ? i - 1 : i;
+	}
+	return n;
+}
+
 static struct json_object *json_parse_exact(const char *s, size_t n,
     struct json_error *e);
 
@@ -183,6 +205,12 @@ static struct json_object *json_parse_exact(const char *s, size_t n,
 			e->offset = i;
 			return NULL;
 		}
+	if ((i = nonfinite_literal(s, end)) < end) {
+		json_object_put(o);
+		e->detail = "unexpected NaN or Infinity";
+		e->offset = i;
+		return NULL;
+	}
 	if ((e->offset = nul_escape(s, end)) < end) {
 		json_object_put(o);
 		e->kind = JSON_ERR_NUL;

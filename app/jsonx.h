@@ -23,8 +23,8 @@ struct json_error {
 	char		 where[128];	/* JSON_ERR_TEXT: its path, cut */
 };
 
-/* Parse exactly the n bytes at s as one JSON document: strict syntax, at
- * most 64 levels deep, only blanks after it, no NUL in any string or key,
+/* Parse exactly the n bytes at s as one JSON document: strict syntax (no
+ * NaN or Infinity, which json-c accepts), at most 64 levels deep, only blanks after it, no NUL in any string or key,
  * not the bare literal null, and every string and key text
  * (json_texts_valid: strict UTF-8, no control characters but tab and line
  * breaks; an escaped surrogate that is not half of a pair, "\ud800", is

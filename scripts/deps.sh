@@ -2,12 +2,14 @@
 # deps.sh — install the Debian packages the project needs, only those missing.
 # Refreshes the package lists first when they are empty (fresh machine).
 # Never starts the distribution's own services: the project runs its own.
+# clang, libclang-rt-14-dev (libFuzzer) and llvm (llvm-symbolizer, for
+# readable sanitizer reports) build and run the fuzz harnesses.
 set -eu
 
 PKGS="build-essential pkg-config libfcgi-dev libfcgi-bin libmariadb-dev
 mariadb-server mariadb-client lighttpd apache2 libcurl4-openssl-dev
 libjson-c-dev libssl-dev libargon2-dev libcmocka-dev wrk curl python3
-ca-certificates"
+ca-certificates clang libclang-rt-14-dev llvm"
 
 missing=""
 for p in $PKGS; do

@@ -119,7 +119,9 @@ class RequestLayerTest(unittest.TestCase):
         before = self.stack.sql("SELECT COUNT(*) FROM categories")
         for body, msg in ((b'{"a": tru}', "boolean expected at byte 9"),
                           (b'null', "the document is null at byte 0"),
-                          (b'{"name": "x"}\x00junk', "unexpected character at byte 13")):
+                          (b'{"name": "x"}\x00junk', "unexpected character at byte 13"),
+                          (b'{"name": "x", "n": -Infinity}',
+                           "unexpected NaN or Infinity at byte 19")):
             # an endpoint that writes: nothing is created
             r = c.request("POST", "/api/v1/categories", body=body,
                           headers={"Content-Type": "application/json"})

@@ -316,6 +316,12 @@ static void test_json_parse_strict(void **state)
 		{ "{\"a\": \"\xff\"}", JSON_ERR_TEXT, 0 },	/* named: test_json_texts */
 		{ "[1, 2", JSON_ERR_SYNTAX, 5 },
 		{ "12", -1, 0 },			/* a bare literal */
+		/* json-c takes NaN and Infinity even in strict mode */
+		{ "{\"temperature\": NaN}", JSON_ERR_SYNTAX, 16 },
+		{ "[1, -Infinity]", JSON_ERR_SYNTAX, 4 },
+		{ "Infinity", JSON_ERR_SYNTAX, 0 },
+		{ "{\"NaN\": \"Infinity \\\"NaN\"}", -1, 0 },	/* in strings */
+		{ "1e999", -1, 0 },			/* JSON, if out of range */
 		{ "null", JSON_ERR_NULL, 0 },
 		{ "", JSON_ERR_SYNTAX, 0 },
 	};
