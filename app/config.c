@@ -22,6 +22,19 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "permissions of a unix FastCGI socket" },
 	{ "backlog", CFG_INT, "1024", "listen(2) backlog of the FastCGI socket" },
 	{ "workers", CFG_INT, "8", "number of pre-forked worker processes" },
+	{ "threads", CFG_INT, "64",
+	  "requests each worker process serves at once, one thread each" },
+	{ "db_pool_size", CFG_INT, "4",
+	  "MariaDB connections of each worker process, lent per request" },
+	{ "max_runs_per_process", CFG_INT, "0",
+	  "prompt runs a worker process holds at once (0: threads - 8);"
+	  " more are refused with 503" },
+	{ "max_runs", CFG_INT, "0",
+	  "prompt runs the whole site holds at once (0: no cap beyond the"
+	  " processes'); more are refused with 503" },
+	{ "settle_retry_seconds", CFG_INT, "60",
+	  "how long a finished run retries recording its outcome while the"
+	  " database is away" },
 	{ "max_requests", CFG_INT, "10000",
 	  "requests a worker serves before it is replaced (0: never)" },
 	{ "shutdown_timeout", CFG_INT, "30",
@@ -225,6 +238,24 @@ int config_load(struct config *c, const char *path, struct buf *err)
 	}
 	if (c->num[CFG_WORKERS] < 1 || c->num[CFG_WORKERS] > 256) {
 		buf_printf(err, "workers must be between 1 and 256");
+		return -1;
+	}
+	if (c->num[CFG_THREADS] < 1 || c->num[CFG_THREADS] > 4096) {
+		buf_printf(err, "threads must be between 1 and 4096");
+		return -1;
+	}
+	if (c->num[CFG_DB_POOL_SIZE] < 1 || c->num[CFG_DB_POOL_SIZE] > 256) {
+		buf_printf(err, "db_pool_size must be between 1 and 256");
+		return -1;
+	}
+	if (c->num[CFG_MAX_RUNS_PER_PROCESS] < 0 ||
+	    c->num[CFG_MAX_RUNS_PER_PROCESS] >= c->num[CFG_THREADS]) {
+		buf_printf(err, "max_runs_per_process must be 0 or less than"
+		    " threads (the other threads answer pages)");
+		return -1;
+	}
+	if (c->num[CFG_MAX_RUNS] < 0) {
+		buf_printf(err, "max_runs must not be negative");
 		return -1;
 	}
 	return 0;

@@ -4,8 +4,10 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -16,16 +18,38 @@ struct stmt_slot {
 	MYSQL_STMT	*st;
 };
 
-struct db {
+/* One MariaDB connection with its prepared statements. */
+struct db_conn {
 	MYSQL		*conn;
-	char		*password;
-	int		 in_tx;
-	int		 maybe_applied;	/* the last attempt was lost after
-					 * the server got the statement */
 	struct stmt_slot *slots;	/* open-addressing table keyed by sql */
 	size_t		 nslots;
 	size_t		 used;
+	struct db_conn	*next_free;
 };
+
+/* The connections of a process, lent to handles. */
+struct db_pool {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 freed;
+	struct db_conn	*conns;
+	struct db_conn	*free_list;
+	size_t		 size;
+	size_t		 lent;
+	char		*password;
+};
+
+/* What one thread uses: the pool, and the connection it holds now. */
+struct db {
+	struct db_pool	*pool;
+	struct db_conn	*c;		/* NULL: none held */
+	int		 owns_pool;	/* db_open(): freed with the handle */
+	int		 in_tx;
+	int		 maybe_applied;	/* the last attempt was lost after
+					 * the server got the statement */
+};
+
+/* How long a handle waits for a free connection before DB_DOWN. */
+#define POOL_WAIT_MS	10000
 
 static const char *err_names[] = {
 	"ok", "database unavailable", "duplicate key", "deadlock",
@@ -76,27 +100,27 @@ static int classify(unsigned e)
 	}
 }
 
-static void drop_statements(struct db *db)
+static void drop_statements(struct db_conn *c)
 {
 	size_t i;
 
-	for (i = 0; i < db->nslots; i++)
-		if (db->slots[i].st != NULL)
-			mysql_stmt_close(db->slots[i].st);
-	free(db->slots);
-	db->slots = NULL;
-	db->nslots = db->used = 0;
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].st != NULL)
+			mysql_stmt_close(c->slots[i].st);
+	free(c->slots);
+	c->slots = NULL;
+	c->nslots = c->used = 0;
 }
 
-static void disconnect(struct db *db)
+static void disconnect(struct db_conn *c)
 {
-	drop_statements(db);
-	if (db->conn != NULL)
-		mysql_close(db->conn);
-	db->conn = NULL;
+	drop_statements(c);
+	if (c->conn != NULL)
+		mysql_close(c->conn);
+	c->conn = NULL;
 }
 
-static int connect_db(struct db *db)
+static int connect_db(struct db_conn *c, const char *password)
 {
 	unsigned int timeout = (unsigned int)cfg_int(CFG_DB_CONNECT_TIMEOUT);
 	unsigned int rw_timeout = 120;
@@ -115,27 +139,83 @@ static int connect_db(struct db *db)
 	    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'");
 	if (mysql_real_connect(m, sock[0] ? NULL : cfg_str(CFG_DB_HOST),
-	    cfg_str(CFG_DB_USER), db->password, cfg_str(CFG_DB_NAME),
+	    cfg_str(CFG_DB_USER), password, cfg_str(CFG_DB_NAME),
 	    (unsigned int)cfg_int(CFG_DB_PORT), sock[0] ? sock : NULL,
 	    CLIENT_FOUND_ROWS) == NULL) {
 		log_warn("db: connect failed: %s", mysql_error(m));
 		mysql_close(m);
 		return DB_DOWN;
 	}
-	db->conn = m;
+	c->conn = m;
 	return DB_OK;
+}
+
+struct db_pool *db_pool_open(size_t size, struct buf *err)
+{
+	struct db_pool *p;
+	const char *pwfile = cfg_str(CFG_DB_PASSWORD_FILE);
+	size_t i;
+
+	/* The client library's own start is not thread-safe: do it here,
+	 * before the threads that will connect. */
+	if (mysql_library_init(0, NULL, NULL) != 0) {
+		buf_puts(err, "the MariaDB client library cannot start");
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	if (pwfile[0] != '\0' &&
+	    (p->password = config_read_secret(pwfile, err)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	if (size == 0)
+		size = 1;
+	p->size = size;
+	p->conns = xcalloc(size, sizeof(*p->conns));
+	for (i = size; i-- > 0;) {
+		p->conns[i].next_free = p->free_list;
+		p->free_list = &p->conns[i];
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	return p;
+}
+
+void db_pool_close(struct db_pool *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->size; i++)
+		disconnect(&p->conns[i]);
+	free(p->conns);
+	if (p->password != NULL) {
+		explicit_bzero(p->password, strlen(p->password));
+		free(p->password);
+	}
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->freed);
+	free(p);
+}
+
+struct db *db_handle(struct db_pool *p)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+
+	db->pool = p;
+	return db;
 }
 
 struct db *db_open(struct buf *err)
 {
-	struct db *db = xcalloc(1, sizeof(*db));
-	const char *pwfile = cfg_str(CFG_DB_PASSWORD_FILE);
+	struct db_pool *p = db_pool_open(1, err);
+	struct db *db;
 
-	if (pwfile[0] != '\0' &&
-	    (db->password = config_read_secret(pwfile, err)) == NULL) {
-		free(db);
+	if (p == NULL)
 		return NULL;
-	}
+	db = db_handle(p);
+	db->owns_pool = 1;
 	return db;
 }
 
@@ -143,12 +223,57 @@ void db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
-	disconnect(db);
-	if (db->password != NULL) {
-		explicit_bzero(db->password, strlen(db->password));
-		free(db->password);
-	}
+	db->in_tx = 0;
+	db_release(db);
+	if (db->owns_pool)
+		db_pool_close(db->pool);
 	free(db);
+}
+
+/* Take a connection of the pool for db, waiting up to POOL_WAIT_MS for
+ * one to be freed. Returns 0, or DB_DOWN when none came. */
+static int hold(struct db *db)
+{
+	struct db_pool *p = db->pool;
+	struct timespec until;
+	int rc = 0;
+
+	if (db->c != NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += POOL_WAIT_MS / 1000;
+	pthread_mutex_lock(&p->lock);
+	while (p->free_list == NULL && rc == 0)
+		rc = pthread_cond_timedwait(&p->freed, &p->lock, &until);
+	if (p->free_list != NULL) {
+		db->c = p->free_list;
+		p->free_list = db->c->next_free;
+		p->lent++;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (db->c == NULL) {
+		log_warn("db: every connection of the pool (%zu) stayed busy",
+		    p->size);
+		return DB_DOWN;
+	}
+	return 0;
+}
+
+void db_release(struct db *db)
+{
+	struct db_pool *p;
+
+	if (db == NULL || db->c == NULL || db->in_tx)
+		return;
+	p = db->pool;
+	pthread_mutex_lock(&p->lock);
+	db->c->next_free = p->free_list;
+	p->free_list = db->c;
+	p->lent--;
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+	db->c = NULL;
 }
 
 static size_t slot_hash(const char *sql, size_t n)
@@ -158,43 +283,43 @@ static size_t slot_hash(const char *sql, size_t n)
 	return (size_t)((p >> 3) * 2654435761u) & (n - 1);
 }
 
-static struct stmt_slot *slot_find(struct db *db, const char *sql)
+static struct stmt_slot *slot_find(struct db_conn *c, const char *sql)
 {
 	size_t i;
 
-	if (db->used * 2 >= db->nslots) {
-		struct stmt_slot *old = db->slots;
-		size_t oldn = db->nslots, j;
+	if (c->used * 2 >= c->nslots) {
+		struct stmt_slot *old = c->slots;
+		size_t oldn = c->nslots, j;
 
-		db->nslots = oldn ? oldn * 2 : 64;
-		db->slots = xcalloc(db->nslots, sizeof(*db->slots));
+		c->nslots = oldn ? oldn * 2 : 64;
+		c->slots = xcalloc(c->nslots, sizeof(*c->slots));
 		for (j = 0; j < oldn; j++) {
 			if (old[j].sql == NULL)
 				continue;
-			i = slot_hash(old[j].sql, db->nslots);
-			while (db->slots[i].sql != NULL)
-				i = (i + 1) & (db->nslots - 1);
-			db->slots[i] = old[j];
+			i = slot_hash(old[j].sql, c->nslots);
+			while (c->slots[i].sql != NULL)
+				i = (i + 1) & (c->nslots - 1);
+			c->slots[i] = old[j];
 		}
 		free(old);
 	}
-	i = slot_hash(sql, db->nslots);
-	while (db->slots[i].sql != NULL && db->slots[i].sql != sql)
-		i = (i + 1) & (db->nslots - 1);
-	return &db->slots[i];
+	i = slot_hash(sql, c->nslots);
+	while (c->slots[i].sql != NULL && c->slots[i].sql != sql)
+		i = (i + 1) & (c->nslots - 1);
+	return &c->slots[i];
 }
 
 /* Return the prepared statement for sql, preparing it when needed. On
  * failure returns NULL and stores the error code in *rc. */
-static MYSQL_STMT *statement(struct db *db, const char *sql, int *rc)
+static MYSQL_STMT *statement(struct db_conn *c, const char *sql, int *rc)
 {
-	struct stmt_slot *s = slot_find(db, sql);
+	struct stmt_slot *s = slot_find(c, sql);
 	my_bool on = 1;
 	MYSQL_STMT *st;
 
 	if (s->st != NULL)
 		return s->st;
-	if ((st = mysql_stmt_init(db->conn)) == NULL) {
+	if ((st = mysql_stmt_init(c->conn)) == NULL) {
 		*rc = DB_DOWN;
 		return NULL;
 	}
@@ -210,7 +335,7 @@ static MYSQL_STMT *statement(struct db *db, const char *sql, int *rc)
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
 	s->sql = sql;
 	s->st = st;
-	db->used++;
+	c->used++;
 	return st;
 }
 
@@ -308,9 +433,11 @@ static int64_t attempt(struct db *db, const char *sql, const struct dbv *args,
 	size_t i;
 
 	db->maybe_applied = 0;
-	if (db->conn == NULL && connect_db(db) != DB_OK)
+	if (hold(db) != 0)
 		return DB_DOWN;
-	if ((st = statement(db, sql, &rc)) == NULL)
+	if (db->c->conn == NULL && connect_db(db->c, db->pool->password) != DB_OK)
+		return DB_DOWN;
+	if ((st = statement(db->c, sql, &rc)) == NULL)
 		return rc;
 	if (mysql_stmt_param_count(st) != nargs) {
 		log_error("db: statement wants %lu parameters, got %zu: %s",
@@ -393,9 +520,11 @@ static int64_t run(struct db *db, const char *sql, const struct dbv *args,
 		 * resumed on a new connection: db_tx() retries it whole. A
 		 * write lost after the server got it may have been applied:
 		 * it is not sent again. */
-		if (db->conn != NULL)
+		if (db->c == NULL)
+			return DB_DOWN;		/* no connection came free */
+		if (db->c->conn != NULL)
 			log_warn("db: connection lost, reconnecting");
-		disconnect(db);
+		disconnect(db->c);
 		if (db->in_tx || (db->maybe_applied &&
 		    strncmp(sql, "SELECT", 6) != 0))
 			return DB_DOWN;
@@ -418,7 +547,7 @@ int64_t db_query(struct db *db, const char *sql, const struct dbv *args,
 
 int64_t db_insert_id(struct db *db)
 {
-	return db->conn ? (int64_t)mysql_insert_id(db->conn) : 0;
+	return db->c && db->c->conn ? (int64_t)mysql_insert_id(db->c->conn) : 0;
 }
 
 void db_res_free(struct db_res *res)
@@ -479,13 +608,13 @@ int db_tx(struct db *db, db_tx_fn fn, void *arg)
 			 * so do not run the work a second time. */
 			return rc;
 		}
-		if (db->conn != NULL)
+		if (db->c != NULL && db->c->conn != NULL)
 			(void)db_exec(db, SQL_ROLLBACK, DB_NOARGS);
 		db->in_tx = 0;
 		if (rc != DB_RETRY && rc != DB_DOWN)
 			return rc;
-		if (rc == DB_DOWN)
-			disconnect(db);
+		if (rc == DB_DOWN && db->c != NULL)
+			disconnect(db->c);
 	}
 	return rc;
 }
@@ -501,22 +630,26 @@ int db_ping(struct db *db)
 
 int db_exec_raw(struct db *db, const char *sql, struct buf *err)
 {
-	if (db->conn == NULL && connect_db(db) != DB_OK) {
+	MYSQL *m;
+
+	if (hold(db) != 0 || (db->c->conn == NULL &&
+	    connect_db(db->c, db->pool->password) != DB_OK)) {
 		buf_puts(err, "cannot connect to the database");
 		return DB_DOWN;
 	}
-	if (mysql_real_query(db->conn, sql, strlen(sql)) != 0) {
-		unsigned e = mysql_errno(db->conn);
-		buf_printf(err, "%u: %s", e, mysql_error(db->conn));
+	m = db->c->conn;
+	if (mysql_real_query(m, sql, strlen(sql)) != 0) {
+		unsigned e = mysql_errno(m);
+		buf_printf(err, "%u: %s", e, mysql_error(m));
 		if (lost_errno(e))
-			disconnect(db);
+			disconnect(db->c);
 		return classify(e);
 	}
 	/* Drain any result sets the script produced. */
 	do {
-		MYSQL_RES *r = mysql_store_result(db->conn);
+		MYSQL_RES *r = mysql_store_result(m);
 		if (r != NULL)
 			mysql_free_result(r);
-	} while (mysql_next_result(db->conn) == 0);
+	} while (mysql_next_result(m) == 0);
 	return DB_OK;
 }

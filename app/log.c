@@ -10,7 +10,7 @@
 static const char *level_names[LOG__MAX] = { "DEBUG", "INFO", "WARN", "ERROR" };
 static char log_prog[32] = "pm";
 static enum log_level log_min = LOG_INFO;
-static char log_rid[40];
+static __thread char log_rid[40];	/* the request this thread answers */
 
 void log_init(const char *prog, enum log_level min)
 {

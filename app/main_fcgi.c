@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -11,6 +12,19 @@
 #include "log.h"
 #include "server.h"
 #include "upstream.h"
+
+/* Each request in flight holds a FastCGI connection and, while it waits
+ * on a model, a connection to it: as many descriptors as the system
+ * lets us have. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 static void usage(void)
 {
@@ -43,8 +57,11 @@ int main(int argc, char *argv[])
 	if (path == NULL)
 		path = config_default_path();
 	/* Big temporary buffers (argon2's 19 MiB) go back to the system
-	 * when freed, keeping each worker small. */
+	 * when freed, and a few malloc arenas serve every thread, keeping
+	 * each worker small. */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_ARENA_MAX, 4);
+	raise_fd_limit();
 	log_init("pm-fcgi", LOG_INFO);
 	if (config_load(&conf, path, &err) != 0) {
 		log_error("configuration: %s", buf_cstr(&err));

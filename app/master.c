@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,6 +43,10 @@ static int pipefd[2] = { -1, -1 };
 static volatile sig_atomic_t got_stop, got_reload;
 static struct config configs[2];
 static int current_config;
+/* The counters shared with the workers, and which process holds each of
+ * its slots (0: free). */
+static struct server_shared *shared;
+static pid_t slot_owner[SERVER_SLOTS];
 
 static void on_signal(int sig)
 {
@@ -115,6 +121,10 @@ int server_listen(void)
 	}
 	if (listen(fd, (int)cfg_int(CFG_BACKLOG)) != 0)
 		goto fail;
+	/* The threads of every worker poll the socket: when another takes
+	 * the connection first, accept() must not block. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
+		goto fail;
 	/* Workers inherit it across fork but not across exec. */
 	return fd;
 fail:
@@ -124,19 +134,59 @@ fail:
 	return -1;
 }
 
+/* A free slot of the shared counters, or -1. */
+static int free_slot(void)
+{
+	int i;
+
+	for (i = 0; i < SERVER_SLOTS; i++)
+		if (slot_owner[i] == 0)
+			return i;
+	return -1;
+}
+
+/* A process has ended: the runs it still counted end with it (its
+ * executions are settled by the next sweep). */
+static void slot_release(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < SERVER_SLOTS; i++)
+		if (slot_owner[i] == pid) {
+			long left = atomic_exchange(&shared->slot_runs[i], 0);
+
+			atomic_fetch_sub(&shared->site_runs, left);
+			slot_owner[i] = 0;
+			if (left > 0)
+				log_warn("worker %d ended holding %ld run(s)",
+				    (int)pid, left);
+			return;
+		}
+}
+
 static pid_t spawn(int fd)
 {
-	pid_t pid = fork();
+	int slot = free_slot();
+	pid_t pid;
 
+	if (slot < 0) {
+		log_error("fork: every one of the %d worker slots is in use",
+		    SERVER_SLOTS);
+		return -1;
+	}
+	atomic_store(&shared->slot_runs[slot], 0);
+	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		free(slots);
 		free(draining);
-		worker_run(fd);
+		worker_run(fd, shared, slot);
 	}
 	if (pid < 0)
 		log_error("fork failed: %s", strerror(errno));
+	else
+		slot_owner[slot] = pid;
 	return pid;
 }
 
@@ -159,6 +209,7 @@ static void child_exited(pid_t pid, int status, int stopping)
 	int64_t now = clock_mono_us();
 	int i, crashed;
 
+	slot_release(pid);
 	for (i = 0; i < ndraining; i++)
 		if (draining[i] == pid) {
 			draining[i] = draining[--ndraining];
@@ -281,6 +332,12 @@ int master_run(int fd, const char *config_path)
 	int64_t stop_started = 0, last_resend = 0;
 	int i;
 
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED) {
+		log_error("shared memory: %s", strerror(errno));
+		return 1;
+	}
 	/* The master keeps its own copy of the config it was started with. */
 	configs[0] = *cfg;
 	cfg = &configs[0];

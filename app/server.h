@@ -1,7 +1,7 @@
 /* server.h - the pre-forking FastCGI server: master and workers.
  *
- * The master opens the socket, loads config and templates, forks workers and
- * supervises them: a worker that dies is replaced (with exponential backoff
+ * The master opens the socket, loads config and templates, forks workers
+ * (processes of `threads` threads each, see worker.c) and supervises them: a worker that dies is replaced (with exponential backoff
  * when it keeps dying young), a worker that served max_requests exits and is
  * replaced, SIGTERM/SIGINT stop everything gracefully (in-flight requests
  * finish, then the workers exit; SIGKILL after shutdown_timeout), SIGHUP
@@ -18,8 +18,28 @@ int server_listen(void);
 /* Run the master loop on the listening descriptor fd until shutdown.
  * config_path is re-read on SIGHUP. Returns the process exit status. */
 int master_run(int fd, const char *config_path);
-/* Run a worker on fd: accept and answer requests until told to stop or
- * max_requests is reached. Never returns. */
-void worker_run(int fd) __attribute__((noreturn));
+/* What the master and its workers share (one page of shared memory, made
+ * before the first fork): the prompt runs the site holds, and each worker
+ * slot's share of them, which the master takes off the total when that
+ * worker dies. */
+#define SERVER_SLOTS	512
+struct server_shared {
+	_Atomic long	 site_runs;
+	_Atomic long	 slot_runs[SERVER_SLOTS];
+};
+
+/* Run a worker on fd (made non-blocking by server_listen) in slot slot
+ * of shared: `threads` threads accept and answer requests until SIGTERM or
+ * max_requests, then the requests in flight finish and the process exits.
+ * Never returns. */
+void worker_run(int fd, struct server_shared *shared, int slot)
+	__attribute__((noreturn));
+/* Count one more prompt run in this process and on the site. Returns 0,
+ * or -1 (nothing counted) when either is at its cap (max_runs_per_process,
+ * max_runs): the caller refuses the run at once. Outside a worker (tests,
+ * tools) always 0. Thread-safe. */
+int server_run_enter(void);
+/* The run counted by server_run_enter() has ended. */
+void server_run_leave(void);
 
 #endif

@@ -37,12 +37,15 @@ const char *upstream_status_name(enum upstream_status st)
 }
 
 /* ------------------------------------------------------------------ */
-/* Process-wide state */
+/* Process-wide and per-thread state */
 
 static int global_ready;
-static CURLM *multi;		/* this process's connection cache */
-static pid_t multi_pid;
-static CURLM *inherited;	/* the parent's, never touched after fork */
+/* Each thread's multi handle: its connection cache. One inherited across
+ * fork() (by the thread that forked) is abandoned: closing it would shut
+ * the parent's TLS sessions. */
+static __thread CURLM *multi;
+static __thread pid_t multi_pid;
+static __thread CURLM *inherited;
 
 int upstream_global_init(void)
 {
@@ -54,19 +57,23 @@ int upstream_global_init(void)
 	return 0;
 }
 
-void upstream_global_cleanup(void)
+void upstream_thread_cleanup(void)
 {
 	if (multi != NULL && multi_pid == getpid())
 		curl_multi_cleanup(multi);
 	multi = NULL;
+}
+
+void upstream_global_cleanup(void)
+{
+	upstream_thread_cleanup();
 	if (global_ready) {
 		curl_global_cleanup();
 		global_ready = 0;
 	}
 }
 
-/* This process's multi handle, created on first use. One inherited across
- * fork() is abandoned: closing it would shut the parent's TLS sessions. */
+/* This thread's multi handle, created on first use. */
 static CURLM *get_multi(void)
 {
 	if (multi != NULL && multi_pid != getpid()) {
@@ -74,6 +81,7 @@ static CURLM *get_multi(void)
 		multi = NULL;
 	}
 	if (multi == NULL) {
+		/* A program without threads may start libcurl here. */
 		if (upstream_global_init() != 0)
 			return NULL;
 		multi = curl_multi_init();

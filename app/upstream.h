@@ -2,9 +2,10 @@
  * as Server-Sent Events) and GET endpoints (/models, /key).
  *
  * Process model: call upstream_global_init() once at program start, before
- * forking workers. Each process then keeps its own connection cache,
- * created on first use (so after the fork); upstream_global_cleanup()
- * releases it at exit.
+ * forking workers or starting threads. Each thread then keeps its own
+ * connection cache, created on first use (so after the fork), released by
+ * upstream_thread_cleanup() when the thread ends; upstream_global_cleanup()
+ * releases the calling thread's and libcurl at exit.
  *
  * Error convention (error.h): upstream_chat() returns 0 or the failure's
  * enum pm_err with its sentence in a struct pm_fail; the detailed outcome
@@ -92,8 +93,11 @@ struct upstream_res {
  * workers; pm-admin: in main). Returns 0, or -1 when libcurl cannot
  * start. Later calls do nothing. */
 int upstream_global_init(void);
-/* Close this process's cached connections and release libcurl. */
+/* Close the calling thread's cached connections and release libcurl. */
 void upstream_global_cleanup(void);
+/* Close the calling thread's cached connections (at the end of a thread
+ * that called upstream_chat). */
+void upstream_thread_cleanup(void);
 
 /* POST {base_url}/chat/completions with {model, messages, stream, params
  * (temperature, top_p, max_tokens, stop), and when streaming "usage":

@@ -1,25 +1,51 @@
-/* worker.c - one pre-forked worker: accept FastCGI requests and answer them. */
+/* worker.c - one pre-forked worker process: `threads` threads that each
+ * accept FastCGI requests and answer them, sharing a small pool of MariaDB
+ * connections. A request that waits on a model holds a thread and some
+ * memory, not a database connection; the runs a process and the site hold
+ * at once are capped (server_run_enter). */
 #include "server.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#include "app.h"
 #include "admission.h"
+#include "app.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "upstream.h"
+#include "util.h"
 
-static volatile sig_atomic_t stop_requested;
+/* A thread's stack: deep enough for TLS handshakes and templates, small
+ * enough that a thousand waiting runs cost little memory. */
+#define THREAD_STACK	(512 * 1024)
+
+static struct {
+	int		 fd;		/* the listening socket, non-blocking */
+	int		 wake[2];	/* written once when stopping */
+	struct db_pool	*pool;
+	pthread_mutex_t	 accept_lock;
+	atomic_int	 stopping;
+	atomic_llong	 served;
+	int64_t		 max_requests;
+	struct server_shared *shared;	/* the site's counters */
+	int		 slot;		/* this process's slot in them */
+	atomic_long	 runs;		/* runs this process holds */
+	long		 max_runs_process, max_runs_site;
+} w;
 
 /* End the worker. A worker leaves with _exit (the master's atexit work is
  * not its own); under LeakSanitizer it first reports what it leaked over
@@ -33,101 +59,214 @@ static void worker_exit(int status)
 	_exit(status);
 }
 
-static void on_stop(int sig)
+/* Ask every thread to stop once its request is answered. */
+static void stop_all(void)
 {
-	(void)sig;
-	stop_requested = 1;
+	char c = 1;
+
+	if (atomic_exchange(&w.stopping, 1) == 0 &&
+	    write(w.wake[1], &c, 1) < 0) {
+		/* the pollers also wake within a second */
+	}
 }
 
-/* A worker that starts may be replacing one that died mid-execution:
- * settle executions left RUNNING for longer than any upstream call may
- * last, so their reserved quota comes back. */
-static void sweep_interrupted(struct db *db)
+int server_run_enter(void)
 {
-	int64_t now = clock_now();
-	int n = admission_sweep(db, now);
+	long mine, site;
 
-	if (n > 0)
-		log_warn("settled %d interrupted execution(s)", n);
+	if (w.shared == NULL)
+		return 0;		/* not in a worker (tests, tools) */
+	mine = atomic_fetch_add(&w.runs, 1) + 1;
+	site = atomic_fetch_add(&w.shared->site_runs, 1) + 1;
+	atomic_fetch_add(&w.shared->slot_runs[w.slot], 1);
+	if (mine > w.max_runs_process ||
+	    (w.max_runs_site > 0 && site > w.max_runs_site)) {
+		log_warn("run refused: %ld running in this process, %ld on the"
+		    " site", mine - 1, site - 1);
+		server_run_leave();
+		return -1;
+	}
+	return 0;
 }
 
-void worker_run(int fd)
+void server_run_leave(void)
 {
-	struct sigaction sa;
-	sigset_t stopset;
+	if (w.shared == NULL)
+		return;
+	atomic_fetch_sub(&w.runs, 1);
+	atomic_fetch_sub(&w.shared->slot_runs[w.slot], 1);
+	atomic_fetch_sub(&w.shared->site_runs, 1);
+}
+
+/* Accept the next request into rq. The caller holds the accept lock, so
+ * one thread of the process waits on the socket at a time. Returns 0, or
+ * -1 when the process is stopping. */
+static int accept_one(FCGX_Request *rq)
+{
+	struct pollfd p[2];
+	int rc;
+
+	for (;;) {
+		if (atomic_load(&w.stopping))
+			return -1;
+		p[0].fd = w.fd;
+		p[0].events = POLLIN;
+		p[1].fd = w.wake[0];
+		p[1].events = POLLIN;
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, 1000) < 0 && errno != EINTR) {
+			log_warn("poll: %s", strerror(errno));
+			usleep(100000);
+			continue;
+		}
+		if (p[1].revents || atomic_load(&w.stopping))
+			return -1;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		/* Another process may take the connection first: the
+		 * socket is non-blocking, so that is EAGAIN, not a wait. */
+		if ((rc = FCGX_Accept_r(rq)) == 0)
+			return 0;
+		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR) {
+			/* EMFILE and the like: do not spin */
+			log_warn("accept failed: %s", strerror(-rc));
+			usleep(100000);
+		}
+	}
+}
+
+static void *serve(void *arg)
+{
+	struct db *db = db_handle(w.pool);
 	FCGX_Request rq;
-	struct buf err = { 0 };
-	struct db *db;
-	int64_t served = 0, max = cfg_int(CFG_MAX_REQUESTS);
 
-	/* Handlers are inherited across fork: install the worker's own,
-	 * without SA_RESTART so a blocked accept() returns on SIGTERM. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&stopset);
-	sigaddset(&stopset, SIGTERM);
-	sigaddset(&stopset, SIGINT);
-	sigprocmask(SIG_BLOCK, &stopset, NULL);
-
-	if ((db = db_open(&err)) == NULL) {
-		log_error("worker cannot start: %s", buf_cstr(&err));
-		buf_free(&err);
-		_exit(2);
-	}
-	/* Connect now so the first request does not pay for it; a database
-	 * that is down is retried by each request. */
-	(void)db_ping(db);
-	sweep_interrupted(db);
-	if (FCGX_InitRequest(&rq, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	(void)arg;
+	if (FCGX_InitRequest(&rq, w.fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("FCGX_InitRequest failed");
-		_exit(2);
+		stop_all();
+		db_close(db);
+		return NULL;
 	}
-	log_debug("worker started");
 	for (;;) {
 		struct req r;
 		int rc;
 
-		/* Signals are delivered only while waiting for a request, so
-		 * a request in progress always completes. */
-		sigprocmask(SIG_UNBLOCK, &stopset, NULL);
-		if (stop_requested) {
-			sigprocmask(SIG_BLOCK, &stopset, NULL);
+		pthread_mutex_lock(&w.accept_lock);
+		rc = accept_one(&rq);
+		pthread_mutex_unlock(&w.accept_lock);
+		if (rc != 0)
 			break;
-		}
-		rc = FCGX_Accept_r(&rq);
-		sigprocmask(SIG_BLOCK, &stopset, NULL);
-		if (rc < 0) {
-			if (stop_requested)
-				break;
-			if (errno != EINTR) {
-				/* EMFILE and the like: do not spin */
-				log_warn("accept failed: %s", strerror(errno));
-				usleep(100000);
-			}
-			continue;
-		}
 		if (req_begin(&r, &rq, db) == 0)
 			app_dispatch(&r);
 		req_end(&r);
+		db_release(db);
 		FCGX_Finish_r(&rq);
-		if (max > 0 && ++served >= max) {
+		if (w.max_requests > 0 &&
+		    atomic_fetch_add(&w.served, 1) + 1 == w.max_requests) {
 			log_info("worker served %lld requests, retiring",
-			    (long long)served);
-			break;
+			    (long long)w.max_requests);
+			stop_all();
 		}
-		if (stop_requested)
-			break;
 	}
 	FCGX_Free(&rq, 0);
 	db_close(db);
+	upstream_thread_cleanup();
+	return NULL;
+}
+
+/* A worker that starts may be replacing one that died mid-execution:
+ * settle what such workers left RUNNING, so their reserved quota comes
+ * back. */
+static void sweep_interrupted(void)
+{
+	struct db *db = db_handle(w.pool);
+	int n = admission_sweep(db, clock_now());
+
+	if (n > 0)
+		log_warn("settled %d interrupted execution(s)", n);
+	db_close(db);
+}
+
+void worker_run(int fd, struct server_shared *shared, int slot)
+{
+	struct sigaction sa;
+	sigset_t all, stopset;
+	struct buf err = { 0 };
+	pthread_attr_t attr;
+	pthread_t *tids;
+	int64_t threads = cfg_int(CFG_THREADS), i, started = 0;
+	int sig;
+
+	/* Handlers are inherited across fork: the worker's own. Every
+	 * thread blocks the signals; the main thread waits for them. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+	memset(&w, 0, sizeof(w));
+	w.fd = fd;
+	w.shared = shared;
+	w.slot = slot;
+	w.max_requests = cfg_int(CFG_MAX_REQUESTS);
+	w.max_runs_process = cfg_int(CFG_MAX_RUNS_PER_PROCESS) > 0 ?
+	    cfg_int(CFG_MAX_RUNS_PER_PROCESS) : threads > 8 ? threads - 8 :
+	    (threads + 1) / 2;
+	w.max_runs_site = cfg_int(CFG_MAX_RUNS);
+	pthread_mutex_init(&w.accept_lock, NULL);
+	if (pipe(w.wake) != 0 ||
+	    (w.pool = db_pool_open((size_t)cfg_int(CFG_DB_POOL_SIZE), &err)) == NULL) {
+		log_error("worker cannot start: %s", err.len ? buf_cstr(&err) :
+		    strerror(errno));
+		buf_free(&err);
+		_exit(2);
+	}
+	sweep_interrupted();
+	tids = xcalloc((size_t)threads, sizeof(*tids));
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, THREAD_STACK);
+	for (i = 0; i < threads; i++) {
+		if (pthread_create(&tids[i], &attr, serve, NULL) != 0) {
+			log_error("cannot start thread %lld of %lld: %s",
+			    (long long)i + 1, (long long)threads, strerror(errno));
+			break;
+		}
+		started++;
+	}
+	pthread_attr_destroy(&attr);
+	if (started == 0)
+		_exit(2);
+	log_debug("worker started with %lld threads", (long long)started);
+	/* Wait for SIGTERM / SIGINT, or for the threads to stop by
+	 * themselves (max_requests): then the requests in flight finish. */
+	while (!atomic_load(&w.stopping)) {
+		struct timespec tick = { 0, 200 * 1000000 };
+
+		sig = sigtimedwait(&stopset, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			stop_all();
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	free(tids);
+	db_pool_close(w.pool);
+	close(w.wake[0]);
+	close(w.wake[1]);
 	app_unload();
 	worker_exit(0);
 }
