@@ -70,6 +70,30 @@ static int over(struct pm_fail *f, const char *key, int64_t limit,
 	return PM_QUOTA;
 }
 
+/* The cap of runs at once, checked with the user's row locked: a locking
+ * read, so that it sees every run admitted until then. Returns 0 or a
+ * refusal. */
+static int concurrent_ok(struct db *db, struct admit_tx *t)
+{
+	struct db_res res = { 0 };
+	int64_t n, running;
+
+	n = db_query(db, "SELECT COUNT(*) FROM executions WHERE user_id = ?"
+	    " AND status = 'RUNNING' LOCK IN SHARE MODE",
+	    DB_ARGS(db_i(t->rq->user_id)), &res);
+	running = db_int(&res, 0, 0);
+	db_res_free(&res);
+	if (n < 0)
+		return (int)n;
+	if (running < t->lim->concurrent)
+		return 0;
+	pm_refuse(t->f, PM_QUOTA, "quota.concurrent", NULL);
+	pm_fail_arg(t->f, "limit", "%lld", (long long)t->lim->concurrent);
+	pm_fail_arg(t->f, "running", "%lld", (long long)running);
+	t->f->retry_after = 1;
+	return PM_QUOTA;
+}
+
 static int admit_fn(struct db *db, void *arg)
 {
 	struct admit_tx *t = arg;
@@ -80,7 +104,7 @@ static int admit_fn(struct db *db, void *arg)
 	int64_t d_exec = 0, m_exec = 0, min_exec = 0, d_spend = 0, m_spend = 0;
 
 	period_keys(rq->now, &day, &month, &minute);
-	if (!rq->counted)
+	if (!rq->counted && l->concurrent < 0)
 		goto record;
 	/* One statement locks the user's row (serialising the admissions of
 	 * this user) and reads the counters of the current periods. */
@@ -111,6 +135,10 @@ static int admit_fn(struct db *db, void *arg)
 			min_exec = db_int(&res, i, 1);
 	}
 	db_res_free(&res);
+	if (l->concurrent >= 0 && (rc = concurrent_ok(db, t)) != 0)
+		return (int)rc;
+	if (!rq->counted)
+		goto record;
 	if (l->per_day >= 0 && d_exec + 1 > l->per_day)
 		return over(t->f, "quota.per_day", l->per_day,
 		    next_utc_day(rq->now), rq->now);
@@ -150,13 +178,14 @@ record:
 	rc = db_exec(db, "INSERT INTO executions (user_id, prompt_id, version_id,"
 	    " version_number, model, channel, billing, status, reserved_micros,"
 	    " counted, day_key, month_key, minute_key, streamed, input, variables,"
-	    " params, output, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'RUNNING',"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
+	    " params, output, runner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?,"
+	    " 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
 	    DB_ARGS(db_i(rq->user_id), db_i(rq->prompt_id), db_i(rq->version_id),
 	    db_i(rq->version_number), db_s(rq->model), db_s(rq->channel),
 	    db_s(rq->billing), db_i(rq->reserve_micros), db_i(rq->counted),
 	    db_i(day), db_i(month), db_i(minute), db_i(rq->streamed),
-	    db_s(rq->input), db_s(rq->variables), db_s(rq->params), db_i(rq->now)));
+	    db_s(rq->input), db_s(rq->variables), db_s(rq->params),
+	    db_s(rq->runner), db_i(rq->now)));
 	if (rc < 0)
 		return (int)rc;
 	t->tk->id = db_insert_id(db);
@@ -175,8 +204,9 @@ int64_t admission_admit(struct db *db, const struct admit_limits *lim,
 	struct admit_tx t = { lim, rq, f, tk };
 	int rc;
 
-	/* Nothing counted: a single INSERT, no transaction to open. */
-	rc = rq->counted ? db_tx(db, admit_fn, &t) : admit_fn(db, &t);
+	/* Nothing counted or capped: a single INSERT, no transaction. */
+	rc = rq->counted || lim->concurrent >= 0 ? db_tx(db, admit_fn, &t) :
+	    admit_fn(db, &t);
 
 	return rc != 0 ? rc : tk->id;
 }
@@ -197,8 +227,8 @@ static int settle_fn(struct db *db, void *arg)
 	rc = db_exec(db, "UPDATE executions SET status = ?, error_type = ?,"
 	    " error_message = ?, upstream_status = ?, input_tokens = ?,"
 	    " output_tokens = ?, cost_micros = ?, cost_source = ?, latency_ms = ?,"
-	    " ttft_ms = ?, output = ?, upstream_id = ?, finished_at = ?"
-	    " WHERE id = ? AND status = 'RUNNING'",
+	    " ttft_ms = ?, output = ?, upstream_id = ?, finished_at = ?,"
+	    " runner = NULL WHERE id = ? AND status = 'RUNNING'",
 	    DB_ARGS(db_s(s->status), db_s(s->error_type), db_s(s->error_message),
 	    s->upstream_status ? db_i(s->upstream_status) : db_null(),
 	    s->input_tokens >= 0 ? db_i(s->input_tokens) : db_null(),
@@ -242,21 +272,18 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
 	return tk->counted ? db_tx(db, settle_fn, &t) : settle_fn(db, &t);
 }
 
-int admission_sweep(struct db *db, int64_t now)
+/* Settle as interrupted the executions of the query sql with one
+ * parameter v (columns: id, user_id, day_key, month_key, minute_key,
+ * reserved_micros, counted). Returns how many were settled or a db_err. */
+static int settle_rows(struct db *db, const char *sql, struct dbv v,
+    int64_t now)
 {
 	struct db_res res = { 0 };
 	struct settle_info si = { 0 };
-	int64_t timeout = cfg_int(CFG_UPSTREAM_TIMEOUT_MS), older_than, n, i;
+	int64_t n, i;
 	int done = 0, rc;
 
-	/* A live run ends within the upstream timeout (a day when there is
-	 * none); a minute more covers its settlement. */
-	older_than = now - (timeout > 0 ? timeout / 1000 : 86400) - 60;
-
-	n = db_query(db, "SELECT id, user_id, day_key, month_key, minute_key,"
-	    " reserved_micros, counted FROM executions WHERE status = 'RUNNING'"
-	    " AND created_at < ? ORDER BY id LIMIT 100", DB_ARGS(db_i(older_than)),
-	    &res);
+	n = db_query(db, sql, &v, 1, &res);
 	si.status = "FAILED";
 	si.release = 1;
 	si.error_type = "interrupted";
@@ -284,6 +311,48 @@ int admission_sweep(struct db *db, int64_t now)
 	}
 	db_res_free(&res);
 	return n < 0 ? (int)n : done;
+}
+
+#define SWEEP_COLS "SELECT id, user_id, day_key, month_key, minute_key," \
+	" reserved_micros, counted FROM executions WHERE status = 'RUNNING'"
+
+int admission_sweep(struct db *db, int64_t now, int (*is_gone)(const char *))
+{
+	static const char sql_runners[] = "SELECT DISTINCT runner FROM"
+	    " executions WHERE status = 'RUNNING' AND runner IS NOT NULL"
+	    " LIMIT 200";
+	static const char sql_of_runner[] = SWEEP_COLS
+	    " AND runner = ? ORDER BY id LIMIT 100";
+	static const char sql_old[] = SWEEP_COLS
+	    " AND created_at < ? ORDER BY id LIMIT 100";
+	struct db_res res = { 0 };
+	int64_t timeout = cfg_int(CFG_UPSTREAM_TIMEOUT_MS), older_than, n, i;
+	int done = 0, rc;
+
+	/* The runs of processes of this host that are gone, at once. */
+	if (is_gone != NULL) {
+		n = db_query(db, sql_runners, DB_NOARGS, &res);
+		for (i = 0; i < n; i++) {
+			const char *who = db_str(&res, i, 0);
+
+			if (!is_gone(who))
+				continue;
+			if ((rc = settle_rows(db, sql_of_runner, db_s(who), now)) < 0) {
+				db_res_free(&res);
+				return rc;
+			}
+			done += rc;
+		}
+		db_res_free(&res);
+		if (n < 0)
+			return (int)n;
+	}
+	/* Any other: a live run ends within the upstream timeout (a day when
+	 * there is none); a minute more covers its settlement. */
+	older_than = now - (timeout > 0 ? timeout / 1000 : 86400) - 60;
+	if ((rc = settle_rows(db, sql_old, db_i(older_than), now)) < 0)
+		return rc;
+	return done + rc;
 }
 
 int admission_usage(struct db *db, int64_t user_id, int64_t now,

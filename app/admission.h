@@ -1,11 +1,14 @@
 /* admission.h - exact quota admission and settlement of executions.
  *
  * Admission runs in one transaction that locks the user's row, reads the
- * usage counters of the current UTC minute, day and month, checks every
- * limit that applies and, only when all pass, increments the counters and
- * inserts the execution as RUNNING with its reservation. There is no
- * check-then-increment window: concurrent admissions of one user run one
- * after the other, so N attempts with k executions left admit exactly k.
+ * usage counters of the current UTC minute, day and month and the number
+ * of the user's executions RUNNING, checks every limit that applies and,
+ * only when all pass, increments the counters and inserts the execution
+ * as RUNNING with its reservation. There is no check-then-increment
+ * window: concurrent admissions of one user run one after the other, so N
+ * attempts with k executions left admit exactly k, and a cap of c runs at
+ * once admits c. (The runs in progress are counted, not kept in a
+ * counter: a run that ends, however it ends, is no longer RUNNING.)
  *
  * Settlement replaces the reservation by the actual cost, or releases it
  * entirely when the execution failed (a failed run consumes no quota).
@@ -31,6 +34,7 @@ struct admit_limits {
 	int64_t	throttle_minute;	/* ...at most this many per minute */
 	int64_t	daily_spend_micros;	/* estimated spend per UTC day */
 	int64_t	monthly_budget_micros;	/* spend per UTC month */
+	int64_t	concurrent;		/* runs of the user in progress at once */
 };
 
 /* What is being admitted. */
@@ -41,6 +45,7 @@ struct admit_req {
 	const char	*channel;	/* "UI" or "API" */
 	const char	*billing;	/* "SYSTEM" or "BYOK" */
 	int		 counted;	/* counts against the quotas */
+	const char	*runner;	/* "host:pid:start" of this process */
 	int		 streamed;
 	int64_t		 reserve_micros;	/* estimated maximum cost */
 	const char	*input, *variables, *params;	/* JSON texts */
@@ -62,8 +67,9 @@ struct admit_ticket {
 };
 
 /* Admit one execution. Returns the new execution id (tk filled), PM_QUOTA
- * with the catalog key, the limit and Retry-After/reset time in f, or a
- * db_err. */
+ * with the catalog key, the limit and Retry-After/reset time in f (for the
+ * cap of runs at once: quota.concurrent naming the cap and the runs in
+ * progress, Retry-After 1 s), or a db_err. */
 int64_t admission_admit(struct db *db, const struct admit_limits *lim,
     const struct admit_req *rq, struct admit_ticket *tk, struct pm_fail *f);
 
@@ -92,13 +98,15 @@ struct settle_info {
 int admission_settle(struct db *db, const struct admit_ticket *tk,
     const struct settle_info *s);
 
-/* Settle as FAILED (quota released) every execution still RUNNING that
- * started longer ago than any live run can last (upstream_timeout_ms, or a
- * day without one, plus a minute): its worker died mid-call (SIGKILL,
- * crash, lost database at settlement). At most 100 per call. Returns how many
- * were settled, or a db_err. Safe to run from several processes at
- * once: an execution settles only once. */
-int admission_sweep(struct db *db, int64_t now);
+/* Settle as FAILED (quota released) every execution still RUNNING whose
+ * process is gone: those whose runner is a process of this host that no
+ * longer runs (is_gone(runner) says so), and any that started longer ago
+ * than a live run can last (upstream_timeout_ms, or a day without one,
+ * plus a minute: a process of another host, a lost database at
+ * settlement). At most 100 per call. Returns how many were settled, or a
+ * db_err. Safe to run from several processes at once: an execution
+ * settles only once. is_gone may be NULL (age only). */
+int admission_sweep(struct db *db, int64_t now, int (*is_gone)(const char *));
 
 /* Usage of the user now: {"day":{"executions","spend_micros"},
  * "month":{...}, "minute":{...}}. */

@@ -33,7 +33,7 @@ void h_api_execute(struct req *r)
 	in.should_cancel = in.stream ? stream_cancel : NULL;
 	in.arg = &rs;
 	in.now = r->now;
-	rc = execute_run(r->db, &in, &result, &id, &f);
+	rc = run_execute(r, &in, &result, &id, &f);
 	if (in.stream && rs.started) {
 		stream_end(&rs, rc, result, id, &f);
 		return;

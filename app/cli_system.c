@@ -10,6 +10,7 @@
 #include "db.h"
 #include "migrate.h"
 #include "msg.h"
+#include "runner.h"
 
 int cli_migrate(struct db *db, char **argv)
 {
@@ -41,7 +42,7 @@ int cli_config(struct db *db, char **argv)
 int cli_executions_sweep(struct db *db, char **argv)
 {
 	struct buf b = { 0 };
-	int n = admission_sweep(db, clock_now());
+	int n = admission_sweep(db, clock_now(), runner_gone);
 
 	(void)argv;
 	if (n < 0)

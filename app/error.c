@@ -36,6 +36,7 @@ static const struct err_info kinds[-PM_ERR__MIN] = {
 	    "error.unsupported_type", 0 },
 	[-PM_NOT_IMPLEMENTED] = { 501, "not_implemented",
 	    "error.not_implemented", 0 },
+	[-PM_BUSY] = { 503, "service_unavailable", "exec.busy", 0 },
 	[-PM_INTERNAL] = { 500, "api_error", "error.internal", 0 },
 };
 

@@ -52,8 +52,9 @@ enum pm_err {
 	PM_METHOD = -23,	/* method not allowed here: 405 */
 	PM_UNSUPPORTED = -24,	/* unsupported content type: 415 */
 	PM_NOT_IMPLEMENTED = -25, /* not available yet: 501 */
-	PM_INTERNAL = -26,	/* a bug or an unexpected state: 500 */
-	PM_ERR__MIN = -27
+	PM_BUSY = -26,		/* at capacity: 503, try again shortly */
+	PM_INTERNAL = -27,	/* a bug or an unexpected state: 500 */
+	PM_ERR__MIN = -28
 };
 
 /* What a kind means to a client. */

@@ -1,6 +1,7 @@
-/* event_stream.c - a run answered as Server-Sent Events: "delta" events
- * as the model's output arrives, comments while it thinks, and a final
- * "done" or "error" event (the run page's script and the API's stream). */
+/* event_stream.c - the run of a request: within the caps of the process
+ * and the site, and answered as Server-Sent Events when streamed: "delta"
+ * events as the model's output arrives, comments while it thinks, and a
+ * final "done" or "error" event (the run page's script and the API). */
 #include "event_stream.h"
 
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "http.h"
+#include "server.h"
 
 
 static int sse_send(struct run_stream *s, const char *event, json_object *data)
@@ -86,3 +88,20 @@ void stream_end(struct run_stream *s, int rc, json_object *result,
 	s->r->done = 1;
 }
 
+
+int run_execute(struct req *r, const struct exec_input *in,
+    json_object **result, int64_t *exec_id, struct pm_fail *f)
+{
+	int rc;
+
+	*result = NULL;
+	*exec_id = 0;
+	if (server_run_enter() != 0) {
+		pm_refuse(f, PM_BUSY, "exec.busy", NULL);
+		f->retry_after = 2;
+		return PM_BUSY;
+	}
+	rc = execute_run(r->db, in, result, exec_id, f);
+	server_run_leave();
+	return rc;
+}

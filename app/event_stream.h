@@ -1,5 +1,6 @@
-/* event_stream.h - a run answered as Server-Sent Events (see
- * event_stream.c): the callbacks execute_run() calls, and the end. */
+/* event_stream.h - the run of a request (see event_stream.c): within the
+ * caps, and answered as Server-Sent Events: the callbacks execute_run()
+ * calls, and the end. */
 #ifndef PM_EVENT_STREAM_H
 #define PM_EVENT_STREAM_H
 
@@ -8,8 +9,16 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "execute.h"
 
 struct req;
+
+/* execute_run() for request r, counted against the runs the process and
+ * the site may hold at once (max_runs_per_process, max_runs): beyond
+ * them, PM_BUSY (503, Retry-After 2 s) at once, before anything else.
+ * Same returns as execute_run(). */
+int run_execute(struct req *r, const struct exec_input *in,
+    json_object **result, int64_t *exec_id, struct pm_fail *f);
 
 /* Streaming state of one run; start it as { r, 0, 0 }. */
 /* Streaming state of one run. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admission.h"
 #include "buf.h"
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "models.h"
 #include "plans.h"
+#include "runner.h"
 #include "prompts.h"
 #include "upstream.h"
 #include "util.h"
@@ -102,6 +104,7 @@ static void limits_of(const struct plan *p, struct admit_limits *l)
 	l->throttle_minute = p->throttle_per_minute;
 	l->daily_spend_micros = p->daily_spend_cap_micros;
 	l->monthly_budget_micros = p->monthly_budget_micros;
+	l->concurrent = p->max_concurrent_executions;
 }
 
 /* Whether any admission limit applies. */
@@ -281,6 +284,7 @@ static int64_t step_admit(struct db *db, struct run *x)
 	    in->variables, JSON_C_TO_STRING_PLAIN) : "{}";
 	ar.params = json_object_to_json_string_ext(x->params,
 	    JSON_C_TO_STRING_PLAIN);
+	ar.runner = runner_self();
 	ar.now = in->now;
 	return admission_admit(db, &lim, &ar, &x->ticket, x->f);
 }
@@ -345,6 +349,29 @@ static void run_cost(struct run *x)
 	}
 }
 
+/* Record the outcome, retrying with a growing pause while the database
+ * is away (a restart), for up to settle_retry_seconds: a finished run must
+ * give back what it reserved. Settling twice is refused by the database,
+ * so a retry after a lost COMMIT counts nothing twice. */
+static void settle_until_done(struct db *db, struct run *x, int64_t id)
+{
+	int64_t until = clock_mono_us() + cfg_int(CFG_SETTLE_RETRY_SECONDS) *
+	    1000000;
+	useconds_t pause = 100000;
+	int rc;
+
+	while ((rc = admission_settle(db, &x->ticket, &x->si)) == DB_DOWN &&
+	    clock_mono_us() < until) {
+		db_release(db);
+		usleep(pause);
+		if (pause < 2000000)
+			pause *= 2;
+	}
+	if (rc < 0)
+		log_error("execution %lld could not be settled (%s): the sweep"
+		    " will", (long long)id, db_strerror(rc));
+}
+
 /* 5./6. Settle: the actual tokens and cost replace the reservation; a
  * failure releases it (a run the client stopped after output began keeps
  * what it used). Returns 0 or the refusal of the failed call. */
@@ -379,8 +406,7 @@ static int step_settle(struct db *db, struct run *x, int64_t id)
 		log_warn("execution %lld: upstream %s (HTTP %ld)", (long long)id,
 		    upstream_status_name(rs->status), rs->http_status);
 	}
-	if (admission_settle(db, &x->ticket, si) < 0)
-		log_error("execution %lld could not be settled", (long long)id);
+	settle_until_done(db, x, id);
 	return rc;
 }
 
@@ -438,6 +464,8 @@ int execute_run(struct db *db, const struct exec_input *in,
 		goto out;
 	}
 	*exec_id = id;
+	/* A waiting run holds no database connection. */
+	db_release(db);
 	step_call(&x);
 	if ((rc = step_settle(db, &x, id)) == 0)
 		*result = run_result(&x, id);

@@ -57,6 +57,9 @@ static json_object *plan_lines(const struct plan *p)
 		line(l, "pricing.burst_minute", p->burst_per_minute);
 	if (p->soft_cap_per_month >= 0)
 		line(l, "pricing.soft_cap", p->soft_cap_per_month);
+	if (p->max_concurrent_executions >= 0)
+		line(l, p->max_concurrent_executions == 1 ? "pricing.concurrent_one" :
+		    "pricing.concurrent", p->max_concurrent_executions);
 	if (models[p->models] != NULL)
 		line(l, models[p->models], 0);
 	if (p->api_access)

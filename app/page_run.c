@@ -148,7 +148,7 @@ void h_run(struct req *r)
 	in.should_cancel = stream ? stream_cancel : NULL;
 	in.arg = &rs;
 	in.now = r->now;
-	rc = execute_run(r->db, &in, &result, &id, &f);
+	rc = run_execute(r, &in, &result, &id, &f);
 	json_object_put(values);
 	if (stream && rs.started) {
 		stream_end(&rs, rc, result, id, &f);

@@ -50,6 +50,7 @@ const struct plan_key plan_keys[] = {
 	{ "daily_spend_cap_micros", "daily_spend_cap_micros", PK_LIMIT, F(daily_spend_cap_micros), BIG },
 	{ "monthly_budget_micros", "monthly_budget_micros", PK_LIMIT, F(monthly_budget_micros), BIG },
 	{ "max_tokens_per_execution", "max_tokens_per_execution", PK_LIMIT, F(max_tokens_per_execution), BIG },
+	{ "max_concurrent_executions", "max_concurrent_executions", PK_LIMIT, F(max_concurrent_executions), 1000000 },
 	{ "sandbox_tries_per_day", "sandbox_tries_per_day", PK_LIMIT, F(sandbox_tries_per_day), BIG },
 	{ "seats_included", "seats_included", PK_LIMIT, F(seats_included), BIG },
 	{ "seats_max", "seats_max", PK_LIMIT, F(seats_max), BIG },

@@ -103,6 +103,7 @@ struct plan {
 	int64_t		 daily_spend_cap_micros;
 	int64_t		 monthly_budget_micros;
 	int64_t		 max_tokens_per_execution;
+	int64_t		 max_concurrent_executions;	/* runs at once */
 	int64_t		 sandbox_tries_per_day;
 	int64_t		 seats_included;
 	int64_t		 seats_max;

@@ -26,6 +26,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "runner.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -180,7 +181,7 @@ static void *serve(void *arg)
 static void sweep_interrupted(void)
 {
 	struct db *db = db_handle(w.pool);
-	int n = admission_sweep(db, clock_now());
+	int n = admission_sweep(db, clock_now(), runner_gone);
 
 	if (n > 0)
 		log_warn("settled %d interrupted execution(s)", n);

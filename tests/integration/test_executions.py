@@ -294,31 +294,6 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(self.executions(c), [])
         self.assertEqual(api(c, "POST", "/api/v1/prompts/nope/execute", {}).status, 404)
 
-    def test_500_parallel_runs_with_3_left_admit_exactly_3(self):
-        c = user(self.stack)
-        slug = make_prompt(c)
-        statuses, lock = [], threading.Lock()
-
-        def go(k):
-            cl = Client(self.stack)
-            cl.cookies = dict(c.cookies)
-            r = cl.request("POST", "/prompts/%s/run" % slug,
-                           form={"_csrf": c.api_token, "var.topic": "t%d" % k})
-            with lock:
-                statuses.append(r.status)
-
-        threads = [threading.Thread(target=go, args=(k,)) for k in range(500)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        seen = collections.Counter(statuses)
-        self.assertEqual(len(statuses), 500)
-        self.assertEqual((seen[200], seen[429]), (3, 497), seen)
-        self.assertEqual(len(self.stack.openrouter_requests()), 3)
-        self.assertEqual(self.day_count(c), 3)
-        self.assertEqual(len(self.executions(c)), 3)
-
     def test_utc_midnight_reset(self):
         c = user(self.stack)
         slug = make_prompt(c)
@@ -546,6 +521,47 @@ class CatalogRulesTest(unittest.TestCase):
     def setUp(self):
         self.stack.openrouter_clear()
         self.addCleanup(self.stack.set_clock, None)
+
+    def test_500_parallel_runs_with_3_left_admit_exactly_3(self):
+        """The daily quota under concurrency, on a FREE plan without a cap
+        of runs at once (that cap is tested in test_concurrency)."""
+        with open(os.path.join(ROOT, "conf", "plans", "prompt-manager.json")) as f:
+            cat = json.load(f)
+        cat["catalog"] = "free-uncapped"
+        for p in cat["plans"]:
+            p["max_concurrent_executions"] = None
+        path = self.stack.path("free-uncapped.json")
+        with open(path, "w") as f:
+            json.dump(cat, f)
+        r = self.stack.admin("plans", "load", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        c = user(self.stack)
+        slug = make_prompt(c)
+        statuses, lock = [], threading.Lock()
+
+        def go(k):
+            cl = Client(self.stack)
+            cl.cookies = dict(c.cookies)
+            r = cl.request("POST", "/prompts/%s/run" % slug,
+                           form={"_csrf": c.api_token, "var.topic": "t%d" % k})
+            with lock:
+                statuses.append(r.status)
+
+        threads = [threading.Thread(target=go, args=(k,)) for k in range(500)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        seen = collections.Counter(statuses)
+        self.assertEqual(len(statuses), 500)
+        self.assertEqual((seen[200], seen[429]), (3, 497), seen)
+        self.assertEqual(len(self.stack.openrouter_requests()), 3)
+        self.assertEqual(int(self.stack.sql(
+            "SELECT executions FROM usage_counters u JOIN users x ON x.id = u.user_id"
+            " WHERE x.email = '%s' AND period = 'day'" % c.email)[0][0]), 3)
+        self.assertEqual(int(self.stack.sql(
+            "SELECT COUNT(*) FROM executions e JOIN users x ON x.id = e.user_id"
+            " WHERE x.email = '%s'" % c.email)[0][0]), 3)
 
     def test_gateway_burst_and_whitelist(self):
         stack = self.stack
