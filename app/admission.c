@@ -70,16 +70,20 @@ static int over(struct pm_fail *f, const char *key, int64_t limit,
 	return PM_QUOTA;
 }
 
-/* The cap of runs at once, checked with the user's row locked: a locking
- * read, so that it sees every run admitted until then. Returns 0 or a
- * refusal. */
+/* The cap of runs at once, checked with the user's row locked. Every
+ * admission of the user takes that lock first, so this read, the
+ * transaction's first that is not a locking read (its snapshot starts
+ * here, after the lock), sees every run admitted before; a run settling
+ * meanwhile may still count, which can only refuse, never admit one too
+ * many. It takes no lock, so settlements never wait for admissions.
+ * Returns 0 or a refusal. */
 static int concurrent_ok(struct db *db, struct admit_tx *t)
 {
 	struct db_res res = { 0 };
 	int64_t n, running;
 
 	n = db_query(db, "SELECT COUNT(*) FROM executions WHERE user_id = ?"
-	    " AND status = 'RUNNING' LOCK IN SHARE MODE",
+	    " AND status = 'RUNNING'",
 	    DB_ARGS(db_i(t->rq->user_id)), &res);
 	running = db_int(&res, 0, 0);
 	db_res_free(&res);

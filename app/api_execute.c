@@ -30,7 +30,7 @@ void h_api_execute(struct req *r)
 	in.variables = json_member(r->json, "variables");
 	in.channel = "API";
 	in.on_delta = in.stream ? stream_delta : NULL;
-	in.should_cancel = in.stream ? stream_cancel : NULL;
+	in.should_cancel = stream_cancel;
 	in.arg = &rs;
 	in.now = r->now;
 	rc = run_execute(r, &in, &result, &id, &f);

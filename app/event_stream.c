@@ -54,8 +54,10 @@ int stream_cancel(void *arg)
 {
 	struct run_stream *s = arg;
 
+	/* Before a stream begins, and for an answer in one piece, the client
+	 * leaving shows as the web server closing the connection. */
 	if (!s->started || s->r->client_gone)
-		return s->r->client_gone;
+		return req_client_gone(s->r);
 	if (clock_mono_us() - s->last_write_us < 1000000)
 		return 0;
 	s->last_write_us = clock_mono_us();

@@ -33,9 +33,12 @@ struct run_stream {
  * begins the 200 text/event-stream response; each piece of output is a
  * "delta" event {"t": text}. Returns non-zero when the client is gone. */
 int stream_delta(void *arg, const char *text, size_t len);
-/* execute_run()'s should_cancel: a comment line at most every second
- * while the model thinks (keeps proxies from timing out, and tells when
- * the client has gone). Returns non-zero when the client is gone. */
+/* execute_run()'s should_cancel, for every run: before the stream begins
+ * (or when the answer comes in one piece), whether the web server closed
+ * the connection (req_client_gone); once it has begun, a comment line at
+ * most every second while the model thinks (keeps proxies from timing
+ * out, and tells when the client has gone). Returns non-zero when the
+ * client is gone. */
 int stream_cancel(void *arg);
 /* End a started stream: a "done" event with the result, or an "error"
  * event {"id", "message"} with the sentence of the failure rc. Takes

@@ -178,6 +178,10 @@ void resp_redirect(struct req *r, const char *location);
 /* Begin a streamed response: send the status and headers now. Returns 0,
  * or -1 when the client is gone. */
 int resp_stream_begin(struct req *r, int status, const char *ctype);
+/* Whether the client has gone: the web server closed the FastCGI
+ * connection (it does when its client leaves), or a write failed. Cheap
+ * (one poll); sets r->client_gone. */
+int req_client_gone(struct req *r);
 /* Write and flush bytes of a streamed response. Returns 0, or -1 when the
  * client is gone (r->client_gone is then set). */
 int resp_stream_write(struct req *r, const char *p, size_t n);

@@ -145,7 +145,7 @@ void h_run(struct req *r)
 	in.channel = "UI";
 	in.stream = stream;
 	in.on_delta = stream ? stream_delta : NULL;
-	in.should_cancel = stream ? stream_cancel : NULL;
+	in.should_cancel = stream_cancel;
 	in.arg = &rs;
 	in.now = r->now;
 	rc = run_execute(r, &in, &result, &id, &f);

@@ -2,6 +2,8 @@
 #include "http.h"
 
 #include <fcgiapp.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +231,32 @@ int resp_stream_write(struct req *r, const char *p, size_t n)
 	if (r->fcgi != NULL && FCGX_FFlush(r->fcgi->out) != 0) {
 		r->client_gone = 1;
 		return -1;
+	}
+	return 0;
+}
+
+int req_client_gone(struct req *r)
+{
+	struct pollfd p;
+	char c;
+
+	if (r->client_gone)
+		return 1;
+	if (r->fcgi == NULL || r->fcgi->ipcFd < 0)
+		return 0;
+	p.fd = r->fcgi->ipcFd;
+	p.events = POLLIN;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	/* The web server closes the FastCGI connection when its client
+	 * leaves; anything else readable (the end of the body's records)
+	 * is not an end. */
+	if ((p.revents & (POLLHUP | POLLERR)) ||
+	    ((p.revents & POLLIN) &&
+	    recv(p.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)) {
+		r->client_gone = 1;
+		return 1;
 	}
 	return 0;
 }

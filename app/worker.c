@@ -124,6 +124,15 @@ static int accept_one(FCGX_Request *rq)
 			return -1;
 		if (!(p[0].revents & POLLIN))
 			continue;
+		/* At its cap of runs, a process lets the others take the
+		 * connection first: it would have to refuse a run that another
+		 * process can hold. Only when they do not does it accept (a
+		 * page, or a run it refuses at once). */
+		if (atomic_load(&w.runs) >= w.max_runs_process) {
+			usleep(3000);
+			if (poll(p, 1, 0) <= 0 || !(p[0].revents & POLLIN))
+				continue;
+		}
 		/* Another process may take the connection first: the
 		 * socket is non-blocking, so that is EAGAIN, not a wait. */
 		if ((rc = FCGX_Accept_r(rq)) == 0)

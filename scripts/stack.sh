@@ -590,6 +590,10 @@ write_lighttpd_conf() {
 		# No server.errorlog: lighttpd -D logs to its stderr, which
 		# start_bg opened as root (DIR/log/lighttpd-error.log).
 		echo 'server.feature-flags = ( "server.graceful-shutdown-timeout" => 5 )'
+		# Thousands of requests may wait on a model at once: each holds a
+		# client connection and a FastCGI connection.
+		echo 'server.max-fds = 16384'
+		echo 'server.max-connections = 8192'
 		# No URL normalisation: lighttpd would answer 400 itself to a bad
 		# %-escape; pm-fcgi judges request targets with its own messages.
 		# (The path used for matching is still decoded and simplified.)
@@ -613,6 +617,18 @@ write_apache_conf() {
 		done
 		echo "User www-data"
 		echo "Group www-data"
+		# A thread per request in flight, and thousands may wait on a
+		# model at once: 16 processes of 128 threads.
+		echo "<IfModule mpm_event_module>"
+		echo "	StartServers 2"
+		echo "	ServerLimit 16"
+		echo "	ThreadLimit 128"
+		echo "	ThreadsPerChild 128"
+		echo "	MaxRequestWorkers 2048"
+		echo "	MinSpareThreads 64"
+		echo "	MaxSpareThreads 2048"
+		echo "	ListenBacklog 4096"
+		echo "</IfModule>"
 		echo "ServerName 127.0.0.1"
 		echo "PidFile \"$AP_PID\""
 		echo "DefaultRuntimeDir \"$RUN\""

@@ -165,7 +165,153 @@ def rss_kb(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+FAST_UPSTREAM = os.path.join(ROOT, "build", "fakes", "fast-upstream")
+
+
+class Upstream:
+    """The C stand-in for OpenRouter (tests/fakes/fast_upstream.c), on a
+    port of its own, answering every chat completion after delay_ms."""
+
+    def __init__(self, delay_ms=0, token_ms=0, threads=1):
+        self.dir = tempfile.mkdtemp(prefix="pm-bench-up-")
+        self.key_file = os.path.join(self.dir, "key")
+        self.key = "sk-or-v1-bench" + os.urandom(8).hex()
+        with open(self.key_file, "w") as f:
+            f.write(self.key + "\n")
+        port_file = os.path.join(self.dir, "port")
+        self.proc = subprocess.Popen(
+            [FAST_UPSTREAM, "--port", "0", "--port-file", port_file,
+             "--key-file", self.key_file, "--delay-ms", str(delay_ms),
+             "--token-ms", str(token_ms), "--threads", str(threads)])
+        end = time.time() + 10
+        while not os.path.exists(port_file) and time.time() < end:
+            time.sleep(0.05)
+        with open(port_file) as f:
+            self.port = int(f.read())
+        self.base = "http://127.0.0.1:%d/api/v1" % self.port
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+def tree_rss_kb(names):
+    """The resident memory of every process whose command is in names."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                comm = f.read().split("(", 1)[1].split(")", 1)[0]
+            if comm in names:
+                total += rss_kb(int(pid))
+        except (OSError, IndexError, AttributeError):
+            pass
+    return total
+
+
+def slow_bench(connections=1000, delay_ms=2000, seconds=20):
+    """1,000 runs at once against a stand-in that answers after 2 s, through
+    lighttpd and through Apache, streamed and not; /api/health and a
+    signed-in page timed meanwhile; resident memory per 100 waiting runs."""
+    from tests.bench.load import run_load
+    up = Upstream(delay_ms=delay_ms)
+    workers = int(os.environ.get("BENCH_SLOW_WORKERS", "4"))
+    threads = (connections + 100) // workers + 40
+    stack = Stack(server="both", workers=workers, settings={
+        "log_level": "warn", "test_mode": "false", "max_requests": "0",
+        "threads": str(threads), "db_pool_size": "8",
+        "upstream_timeout_ms": "60000",
+        "openrouter_base_url": up.base, "openrouter_key_file": up.key_file})
+    stack.start()
+    lines = []
+    try:
+        users = []
+        nusers = (connections + 9) // 10                # PRO: 10 runs at once
+        for i in range(nusers):
+            c = Client(stack)
+            assert c.signup("slow%d@example.com" % i, "correct-horse-battery").status == 303
+            token = c.csrf("/dashboard")
+            r = stack.admin("set-plan", "slow%d@example.com" % i, "PRO")
+            assert r.returncode == 0, r.stderr
+            r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+                "name": "Slow", "slug": "slow", "model": "openai/gpt-4o-mini",
+                "user_template": "Say {{text}}"})
+            assert r.status == 201, r.text
+            users.append(("pm_session=" + c.cookies["pm_session"], token))
+        reader = Client(stack)
+        reader.signup("reader@example.com", "correct-horse-battery")
+        rcookie = "pm_session=" + reader.cookies["pm_session"]
+        idle = tree_rss_kb({"pm-fcgi", "lighttpd", "apache2", "mariadbd", "fast-upstream"})
+        for server in ("lighttpd", "apache"):
+            for stream in (False, True):
+                # the runs of the pass before end first (a JSON answer's
+                # client leaving is not seen through a web server)
+                end = time.time() + 30
+                while time.time() < end and int(stack.sql(
+                        "SELECT COUNT(*) FROM executions WHERE status = 'RUNNING'")[0][0]):
+                    time.sleep(0.2)
+
+                def requests(k, stream=stream):
+                    cookie, token = users[k % nusers]
+                    body = json.dumps({"variables": {"text": "hi"},
+                                       "stream": stream}).encode()
+                    return ("POST", "/api/v1/prompts/slow/execute",
+                            {"Cookie": cookie, "X-CSRF-Token": token,
+                             "Content-Type": "application/json"}, body)
+                probes = [("/api/health", "GET", "/api/health", {}),
+                          ("/dashboard", "GET", "/dashboard", {"Cookie": rcookie})]
+                mem = {}
+
+                def steady():
+                    mem["kb"] = tree_rss_kb({"pm-fcgi", "lighttpd", "apache2",
+                                             "mariadbd", "fast-upstream"})
+                    mem["running"] = int(stack.sql(
+                        "SELECT COUNT(*) FROM executions WHERE status = 'RUNNING'")[0][0])
+                stats, pstats, elapsed = run_load(
+                    stack.port_for(server), requests, connections, seconds, probes,
+                    warmup=delay_ms / 1000.0 + 1.5, on_steady=steady)
+                done = stats.statuses.get(200, 0)
+                rate = done / elapsed
+                ideal = connections / (delay_ms / 1000.0)
+                lines.append("%-8s %-9s %7.0f/s of %4.0f/s ideal = %5.1f%%  failed %d"
+                             " (statuses %s, errors %s)  p50 %.2f s  p99 %.2f s" % (
+                                 server, "streamed" if stream else "json", rate, ideal,
+                                 100 * rate / ideal, sum(n for st, n in stats.statuses.items()
+                                                         if st != 200) + stats.errors,
+                                 dict(stats.statuses), dict(stats.kinds), stats.pct(50),
+                                 stats.pct(99)))
+                for name, st in pstats.items():
+                    lines.append("         %-12s while waiting: p50 %.1f ms  p99 %.1f ms"
+                                 "  (%d requests, %d failed)" % (
+                                     name, 1000 * st.pct(50), 1000 * st.pct(99),
+                                     len(st.latencies), st.errors + sum(
+                                         n for k, n in st.statuses.items() if k != 200)))
+                if mem.get("running"):
+                    lines.append("         memory: %d MiB for %d waiting runs, %.1f MiB per"
+                                 " 100 above idle (%d MiB)" % (
+                                     mem["kb"] / 1024, mem["running"],
+                                     (mem["kb"] - idle) / 1024 / mem["running"] * 100,
+                                     idle / 1024))
+                sys.stdout.write(lines[-1 - len(pstats) - (1 if mem.get("running") else 0)]
+                                 + "\n")
+                sys.stdout.flush()
+    finally:
+        stack.stop()
+        up.stop()
+    print("slow upstream (%d ms), %d connections, %d workers x %d threads:" % (
+        delay_ms, connections, workers, threads))
+    for line in lines:
+        print(line)
+
+
 def main():
+    if os.environ.get("BENCH_ONLY") == "slow":
+        slow_bench(int(os.environ.get("BENCH_CONNECTIONS_SLOW", "1000")))
+        return
     workers = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
     os.environ["STACK_FAKE_FLAGS"] = "--fast"
     stack = Stack(server="lighttpd", workers=workers,
