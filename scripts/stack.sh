@@ -618,15 +618,19 @@ write_apache_conf() {
 		echo "User www-data"
 		echo "Group www-data"
 		# A thread per request in flight, and thousands may wait on a
-		# model at once: 16 processes of 128 threads.
+		# model at once: 4 processes of 512 threads, all started at
+		# once. (A process whose threads are all busy closes its idle
+		# keep-alive connections, which a client sees as a connection
+		# closed before its next answer.)
 		echo "<IfModule mpm_event_module>"
-		echo "	StartServers 2"
-		echo "	ServerLimit 16"
-		echo "	ThreadLimit 128"
-		echo "	ThreadsPerChild 128"
+		echo "	StartServers 4"
+		echo "	ServerLimit 4"
+		echo "	ThreadLimit 512"
+		echo "	ThreadsPerChild 512"
 		echo "	MaxRequestWorkers 2048"
-		echo "	MinSpareThreads 64"
+		echo "	MinSpareThreads 512"
 		echo "	MaxSpareThreads 2048"
+		echo "	AsyncRequestWorkerFactor 4"
 		echo "	ListenBacklog 4096"
 		echo "</IfModule>"
 		echo "ServerName 127.0.0.1"

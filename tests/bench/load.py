@@ -101,6 +101,8 @@ async def _worker(port, k, requests, stop_at, stats, start_gate):
                 reader = writer = None
         except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError,
                 asyncio.LimitOverrunError, ValueError, IndexError) as e:
+            if isinstance(e, asyncio.IncompleteReadError) and not e.partial:
+                e = ConnectionAbortedError("closed before any byte of the answer")
             stats.error(e)
             if writer is not None:
                 writer.close()
