@@ -70,50 +70,68 @@ static int over(struct pm_fail *f, const char *key, int64_t limit,
 	return PM_QUOTA;
 }
 
-/* The cap of runs at once, checked with the user's row locked. Every
- * admission of the user takes that lock first, so this read, the
- * transaction's first that is not a locking read (its snapshot starts
- * here, after the lock), sees every run admitted before; a run settling
- * meanwhile may still count, which can only refuse, never admit one too
- * many. It takes no lock, so settlements never wait for admissions.
- * Returns 0 or a refusal. */
-static int concurrent_ok(struct db *db, struct admit_tx *t)
+/* Refuse as over the cap of runs at once, with the number running. */
+static int over_cap(struct pm_fail *f, int64_t cap, int64_t running)
 {
-	struct db_res res = { 0 };
-	int64_t n, running;
-
-	n = db_query(db, "SELECT COUNT(*) FROM executions WHERE user_id = ?"
-	    " AND status = 'RUNNING'",
-	    DB_ARGS(db_i(t->rq->user_id)), &res);
-	running = db_int(&res, 0, 0);
-	db_res_free(&res);
-	if (n < 0)
-		return (int)n;
-	if (running < t->lim->concurrent)
-		return 0;
-	pm_refuse(t->f, PM_QUOTA, "quota.concurrent", NULL);
-	pm_fail_arg(t->f, "limit", "%lld", (long long)t->lim->concurrent);
-	pm_fail_arg(t->f, "running", "%lld", (long long)running);
-	t->f->retry_after = 1;
+	pm_refuse(f, PM_QUOTA, "quota.concurrent", NULL);
+	pm_fail_arg(f, "limit", "%lld", (long long)cap);
+	pm_fail_arg(f, "running", "%lld", (long long)running);
+	f->retry_after = 1;
 	return PM_QUOTA;
 }
 
+/* Insert the execution as RUNNING. The database's trigger counts it in
+ * users.running in the same statement, or refuses it (DB_REFUSED) when
+ * the user already has concurrent_cap running. */
+static int64_t insert_running(struct db *db, const struct admit_limits *l,
+    const struct admit_req *rq, int64_t day, int64_t month, int64_t minute)
+{
+	return db_exec(db, "INSERT INTO executions (user_id, prompt_id,"
+	    " version_id, version_number, model, channel, billing, status,"
+	    " reserved_micros, counted, concurrent_cap, day_key, month_key,"
+	    " minute_key, streamed, input, variables, params, output, runner,"
+	    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, '', ?, ?)",
+	    DB_ARGS(db_i(rq->user_id), db_i(rq->prompt_id), db_i(rq->version_id),
+	    db_i(rq->version_number), db_s(rq->model), db_s(rq->channel),
+	    db_s(rq->billing), db_i(rq->reserve_micros), db_i(rq->counted),
+	    l->concurrent >= 0 ? db_i(l->concurrent) : db_null(),
+	    db_i(day), db_i(month), db_i(minute), db_i(rq->streamed),
+	    db_s(rq->input), db_s(rq->variables), db_s(rq->params),
+	    db_s(rq->runner), db_i(rq->now)));
+}
+
+/* Fill the ticket of the execution just inserted. */
+static void ticket_fill(struct db *db, struct admit_tx *t, int64_t day,
+    int64_t month, int64_t minute)
+{
+	t->tk->id = db_insert_id(db);
+	t->tk->user_id = t->rq->user_id;
+	t->tk->day = day;
+	t->tk->month = month;
+	t->tk->minute = minute;
+	t->tk->reserved = t->rq->reserve_micros;
+	t->tk->counted = t->rq->counted;
+}
+
+/* The counted admission, in a transaction: lock the user's row, read
+ * the runs in progress and the counters of the current periods, check
+ * every limit, increment the counters, insert the execution. */
 static int admit_fn(struct db *db, void *arg)
 {
 	struct admit_tx *t = arg;
 	const struct admit_limits *l = t->lim;
 	const struct admit_req *rq = t->rq;
 	struct db_res res = { 0 };
-	int64_t day, month, minute, n, i, rc;
+	int64_t day, month, minute, n, i, rc, running;
 	int64_t d_exec = 0, m_exec = 0, min_exec = 0, d_spend = 0, m_spend = 0;
 
 	period_keys(rq->now, &day, &month, &minute);
-	if (!rq->counted && l->concurrent < 0)
-		goto record;
 	/* One statement locks the user's row (serialising the admissions of
 	 * this user) and reads the counters of the current periods. */
-	n = db_query(db, "SELECT c.period, c.executions, c.spend_micros"
-	    " FROM users u LEFT JOIN usage_counters c ON c.user_id = u.id AND"
+	n = db_query(db, "SELECT u.running, c.period, c.executions,"
+	    " c.spend_micros FROM users u LEFT JOIN usage_counters c"
+	    " ON c.user_id = u.id AND"
 	    " ((c.period = 'day' AND c.period_key = ?) OR"
 	    " (c.period = 'month' AND c.period_key = ?) OR"
 	    " (c.period = 'minute' AND c.period_key = ?))"
@@ -124,25 +142,24 @@ static int admit_fn(struct db *db, void *arg)
 		db_res_free(&res);
 		return n < 0 ? (int)n : PM_NOTFOUND;
 	}
+	running = db_int(&res, 0, 0);
 	for (i = 0; i < n; i++) {
-		const char *p = db_str(&res, i, 0);
+		const char *p = db_str(&res, i, 1);
 
 		if (p == NULL)
 			continue;
 		if (strcmp(p, "day") == 0) {
-			d_exec = db_int(&res, i, 1);
-			d_spend = db_int(&res, i, 2);
+			d_exec = db_int(&res, i, 2);
+			d_spend = db_int(&res, i, 3);
 		} else if (strcmp(p, "month") == 0) {
-			m_exec = db_int(&res, i, 1);
-			m_spend = db_int(&res, i, 2);
+			m_exec = db_int(&res, i, 2);
+			m_spend = db_int(&res, i, 3);
 		} else
-			min_exec = db_int(&res, i, 1);
+			min_exec = db_int(&res, i, 2);
 	}
 	db_res_free(&res);
-	if (l->concurrent >= 0 && (rc = concurrent_ok(db, t)) != 0)
-		return (int)rc;
-	if (!rq->counted)
-		goto record;
+	if (l->concurrent >= 0 && running >= l->concurrent)
+		return over_cap(t->f, l->concurrent, running);
 	if (l->per_day >= 0 && d_exec + 1 > l->per_day)
 		return over(t->f, "quota.per_day", l->per_day,
 		    next_utc_day(rq->now), rq->now);
@@ -178,27 +195,38 @@ static int admit_fn(struct db *db, void *arg)
 	    db_i(rq->user_id), db_i(minute)));
 	if (rc < 0)
 		return (int)rc;
-record:
-	rc = db_exec(db, "INSERT INTO executions (user_id, prompt_id, version_id,"
-	    " version_number, model, channel, billing, status, reserved_micros,"
-	    " counted, day_key, month_key, minute_key, streamed, input, variables,"
-	    " params, output, runner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?,"
-	    " 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
-	    DB_ARGS(db_i(rq->user_id), db_i(rq->prompt_id), db_i(rq->version_id),
-	    db_i(rq->version_number), db_s(rq->model), db_s(rq->channel),
-	    db_s(rq->billing), db_i(rq->reserve_micros), db_i(rq->counted),
-	    db_i(day), db_i(month), db_i(minute), db_i(rq->streamed),
-	    db_s(rq->input), db_s(rq->variables), db_s(rq->params),
-	    db_s(rq->runner), db_i(rq->now)));
+	/* With the user's row locked the trigger agrees with the check
+	 * above; should it still refuse, the whole admission rolls back. */
+	if ((rc = insert_running(db, l, rq, day, month, minute)) < 0)
+		return (int)rc;
+	ticket_fill(db, t, day, month, minute);
+	return 0;
+}
+
+/* The admission of an execution that counts against no quota: one
+ * INSERT, the cap of runs at once enforced by the trigger. */
+static int admit_uncounted(struct db *db, struct admit_tx *t)
+{
+	int64_t day, month, minute, rc = DB_RETRY, running;
+	struct db_res res = { 0 };
+	int tries;
+
+	period_keys(t->rq->now, &day, &month, &minute);
+	for (tries = 0; tries < 3 && rc == DB_RETRY; tries++)
+		rc = insert_running(db, t->lim, t->rq, day, month, minute);
+	if (rc == DB_REFUSED) {
+		/* Refused at the cap: the number running, for the message. */
+		rc = db_query(db, "SELECT running FROM users WHERE id = ?",
+		    DB_ARGS(db_i(t->rq->user_id)), &res);
+		running = db_int(&res, 0, 0);
+		db_res_free(&res);
+		if (rc < 0)
+			return (int)rc;
+		return over_cap(t->f, t->lim->concurrent, running);
+	}
 	if (rc < 0)
 		return (int)rc;
-	t->tk->id = db_insert_id(db);
-	t->tk->user_id = rq->user_id;
-	t->tk->day = day;
-	t->tk->month = month;
-	t->tk->minute = minute;
-	t->tk->reserved = rq->reserve_micros;
-	t->tk->counted = rq->counted;
+	ticket_fill(db, t, day, month, minute);
 	return 0;
 }
 
@@ -208,9 +236,8 @@ int64_t admission_admit(struct db *db, const struct admit_limits *lim,
 	struct admit_tx t = { lim, rq, f, tk };
 	int rc;
 
-	/* Nothing counted or capped: a single INSERT, no transaction. */
-	rc = rq->counted || lim->concurrent >= 0 ? db_tx(db, admit_fn, &t) :
-	    admit_fn(db, &t);
+	/* Nothing counted: a single INSERT, no transaction. */
+	rc = rq->counted ? db_tx(db, admit_fn, &t) : admit_uncounted(db, &t);
 
 	return rc != 0 ? rc : tk->id;
 }

@@ -1,14 +1,20 @@
 /* admission.h - exact quota admission and settlement of executions.
  *
- * Admission runs in one transaction that locks the user's row, reads the
- * usage counters of the current UTC minute, day and month and the number
- * of the user's executions RUNNING, checks every limit that applies and,
- * only when all pass, increments the counters and inserts the execution
- * as RUNNING with its reservation. There is no check-then-increment
- * window: concurrent admissions of one user run one after the other, so N
- * attempts with k executions left admit exactly k, and a cap of c runs at
- * once admits c. (The runs in progress are counted, not kept in a
- * counter: a run that ends, however it ends, is no longer RUNNING.)
+ * An execution that counts against a quota is admitted in one transaction
+ * that locks the user's row, reads the number of the user's runs in
+ * progress and the usage counters of the current UTC minute, day and
+ * month, checks every limit that applies and, only when all pass,
+ * increments the counters and inserts the execution as RUNNING with its
+ * reservation. There is no check-then-increment window: concurrent
+ * admissions of one user run one after the other, so N attempts with k
+ * executions left admit exactly k.
+ *
+ * The runs in progress are users.running, which the database's triggers
+ * keep in the same statement as each execution row that starts or stops
+ * RUNNING (db/migrations/010). An execution that counts against nothing
+ * is admitted by its INSERT alone: the trigger refuses it when the user
+ * already has the plan's cap of runs at once, so a cap of c admits c, in
+ * one statement and without a transaction.
  *
  * Settlement replaces the reservation by the actual cost, or releases it
  * entirely when the execution failed (a failed run consumes no quota).

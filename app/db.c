@@ -95,6 +95,8 @@ static int classify(unsigned e)
 	case ER_NO_REFERENCED_ROW_2:
 	case 4025:	/* ER_CONSTRAINT_FAILED */
 		return DB_CHECK;
+	case ER_SIGNAL_EXCEPTION:
+		return DB_REFUSED;
 	default:
 		return DB_ERROR;
 	}

@@ -39,7 +39,8 @@ enum db_err {
 	DB_DUP = -2,		/* unique key violated */
 	DB_RETRY = -3,		/* deadlock or lock wait timeout */
 	DB_CHECK = -4,		/* CHECK or foreign key constraint failed */
-	DB_ERROR = -5		/* anything else (bad SQL, data too long ...) */
+	DB_ERROR = -5,		/* anything else (bad SQL, data too long ...) */
+	DB_REFUSED = -6		/* a trigger refused the row (SIGNAL 45000) */
 };
 
 enum dbv_type { DBV_NULL, DBV_INT, DBV_STR, DBV_DOUBLE };

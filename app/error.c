@@ -16,6 +16,7 @@ static const struct err_info kinds[-PM_ERR__MIN] = {
 	[-PM_DB_RETRY] = { 500, "api_error", "error.internal", 1 },
 	[-PM_DB_CHECK] = { 500, "api_error", "error.internal", 1 },
 	[-PM_DB_ERROR] = { 500, "api_error", "error.internal", 1 },
+	[-PM_DB_REFUSED] = { 500, "api_error", "error.internal", 1 },
 	[-PM_NOTFOUND] = { 404, "not_found_error", "error.not_found", 0 },
 	[-PM_CONFLICT] = { 409, "conflict_error", "error.conflict", 0 },
 	[-PM_INVALID] = { 400, "invalid_request_error", "error.invalid", 0 },

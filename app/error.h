@@ -35,6 +35,7 @@ enum pm_err {
 	PM_DB_RETRY = DB_RETRY,
 	PM_DB_CHECK = DB_CHECK,
 	PM_DB_ERROR = DB_ERROR,
+	PM_DB_REFUSED = DB_REFUSED,
 	/* Refusals and failures of a request. */
 	PM_NOTFOUND = -10,	/* no such row for this owner: 404 */
 	PM_CONFLICT = -11,	/* duplicate or wrong state: 409 */

@@ -360,8 +360,8 @@ static void settle_until_done(struct db *db, struct run *x, int64_t id)
 	useconds_t pause = 100000;
 	int rc;
 
-	while ((rc = admission_settle(db, &x->ticket, &x->si)) == DB_DOWN &&
-	    clock_mono_us() < until) {
+	while (((rc = admission_settle(db, &x->ticket, &x->si)) == DB_DOWN ||
+	    rc == DB_RETRY) && clock_mono_us() < until) {
 		db_release(db);
 		usleep(pause);
 		if (pause < 2000000)

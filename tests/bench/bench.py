@@ -8,7 +8,6 @@ docs/BENCHMARKS.md with the machine they came from."""
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -94,70 +93,50 @@ def ttft(conn_factory, method, path, body, headers, first_marker, n=30):
     return statistics.median(times)
 
 
-def set_workers(stack, n):
-    """Reconfigure the running stack to n workers (SIGHUP reload)."""
-    with open(stack.config) as f:
-        conf = re.sub(r"(?m)^workers = .*$", "workers = %d" % n, f.read())
-    with open(stack.config, "w") as f:
-        f.write(conf)
-    os.kill(stack.master_pid(), signal.SIGHUP)
-    end = time.time() + 30
-    while len(stack.worker_pids()) != n and time.time() < end:
-        time.sleep(0.1)
-    assert len(stack.worker_pids()) == n, "the stack did not reload to %d workers" % n
-
-
-def execute_bench(stack, c, token, cookie):
-    """The execute endpoint through the whole pipeline versus the upstream
-    stand-in called directly, both non-streaming at 16 connections; and
-    the time to first token of a streamed run versus the stand-in's."""
+def execute_bench(stack, up, c, token, cookie):
+    """The execute endpoint through the whole pipeline versus the C upstream
+    stand-in called directly, non-streaming at 16 connections and at 1,
+    through lighttpd and through Apache; and the time to first token of a
+    streamed run versus the stand-in's own stream."""
     import http.client
-    from urllib.parse import urlparse
     r = stack.admin("set-plan", "bench@example.com", "PRO")
     assert r.returncode == 0, r.stderr
     r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
         "name": "Exec bench", "slug": "exec-bench", "model": "fake/fast",
         "user_template": "Say {{text}}"})
     assert r.status == 201, r.text
-    key = open(stack.path("secrets", "openrouter_key")).read().strip()
-    up = urlparse(stack.openrouter_url("/api/v1/chat/completions"))
+    upstream = up.base + "/chat/completions"
     direct = post_script({"model": "fake/fast", "messages": [
-        {"role": "user", "content": "Say hello"}]}, {"Authorization": "Bearer " + key})
+        {"role": "user", "content": "Say hello"}]}, {"Authorization": "Bearer " + up.key})
     via = post_script({"variables": {"text": "hello"}},
                       {"Cookie": cookie, "X-CSRF-Token": token})
+    path = "/api/v1/prompts/exec-bench/execute"
     rows = []
-    for name, url, script in (("upstream stand-in direct", stack.openrouter_url(
-            "/api/v1/chat/completions"), direct),
-            ("POST execute (pipeline)", stack.url("/api/v1/prompts/exec-bench/execute"), via)):
-        wrk(url, (), script)
-        rows.append((name,) + wrk(url, (), script))
-    # One connection: the pipeline's own cost, without queueing.
-    for name, url, script in (("direct, 1 connection", stack.openrouter_url(
-            "/api/v1/chat/completions"), direct),
-            ("execute, 1 connection", stack.url("/api/v1/prompts/exec-bench/execute"), via)):
-        rows.append((name,) + wrk(url, (), script, connections="1"))
-    # A worker waits for the upstream during an execution, so a deployment
-    # sizes its pool for concurrent executions, not for its cores: the same
-    # load again with one worker per connection.
-    n = int(CONNECTIONS)
-    set_workers(stack, n)
-    url = stack.url("/api/v1/prompts/exec-bench/execute")
-    wrk(url, (), via)
-    rows.append(("POST execute, %d workers" % n,) + wrk(url, (), via))
+    for conns in (CONNECTIONS, "1"):
+        wrk(upstream, (), direct, connections=conns)
+        rows.append(("direct, %s conn." % conns,) + wrk(upstream, (), direct, connections=conns))
+        for server in ("lighttpd", "apache"):
+            url = stack.url(path, server=server)
+            wrk(url, (), via, connections=conns)
+            rows.append(("execute, %s, %s conn." % (server, conns),)
+                        + wrk(url, (), via, connections=conns))
     os.unlink(direct)
     os.unlink(via)
-    t_direct = ttft(lambda: http.client.HTTPConnection(up.hostname, up.port, timeout=30),
-                    "POST", up.path, json.dumps({"model": "fake/fast", "stream": True,
-                    "messages": [{"role": "user", "content": "Say hello"}]}),
-                    {"Authorization": "Bearer " + key, "Content-Type": "application/json"},
-                    b'"content"')
-    t_via = ttft(lambda: http.client.HTTPConnection("127.0.0.1", stack.port_for("lighttpd"),
-                                                    timeout=30),
-                 "POST", "/api/v1/prompts/exec-bench/execute",
-                 json.dumps({"variables": {"text": "hello"}, "stream": True}),
-                 {"Cookie": cookie, "X-CSRF-Token": token, "Content-Type": "application/json"},
-                 b"event: delta")
-    return rows, t_direct, t_via
+    ttfts = [("direct", ttft(
+        lambda: http.client.HTTPConnection("127.0.0.1", up.port, timeout=30),
+        "POST", "/api/v1/chat/completions", json.dumps({
+            "model": "fake/fast", "stream": True,
+            "messages": [{"role": "user", "content": "Say hello"}]}),
+        {"Authorization": "Bearer " + up.key, "Content-Type": "application/json"},
+        b'"content"'))]
+    for server in ("lighttpd", "apache"):
+        ttfts.append((server, ttft(
+            lambda s=server: http.client.HTTPConnection("127.0.0.1", stack.port_for(s),
+                                                        timeout=30),
+            "POST", path, json.dumps({"variables": {"text": "hello"}, "stream": True}),
+            {"Cookie": cookie, "X-CSRF-Token": token, "Content-Type": "application/json"},
+            b"event: delta")))
+    return rows, ttfts
 
 
 def rss_kb(pid):
@@ -313,10 +292,11 @@ def main():
         slow_bench(int(os.environ.get("BENCH_CONNECTIONS_SLOW", "1000")))
         return
     workers = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
-    os.environ["STACK_FAKE_FLAGS"] = "--fast"
-    stack = Stack(server="lighttpd", workers=workers,
+    up = Upstream(delay_ms=0)
+    stack = Stack(server="both", workers=workers,
                   settings={"log_level": "warn", "test_mode": "false",
-                            "max_requests": "0"})
+                            "max_requests": "0", "openrouter_base_url": up.base,
+                            "openrouter_key_file": up.key_file})
     stack.start()
     try:
         c = Client(stack)
@@ -324,53 +304,62 @@ def main():
         assert r.status == 303, r.status
         cookie = "pm_session=" + c.cookies["pm_session"]
         token = c.csrf("/dashboard")
-        make_prompts(c, token, 1000)
-        render = post_script({"variables": {"text": "the quarterly report"}},
-                             {"Cookie": cookie, "X-CSRF-Token": token})
-        auth = ("Cookie: " + cookie,)
-        routes = [
-            ("hello (ceiling)", "/_hello", (), None),
-            ("/api/health", "/api/health", (), None),
-            ("dashboard (signed in)", "/dashboard", auth, None),
-            ("prompt list page (1000)", "/prompts", auth, None),
-            ("GET /api/v1/prompts (1000)", "/api/v1/prompts", auth, None),
-            ("POST render", "/api/v1/prompts/prompt-0500/render", (), render),
-        ]
-        rows = []
-        for name, path, headers, script in routes:
-            wrk(stack.url(path), headers, script)          # warm-up
-            rows.append((name,) + wrk(stack.url(path), headers, script))
-        os.unlink(render)
-        hello = rows[0][1]
-        print("wrk %s threads, %s connections, %s per route, %d workers, lighttpd"
-              % (THREADS, CONNECTIONS, DURATION, workers))
-        print("%-28s %10s %8s %8s %8s %7s %6s" % ("route", "req/s", "p50 ms", "p90 ms",
-                                                 "p99 ms", "ratio", "non2xx"))
-        for name, rps, pct, errs in rows:
-            print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
-                name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
-                100 * rps / hello, errs))
-        erows, t_direct, t_via = execute_bench(stack, c, token, cookie)
-        print()
-        print("execution pipeline, non-streaming:")
-        for name, rps, pct, errs in erows:
-            print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
-                name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
-                100 * rps / hello, errs))
-        for d, v, what in ((erows[0], erows[1], "%s connections" % CONNECTIONS),
-                           (erows[2], erows[3], "1 connection"),
-                           (erows[0], erows[4], "%s connections, %s workers"
-                            % (CONNECTIONS, CONNECTIONS))):
-            print("added latency, %s: p50 %.2f ms, p99 %.2f ms" % (
-                what, v[2].get("50", 0) - d[2].get("50", 0),
-                v[2].get("99", 0) - d[2].get("99", 0)))
-        print("streaming time to first token (median of 30): direct %.2f ms, "
-              "through the pipeline %.2f ms, overhead %.2f ms" % (t_direct, t_via, t_via - t_direct))
+        routes_bench(stack, c, token, cookie, workers)
+        if os.environ.get("BENCH_ONLY") != "routes":
+            erows, ttfts = execute_bench(stack, up, c, token, cookie)
+            print()
+            print("execution pipeline (PRO, fake/fast), non-streaming, C stand-in:")
+            print("%-28s %10s %8s %8s %8s %7s %6s" % ("target", "req/s", "p50 ms", "p90 ms",
+                                                     "p99 ms", "/direct", "non2xx"))
+            for i, (name, rps, pct, errs) in enumerate(erows):
+                d = erows[i - i % 3]
+                print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
+                    name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
+                    100 * rps / d[1], errs))
+            for i in (1, 2, 4, 5):
+                d, v = erows[i - i % 3], erows[i]
+                print("added latency, %s: p50 %.2f ms, p99 %.2f ms" % (
+                    v[0], v[2].get("50", 0) - d[2].get("50", 0),
+                    v[2].get("99", 0) - d[2].get("99", 0)))
+            t_direct = ttfts[0][1]
+            print("streaming time to first token (median of 30): direct %.2f ms" % t_direct
+                  + "".join(", %s %.2f ms (+%.2f)" % (n, t, t - t_direct) for n, t in ttfts[1:]))
         pids = stack.worker_pids()
         print("worker RSS: %s KiB (max of %d workers after the load)"
               % (max(rss_kb(p) for p in pids), len(pids)))
     finally:
         stack.stop()
+        up.stop()
+
+
+def routes_bench(stack, c, token, cookie, workers):
+    """Each page and API route through lighttpd against the hello ceiling."""
+    make_prompts(c, token, 1000)
+    render = post_script({"variables": {"text": "the quarterly report"}},
+                         {"Cookie": cookie, "X-CSRF-Token": token})
+    auth = ("Cookie: " + cookie,)
+    routes = [
+        ("hello (ceiling)", "/_hello", (), None),
+        ("/api/health", "/api/health", (), None),
+        ("dashboard (signed in)", "/dashboard", auth, None),
+        ("prompt list page (1000)", "/prompts", auth, None),
+        ("GET /api/v1/prompts (1000)", "/api/v1/prompts", auth, None),
+        ("POST render", "/api/v1/prompts/prompt-0500/render", (), render),
+    ]
+    rows = []
+    for name, path, headers, script in routes:
+        wrk(stack.url(path), headers, script)          # warm-up
+        rows.append((name,) + wrk(stack.url(path), headers, script))
+    os.unlink(render)
+    hello = rows[0][1]
+    print("wrk %s threads, %s connections, %s per route, %d workers, lighttpd"
+          % (THREADS, CONNECTIONS, DURATION, workers))
+    print("%-28s %10s %8s %8s %8s %7s %6s" % ("route", "req/s", "p50 ms", "p90 ms",
+                                             "p99 ms", "ratio", "non2xx"))
+    for name, rps, pct, errs in rows:
+        print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
+            name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
+            100 * rps / hello, errs))
 
 
 if __name__ == "__main__":

@@ -83,6 +83,11 @@ class ConcurrencyTest(unittest.TestCase):
             "SELECT %s FROM executions e JOIN users u ON u.id = e.user_id"
             " WHERE u.email = '%s' ORDER BY e.id" % (what, c.email))]
 
+    def users_running(self, c):
+        """The runs in progress the database keeps for c (users.running)."""
+        return int(self.stack.sql("SELECT running FROM users WHERE email = '%s'"
+                                  % c.email)[0][0])
+
     def test_the_cap_of_runs_at_once_is_exact_and_others_are_unaffected(self):
         c = new_user(self.stack, plan="PRO")            # PRO: 10 at once
         slug = make_prompt(c)
@@ -113,6 +118,7 @@ class ConcurrencyTest(unittest.TestCase):
                            " allows at once (10). Try again when one has finished."})
             self.assertEqual(r.header("retry-after"), "1")
         self.assertEqual(self.rows(c), ["SUCCEEDED"] * 10)      # the refused left no row
+        self.assertEqual(self.users_running(c), 0)      # counted out as each ended
         self.assertEqual(results["other"].status, 200, results["other"].text)
         self.assertEqual(results["health"][0], 200)
         self.assertLess(results["health"][1], 1.0)
@@ -139,6 +145,9 @@ class ConcurrencyTest(unittest.TestCase):
         # wait until the 50 are admitted and waiting
         self.assertTrue(wait_for(lambda: int(self.stack.sql(
             "SELECT COUNT(*) FROM executions WHERE status = 'RUNNING'")[0][0]) >= 50, 10))
+        # the database counts them per user as they start
+        self.assertEqual([int(self.stack.sql("SELECT running FROM users WHERE email = '%s'"
+                                             % u.email)[0][0]) for u in users], [10] * 5)
         for server in ("lighttpd", "apache"):
             for path in ("/api/health", "/dashboard", "/prompts"):
                 status, took = timed_get(Client(self.stack, server=server)
@@ -258,6 +267,7 @@ class ProcessFaultsTest(unittest.TestCase):
         rows = self.stack.sql("SELECT status, error_type, runner IS NULL FROM executions")
         self.assertEqual(rows, [("FAILED", "interrupted", "1")] * 12)
         self.assertIn("settled 12 interrupted execution(s)", self.stack.log_text())
+        self.assertEqual(self.stack.sql("SELECT SUM(running) FROM users"), [("0",)])
         new = self.stack.worker_pids()
         self.assertEqual(len(new), 1)
         self.assertNotEqual(new[0], victim)

@@ -193,14 +193,18 @@ class ExecutionTest(unittest.TestCase):
 
         def stale(age=3600):
             """What a worker killed mid-call leaves: a RUNNING row and
-            its reservation in the counters."""
+            its reservation in the counters. (The user's id is read
+            first: a statement that reads users cannot start a run, whose
+            trigger counts it there.)"""
+            uid = int(self.stack.sql("SELECT id FROM users WHERE email = '%s'"
+                                     % c.email)[0][0])
             self.stack.sql(
                 "INSERT INTO executions (user_id, prompt_id, version_id, version_number, model,"
                 " channel, status, counted, day_key, month_key, minute_key, input, variables,"
                 " params, output, created_at) SELECT e.user_id, e.prompt_id, e.version_id, 1,"
                 " e.model, 'UI', 'RUNNING', 1, e.day_key, e.month_key, e.minute_key, '[]', '{}',"
-                " '{}', '', UNIX_TIMESTAMP() - %d FROM executions e JOIN users x ON"
-                " x.id = e.user_id WHERE x.email = '%s' ORDER BY e.id LIMIT 1" % (age, c.email))
+                " '{}', '', UNIX_TIMESTAMP() - %d FROM executions e WHERE e.user_id = %d"
+                " ORDER BY e.id LIMIT 1" % (age, uid))
             self.stack.sql("UPDATE usage_counters u JOIN users x ON x.id = u.user_id SET"
                            " executions = executions + 1 WHERE x.email = '%s'" % c.email)
 
