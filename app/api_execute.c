@@ -20,6 +20,9 @@ void h_api_execute(struct req *r)
 	int rc;
 
 	in.user_id = r->user.id;
+	in.plan_id = r->user.plan_id;
+	in.plan_source = r->user.plan_source;
+	in.catalog_gen = r->user.catalog_gen;
 	in.slug = req_arg(r, "slug");
 	in.version = (v = json_member(r->json, "version")) ?
 	    json_object_get_int(v) : 0;

@@ -190,7 +190,7 @@ static int step_resolve(struct db *db, struct run *x)
 	from_default = in->model == NULL || *in->model == '\0';
 	model_id = from_default ? json_str_member(x->rendered, "model", NULL) :
 	    in->model;
-	if ((rc = model_get(db, model_id, &x->model)) < 0)
+	if ((rc = model_get_at(db, in->catalog_gen, model_id, &x->model)) < 0)
 		return rc;
 	if (rc == 0 || !x->model.active) {
 		pm_refuse(x->f, PM_INVALID, "exec.unknown_model", "model");
@@ -205,11 +205,13 @@ static int step_resolve(struct db *db, struct run *x)
 static int step_plan_checks(struct db *db, struct run *x)
 {
 	const struct exec_input *in = x->in;
+	struct plan_ref ref = { in->user_id, in->plan_id, in->plan_source,
+	    in->catalog_gen };
 	json_object *o;
 	struct buf err = { 0 };
 	int rc;
 
-	if ((rc = plan_for_user(db, in->user_id, &x->plan)) != 0)
+	if ((rc = plan_of(db, &ref, &x->plan)) != 0)
 		return rc;
 	if (!channel_allowed(&x->plan, x->channel)) {
 		struct wanted w = { x->channel, NULL, 0, NULL };
@@ -478,7 +480,7 @@ out:
 	return rc;
 }
 
-int execute_context(struct db *db, int64_t user_id, int64_t now,
+int execute_context(struct db *db, const struct plan_ref *ref, int64_t now,
     json_object **out)
 {
 	struct plan plan = { 0 };
@@ -487,7 +489,7 @@ int execute_context(struct db *db, int64_t user_id, int64_t now,
 	size_t i;
 	int rc;
 
-	if ((rc = plan_for_user(db, user_id, &plan)) != 0)
+	if ((rc = plan_of(db, ref, &plan)) != 0)
 		return rc;
 	if ((rc = models_list(db, &models)) != 0) {
 		plan_free(&plan);
@@ -511,7 +513,7 @@ int execute_context(struct db *db, int64_t user_id, int64_t now,
 	    *cfg_str(CFG_OPENROUTER_KEY_FILE) == '\0' ||
 	    strncmp(cfg_str(CFG_OPENROUTER_BASE_URL), "https://openrouter.ai", 21) != 0));
 	limits_of(&plan, &lim);			/* what admission enforces */
-	if (lim.per_day >= 0 && admission_usage(db, user_id, now, &usage) == 0) {
+	if (lim.per_day >= 0 && admission_usage(db, ref->user_id, now, &usage) == 0) {
 		int64_t used = json_object_get_int64(json_object_object_get(
 		    json_object_object_get(usage, "day"), "executions"));
 		int64_t limit = lim.per_day, left = limit - used;

@@ -17,11 +17,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct plan_ref;
+
 struct db;
 struct pm_fail;
 
 struct exec_input {
 	int64_t		 user_id;
+	/* What the session read: the assigned plan (0: none), its enum
+	 * plan_source, the catalog generation (0: unknown). */
+	int64_t		 plan_id;
+	int		 plan_source;
+	int64_t		 catalog_gen;
 	const char	*slug;
 	int		 version;	/* 0: the PRODUCTION version, else latest */
 	const char	*model;		/* NULL or "": the version's default */
@@ -51,7 +58,7 @@ int execute_run(struct db *db, const struct exec_input *in,
 /* What the run page shows before running: {"plan": {code,name}, "daily":
  * {"used","limit","left","reset"} (daily executions, when limited),
  * "models": [{id,name,allowed,is_free,prices}], "demo": bool}. */
-int execute_context(struct db *db, int64_t user_id, int64_t now,
+int execute_context(struct db *db, const struct plan_ref *ref, int64_t now,
     json_object **out);
 
 #endif

@@ -59,6 +59,11 @@ struct user {
 	int		 is_admin;
 	int64_t		 session_id;
 	const char	*csrf;		/* the session's CSRF token */
+	/* Read with the session, for plan_of(): the assigned plan (0: none),
+	 * the assignment's enum plan_source, the catalog generation. */
+	int64_t		 plan_id;
+	int		 plan_source;
+	int64_t		 catalog_gen;
 };
 
 struct req {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog_cache.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -393,6 +394,53 @@ int model_get(struct db *db, const char *id, struct model *out)
 		row_to_model(&res, 0, out);
 	db_res_free(&res);
 	return rc < 0 ? (int)rc : rc > 0;
+}
+
+/* Every model, by id, and the generation they are of. */
+static struct catalog_cache models_cache = CATALOG_CACHE_INIT(
+	"SELECT m.id, m.name, m.provider, m.context_length,"
+	" m.price_prompt_nanos, m.price_completion_nanos, m.is_free,"
+	" m.free_tier, m.active, m.created_at, m.updated_at, g.generation"
+	" FROM catalog_state g LEFT JOIN models m ON TRUE WHERE g.id = 1"
+	" ORDER BY m.id");
+
+int model_get_at(struct db *db, int64_t gen, const char *id,
+    struct model *out)
+{
+	struct cache_snap *s;
+	size_t lo, hi, mid;
+	int rc, c;
+
+	if (gen <= 0)
+		return model_get(db, id, out);
+	memset(out, 0, sizeof(*out));
+	if (id == NULL || !id_valid(id, strlen(id)))
+		return 0;
+	if ((rc = catalog_cache_get(&models_cache, db, gen, &s)) != 0)
+		return rc;
+	/* Rows sorted by id in the column's binary collation: strcmp order
+	 * (no models: one row of NULLs, which sorts first). */
+	lo = 0;
+	hi = s->res.nrows;
+	rc = 0;
+	while (lo < hi) {
+		const char *v;
+
+		mid = lo + (hi - lo) / 2;
+		v = db_str(&s->res, mid, 0);
+		c = v == NULL ? 1 : strcmp(id, v);
+		if (c == 0) {
+			row_to_model(&s->res, mid, out);
+			rc = 1;
+			break;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	catalog_cache_put(s);
+	return rc;
 }
 
 int models_list(struct db *db, json_object **out)

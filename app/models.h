@@ -66,6 +66,11 @@ int models_sync(struct db *db, const char *path, int64_t now,
 /* The catalog row of id (active or not) in *out (release with
  * model_free). Returns 1 found, 0 not found, or a db_err. */
 int model_get(struct db *db, const char *id, struct model *out);
+/* model_get() from the process's copy of the models table when it is at
+ * least as new as the catalog generation gen (read with the session;
+ * gen <= 0: unknown, read the row). Same results. */
+int model_get_at(struct db *db, int64_t gen, const char *id,
+    struct model *out);
 /* The active models for a picker, by provider then name: [{"id","name",
  * "provider","is_free","free_tier","price_prompt_nanos",
  * "price_completion_nanos","prompt_usd_per_m","completion_usd_per_m"

@@ -14,6 +14,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "pages.h"
+#include "plans.h"
 #include "prompts.h"
 #include "util.h"
 #include "vars.h"
@@ -57,6 +58,7 @@ static int run_page_data(struct req *r, const char *slug, int version,
     json_object **out)
 {
 	json_object *d, *p, *versions, *v, *ctx;
+	struct plan_ref ref;
 	int rc;
 
 	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0)
@@ -66,7 +68,11 @@ static int run_page_data(struct req *r, const char *slug, int version,
 		json_object_put(p);
 		return rc;
 	}
-	if ((rc = execute_context(r->db, r->user.id, r->now, &ctx)) != 0) {
+	ref.user_id = r->user.id;
+	ref.plan_id = r->user.plan_id;
+	ref.source = r->user.plan_source;
+	ref.gen = r->user.catalog_gen;
+	if ((rc = execute_context(r->db, &ref, r->now, &ctx)) != 0) {
 		json_object_put(p);
 		json_object_put(versions);
 		json_object_put(v);
@@ -137,6 +143,9 @@ void h_run(struct req *r)
 	if ((rc = form_variables(r, slug, version, &values, &f)) != 0)
 		goto refused;
 	in.user_id = r->user.id;
+	in.plan_id = r->user.plan_id;
+	in.plan_source = r->user.plan_source;
+	in.catalog_gen = r->user.catalog_gen;
 	in.slug = slug;
 	in.version = version;
 	in.model = model;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "catalog_cache.h"
 #include "db.h"
 #include "msg.h"
 #include "users.h"
@@ -149,7 +150,11 @@ static struct {
 	char	*update;	/* keys, updated_at, WHERE id */
 	char	*for_user;	/* the assigned plan or the default */
 	char	*public_plans;	/* a catalog's public plans */
+	char	*cached;	/* the active catalog and the generation */
+	size_t	 default_col;	/* is_default's index in plan_keys[] */
 } gen_sql;
+/* The active catalog's plans, kept per process (plan_of()). */
+static struct catalog_cache plans_cache = CATALOG_CACHE_INIT(NULL);
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 
 static void sql_build(void)
@@ -189,6 +194,18 @@ static void sql_build(void)
 	buf_printf(&b, "%s FROM plans WHERE catalog = ? AND is_public = 1"
 	    " ORDER BY position, code", buf_cstr(&sel));
 	gen_sql.public_plans = xstrdup(buf_cstr(&b));
+	buf_reset(&b);
+	buf_puts(&b, "SELECT p.id, p.catalog");
+	for (i = 0; i < nplan_keys; i++) {
+		buf_printf(&b, ", p.%s", plan_keys[i].column);
+		if (strcmp(plan_keys[i].column, "is_default") == 0)
+			gen_sql.default_col = i;
+	}
+	buf_puts(&b, ", g.generation FROM catalog_state g LEFT JOIN plans p"
+	    " ON p.catalog = (SELECT value FROM app_settings"
+	    " WHERE name = 'plans.catalog') WHERE g.id = 1");
+	gen_sql.cached = xstrdup(buf_cstr(&b));
+	plans_cache.sql = gen_sql.cached;
 	buf_free(&b);
 	buf_free(&sel);
 	buf_free(&cols);
@@ -423,6 +440,48 @@ int plan_for_user(struct db *db, int64_t user_id, struct plan *out)
 		out->source = s > 0 ? (enum plan_source)s : PLAN_SOURCE_DEFAULT;
 	}
 	db_res_free(&res);
+	return rc;
+}
+
+int plan_source_of(const char *name)
+{
+	int s = name ? plan_name_index(plan_source_names, PLAN_SOURCE__MAX,
+	    name) : -1;
+
+	return s > 0 ? s : PLAN_SOURCE_DEFAULT;
+}
+
+int plan_of(struct db *db, const struct plan_ref *ref, struct plan *out)
+{
+	struct cache_snap *s;
+	size_t i, pick = SIZE_MAX;
+	int rc;
+
+	if (ref->gen <= 0)
+		return plan_for_user(db, ref->user_id, out);
+	memset(out, 0, sizeof(*out));
+	sql_ready();
+	if ((rc = catalog_cache_get(&plans_cache, db, ref->gen, &s)) != 0)
+		return rc;
+	/* The assigned plan when it is of the active catalog, else the
+	 * default (no catalog: one row of NULLs, no id). */
+	for (i = 0; i < s->res.nrows; i++) {
+		if (db_str(&s->res, i, 0) == NULL)
+			continue;
+		if (ref->plan_id != 0 && db_int(&s->res, i, 0) == ref->plan_id) {
+			pick = i;
+			break;
+		}
+		if (pick == SIZE_MAX && db_int(&s->res, i, 2 + gen_sql.default_col))
+			pick = i;
+	}
+	if (pick == SIZE_MAX)
+		rc = PM_NOCATALOG;
+	else if ((rc = plan_from_row(&s->res, pick, out)) == 0)
+		out->source = out->id == ref->plan_id && ref->source >
+		    PLAN_SOURCE_DEFAULT && ref->source < PLAN_SOURCE__MAX ?
+		    (enum plan_source)ref->source : PLAN_SOURCE_DEFAULT;
+	catalog_cache_put(s);
 	return rc;
 }
 

@@ -157,6 +157,23 @@ int plans_load(struct db *db, const char *path, int64_t now,
  * loaded, or a negative enum db_err. */
 int plan_for_user(struct db *db, int64_t user_id, struct plan *out);
 
+/* What a request read of the account's plan with its session: the
+ * assignment (user_plans) and the catalog generation. */
+struct plan_ref {
+	int64_t		 user_id;
+	int64_t		 plan_id;	/* assigned plan; 0: none */
+	int		 source;	/* enum plan_source of the assignment */
+	int64_t		 gen;		/* catalog_state.generation; 0 unknown */
+};
+
+/* plan_for_user() from the process's copy of the active catalog when it
+ * is at least as new as ref->gen, reading the catalog again otherwise
+ * (gen 0: plan_for_user() itself). Same results and errors. */
+int plan_of(struct db *db, const struct plan_ref *ref, struct plan *out);
+/* The enum plan_source named name (user_plans.source); NULL or unknown:
+ * PLAN_SOURCE_DEFAULT. */
+int plan_source_of(const char *name);
+
 /* Assign the plan with code (any letter case) of the active catalog to
  * the user with email (source 'admin', assigned_at now), replacing any
  * previous assignment. Returns 0, PM_NOTFOUND (no such user, or no such

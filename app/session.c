@@ -8,6 +8,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "plans.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -18,7 +19,10 @@ int session_load(struct req *r)
 {
 	static const char q[] =
 	    "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at,"
-	    " u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " u.email, u.role, up.plan_id, up.source,"
+	    " (SELECT generation FROM catalog_state WHERE id = 1)"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " LEFT JOIN user_plans up ON up.user_id = s.user_id"
 	    " WHERE s.token_hash = ?";
 	static const char del[] = "DELETE FROM sessions WHERE id = ?";
 	static const char touch[] =
@@ -61,6 +65,9 @@ int session_load(struct req *r)
 	r->user.csrf = req_strdup(r, db_str(&res, 0, 2));
 	r->user.email = req_strdup(r, db_str(&res, 0, 5));
 	r->user.is_admin = strcmp(db_str(&res, 0, 6), "admin") == 0;
+	r->user.plan_id = db_int(&res, 0, 7);
+	r->user.plan_source = plan_source_of(db_str(&res, 0, 8));
+	r->user.catalog_gen = db_int(&res, 0, 9);
 	db_res_free(&res);
 	/* Record use at most once a minute to keep reads cheap. */
 	if (r->now - seen >= 60 &&

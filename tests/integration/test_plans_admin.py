@@ -213,6 +213,40 @@ class PlansAdminTest(unittest.TestCase):
             " ORDER BY catalog"),
             [("agents-platform", "1"), ("gateway", "1"), ("prompt-manager", "1")])
 
+    def test_the_next_execution_follows_each_load(self):
+        """Workers keep the catalogs in memory: what a load changes applies
+        to the very next run, and to the run page, without a restart."""
+        email = self.user()
+        self.assertEqual(self.set_plan(email, "PRO").returncode, 0)
+        c = Client(self.stack)
+        self.assertEqual(c.login(email, PASSWORD).status, 303)
+        token = c.csrf("/dashboard")
+        r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+            "name": "Capped", "slug": "capped", "model": "openai/gpt-4o-mini",
+            "user_template": "Say hi"})
+        self.assertEqual(r.status, 201, r.text)
+
+        def run():
+            return c.request("POST", "/api/v1/prompts/capped/execute",
+                             headers={"X-CSRF-Token": token}, json={"max_tokens": 500})
+        self.assertEqual(run().status, 200)
+        self.assertEqual(self.plan_seen(email), "Pro")
+
+        def cap(doc):
+            for p in doc["plans"]:
+                if p["code"] == "PRO":
+                    p["max_tokens_per_execution"] = 100
+                    p["name"] = "Pro capped"
+        self.assertEqual(self.load(self.write_catalog("capped.json", cap)).returncode, 0)
+        r = run()
+        self.assertEqual(r.status, 403, r.text)
+        self.assertEqual(r.json()["error"]["message"],
+                         "max_tokens 500 is over your plan's limit of 100 tokens per execution.")
+        self.assertEqual(self.plan_seen(email), "Pro capped")
+        self.assertEqual(self.load(PM_FILE).returncode, 0)
+        self.assertEqual(run().status, 200)
+        self.assertEqual(self.plan_seen(email), "Pro")
+
     def test_set_plan(self):
         email = self.user()
         self.tick()
