@@ -156,6 +156,7 @@ static void slot_release(pid_t pid)
 			long left = atomic_exchange(&shared->slot_runs[i], 0);
 
 			atomic_fetch_sub(&shared->site_runs, left);
+			atomic_store(&shared->slot_accepting[i], 0);
 			slot_owner[i] = 0;
 			if (left > 0)
 				log_warn("worker %d ended holding %ld run(s)",

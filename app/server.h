@@ -18,14 +18,17 @@ int server_listen(void);
 /* Run the master loop on the listening descriptor fd until shutdown.
  * config_path is re-read on SIGHUP. Returns the process exit status. */
 int master_run(int fd, const char *config_path);
-/* What the master and its workers share (one page of shared memory, made
- * before the first fork): the prompt runs the site holds, and each worker
- * slot's share of them, which the master takes off the total when that
- * worker dies. */
+/* What the master and its workers share (shared memory made before the
+ * first fork): the prompt runs the site holds, and each worker slot's
+ * share of them, which the master takes off the total when that worker
+ * dies; and whether the slot's worker is accepting requests (set by the
+ * worker while it serves, cleared when it stops or dies), so that a busy
+ * worker can leave a connection to a less busy one. */
 #define SERVER_SLOTS	512
 struct server_shared {
 	_Atomic long	 site_runs;
 	_Atomic long	 slot_runs[SERVER_SLOTS];
+	_Atomic int	 slot_accepting[SERVER_SLOTS];
 };
 
 /* Run a worker on fd (made non-blocking by server_listen) in slot slot

@@ -65,6 +65,7 @@ static void stop_all(void)
 {
 	char c = 1;
 
+	atomic_store(&w.shared->slot_accepting[w.slot], 0);
 	if (atomic_exchange(&w.stopping, 1) == 0 &&
 	    write(w.wake[1], &c, 1) < 0) {
 		/* the pollers also wake within a second */
@@ -99,6 +100,27 @@ void server_run_leave(void)
 	atomic_fetch_sub(&w.shared->site_runs, 1);
 }
 
+/* Whether this process is at its cap of runs, or holds more runs than
+ * some other accepting process by more than an eighth of the cap (and at
+ * least 8): the load then goes to the others first. */
+static int busier_than_others(void)
+{
+	long mine = atomic_load(&w.runs), margin = w.max_runs_process / 8;
+	int i;
+
+	if (mine >= w.max_runs_process)
+		return 1;
+	if (margin < 8)
+		margin = 8;
+	if (mine <= margin)
+		return 0;
+	for (i = 0; i < SERVER_SLOTS; i++)
+		if (i != w.slot && atomic_load(&w.shared->slot_accepting[i]) &&
+		    atomic_load(&w.shared->slot_runs[i]) + margin < mine)
+			return 1;
+	return 0;
+}
+
 /* Accept the next request into rq. The caller holds the accept lock, so
  * one thread of the process waits on the socket at a time. Returns 0, or
  * -1 when the process is stopping. */
@@ -124,12 +146,13 @@ static int accept_one(FCGX_Request *rq)
 			return -1;
 		if (!(p[0].revents & POLLIN))
 			continue;
-		/* At its cap of runs, a process lets the others take the
-		 * connection first: it would have to refuse a run that another
-		 * process can hold. Only when they do not does it accept (a
-		 * page, or a run it refuses at once). */
-		if (atomic_load(&w.runs) >= w.max_runs_process) {
-			usleep(3000);
+		/* A process holding many more runs than another, or at its
+		 * cap (it would have to refuse a run another can hold), lets
+		 * the others take the connection first. Only when they do not
+		 * does it accept (a page, or a run it refuses at once). */
+		if (busier_than_others()) {
+			usleep(atomic_load(&w.runs) >= w.max_runs_process ?
+			    3000 : 1000);
 			if (poll(p, 1, 0) <= 0 || !(p[0].revents & POLLIN))
 				continue;
 		}
@@ -247,6 +270,7 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 		_exit(2);
 	}
 	sweep_interrupted();
+	atomic_store(&w.shared->slot_accepting[w.slot], 1);
 	tids = xcalloc((size_t)threads, sizeof(*tids));
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, THREAD_STACK);

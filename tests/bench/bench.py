@@ -54,6 +54,25 @@ def post_script(body, headers):
     return f.name
 
 
+def users_script(body, users):
+    """A wrk Lua script that POSTs body as JSON, each request as the next
+    of users [(cookie, csrf token)], so that no account reaches its cap
+    of runs at once."""
+    f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    f.write("local body = %s\nlocal users = {\n" % json.dumps(json.dumps(body)))
+    for cookie, token in users:
+        f.write("  {%s, %s},\n" % (json.dumps(cookie), json.dumps(token)))
+    f.write("}\nlocal i = 0\n"
+            "request = function()\n"
+            "  i = i + 1\n"
+            "  local u = users[(i % #users) + 1]\n"
+            "  return wrk.format(\"POST\", nil, {[\"Cookie\"] = u[1],"
+            " [\"X-CSRF-Token\"] = u[2], [\"Content-Type\"] = \"application/json\"}, body)\n"
+            "end\n")
+    f.close()
+    return f.name
+
+
 def make_prompts(c, token, n):
     """n prompts with one version each, created through the API."""
     def work(start):
@@ -93,23 +112,31 @@ def ttft(conn_factory, method, path, body, headers, first_marker, n=30):
     return statistics.median(times)
 
 
-def execute_bench(stack, up, c, token, cookie):
+def execute_bench(stack, up):
     """The execute endpoint through the whole pipeline versus the C upstream
     stand-in called directly, non-streaming at 16 connections and at 1,
     through lighttpd and through Apache; and the time to first token of a
-    streamed run versus the stand-in's own stream."""
+    streamed run versus the stand-in's own stream. The runs are spread over
+    16 PRO accounts (a PRO account may have 10 runs at once)."""
     import http.client
-    r = stack.admin("set-plan", "bench@example.com", "PRO")
-    assert r.returncode == 0, r.stderr
-    r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
-        "name": "Exec bench", "slug": "exec-bench", "model": "fake/fast",
-        "user_template": "Say {{text}}"})
-    assert r.status == 201, r.text
+    users = []
+    for i in range(16):
+        c = Client(stack)
+        email = "exec%d@example.com" % i
+        assert c.signup(email, "correct-horse-battery").status == 303
+        token = c.csrf("/dashboard")
+        r = stack.admin("set-plan", email, "PRO")
+        assert r.returncode == 0, r.stderr
+        r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+            "name": "Exec bench", "slug": "exec-bench", "model": "fake/fast",
+            "user_template": "Say {{text}}"})
+        assert r.status == 201, r.text
+        users.append(("pm_session=" + c.cookies["pm_session"], token))
+    cookie, token = users[0]
     upstream = up.base + "/chat/completions"
     direct = post_script({"model": "fake/fast", "messages": [
         {"role": "user", "content": "Say hello"}]}, {"Authorization": "Bearer " + up.key})
-    via = post_script({"variables": {"text": "hello"}},
-                      {"Cookie": cookie, "X-CSRF-Token": token})
+    via = users_script({"variables": {"text": "hello"}}, users)
     path = "/api/v1/prompts/exec-bench/execute"
     rows = []
     for conns in (CONNECTIONS, "1"):
@@ -304,9 +331,10 @@ def main():
         assert r.status == 303, r.status
         cookie = "pm_session=" + c.cookies["pm_session"]
         token = c.csrf("/dashboard")
-        routes_bench(stack, c, token, cookie, workers)
+        if os.environ.get("BENCH_ONLY") != "exec":
+            routes_bench(stack, c, token, cookie, workers)
         if os.environ.get("BENCH_ONLY") != "routes":
-            erows, ttfts = execute_bench(stack, up, c, token, cookie)
+            erows, ttfts = execute_bench(stack, up)
             print()
             print("execution pipeline (PRO, fake/fast), non-streaming, C stand-in:")
             print("%-28s %10s %8s %8s %8s %7s %6s" % ("target", "req/s", "p50 ms", "p90 ms",
