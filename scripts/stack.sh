@@ -590,10 +590,6 @@ write_lighttpd_conf() {
 		# No server.errorlog: lighttpd -D logs to its stderr, which
 		# start_bg opened as root (DIR/log/lighttpd-error.log).
 		echo 'server.feature-flags = ( "server.graceful-shutdown-timeout" => 5 )'
-		# Thousands of requests may wait on a model at once: each holds a
-		# client connection and a FastCGI connection.
-		echo 'server.max-fds = 16384'
-		echo 'server.max-connections = 8192'
 		# No URL normalisation: lighttpd would answer 400 itself to a bad
 		# %-escape; pm-fcgi judges request targets with its own messages.
 		# (The path used for matching is still decoded and simplified.)
@@ -617,22 +613,6 @@ write_apache_conf() {
 		done
 		echo "User www-data"
 		echo "Group www-data"
-		# A thread per request in flight, and thousands may wait on a
-		# model at once: 4 processes of 512 threads, all started at
-		# once. (A process whose threads are all busy closes its idle
-		# keep-alive connections, which a client sees as a connection
-		# closed before its next answer.)
-		echo "<IfModule mpm_event_module>"
-		echo "	StartServers 4"
-		echo "	ServerLimit 4"
-		echo "	ThreadLimit 512"
-		echo "	ThreadsPerChild 512"
-		echo "	MaxRequestWorkers 2048"
-		echo "	MinSpareThreads 512"
-		echo "	MaxSpareThreads 2048"
-		echo "	AsyncRequestWorkerFactor 4"
-		echo "	ListenBacklog 4096"
-		echo "</IfModule>"
 		echo "ServerName 127.0.0.1"
 		echo "PidFile \"$AP_PID\""
 		echo "DefaultRuntimeDir \"$RUN\""
