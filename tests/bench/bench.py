@@ -1,10 +1,19 @@
 #!/usr/bin/python3
-"""make bench: start a private stack, load it with wrk through lighttpd and
-print requests/second, latency percentiles and each route's ratio to the
-"hello" ceiling, plus the resident memory of one worker.
+"""make bench: private stacks in temporary directories, loaded through
+lighttpd and Apache, printing figures as ratios against stand-ins measured
+in the same run:
 
-Figures only: nothing here passes or fails on speed. Record the results in
-docs/BENCHMARKS.md with the machine they came from."""
+  routes  each page and API route with wrk against the "hello" ceiling
+  exec    POST execute through the pipeline against the C upstream
+          stand-in called directly (16 connections and 1), and the time
+          to first token of a streamed run against the stand-in's own
+  slow    1,000 runs at once against a stand-in answering after 2 s,
+          against the ideal rate, with pages timed meanwhile and the
+          resident memory per 100 waiting runs
+
+BENCH_ONLY="routes exec slow" picks parts. Figures only: nothing here
+passes or fails on speed. Record the results in docs/BENCHMARKS.md with the
+machine they came from."""
 import json
 import os
 import re
@@ -315,9 +324,17 @@ def slow_bench(connections=1000, delay_ms=2000, seconds=20):
 
 
 def main():
-    if os.environ.get("BENCH_ONLY") == "slow":
+    parts = os.environ.get("BENCH_ONLY", "routes exec slow").split()
+    if "routes" in parts or "exec" in parts:
+        fast_bench(parts)
+    if "slow" in parts:
+        print()
         slow_bench(int(os.environ.get("BENCH_CONNECTIONS_SLOW", "1000")))
-        return
+
+
+def fast_bench(parts):
+    """The routes against the hello ceiling, and the execution pipeline
+    against the C stand-in answering at once."""
     workers = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
     up = Upstream(delay_ms=0)
     stack = Stack(server="both", workers=workers,
@@ -331,9 +348,9 @@ def main():
         assert r.status == 303, r.status
         cookie = "pm_session=" + c.cookies["pm_session"]
         token = c.csrf("/dashboard")
-        if os.environ.get("BENCH_ONLY") != "exec":
+        if "routes" in parts:
             routes_bench(stack, c, token, cookie, workers)
-        if os.environ.get("BENCH_ONLY") != "routes":
+        if "exec" in parts:
             erows, ttfts = execute_bench(stack, up)
             print()
             print("execution pipeline (PRO, fake/fast), non-streaming, C stand-in:")
