@@ -65,6 +65,47 @@ void b64url_encode(const unsigned char *p, size_t n, struct buf *out)
 	}
 }
 
+/* The value of base64url digit c, or -1. */
+static int b64url_digit(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+long b64url_decode(const char *s, struct buf *out)
+{
+	size_t n = strlen(s), i, start = out->len;
+	unsigned v = 0;
+	int bits = 0, d;
+
+	if (n % 4 == 1)
+		return -1;
+	buf_grow(out, n / 4 * 3 + 2);
+	for (i = 0; i < n; i++) {
+		if ((d = b64url_digit((unsigned char)s[i])) < 0) {
+			buf_truncate(out, start);
+			return -1;
+		}
+		v = (v << 6 | (unsigned)d) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_putc(out, (int)(v >> bits & 0xff));
+		}
+	}
+	/* The bits left over must be zero (the canonical encoding). */
+	if ((v & ((1u << bits) - 1)) != 0) {
+		buf_truncate(out, start);
+		return -1;
+	}
+	return (long)(out->len - start);
+}
+
 void token_new(char out[TOKEN_LEN + 1])
 {
 	unsigned char raw[32];

@@ -21,6 +21,10 @@ void sha256(const void *p, size_t n, unsigned char out[32]);
 void hex_encode(const unsigned char *p, size_t n, char *out);
 /* Base64url without padding of n bytes, appended to out. */
 void b64url_encode(const unsigned char *p, size_t n, struct buf *out);
+/* Decode base64url without padding (the form b64url_encode writes) of the
+ * NUL-terminated s, appending the bytes to out. Returns the number of
+ * bytes, or -1 when s is not such text (out unchanged). */
+long b64url_decode(const char *s, struct buf *out);
 /* A new random token: 256 bits as base64url in out (TOKEN_LEN + 1 bytes). */
 void token_new(char out[TOKEN_LEN + 1]);
 /* Whether t has the shape token_new() gives (not whether it is known). */

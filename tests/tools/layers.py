@@ -23,7 +23,7 @@ APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app"
 
 CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields",
-        "error", "runner", "catalog_cache"}
+        "error", "runner", "catalog_cache", "vault"}
 WEB = {"http", "request", "response", "router", "routes", "session",
        "answer", "pages", "event_stream", "app", "worker", "master", "server"}
 DOMAIN = {"prompts", "categories", "versions", "version_rules", "prompt_io",
