@@ -26,7 +26,7 @@ CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "error", "runner", "catalog_cache", "vault"}
 WEB = {"http", "request", "response", "router", "routes", "session",
        "answer", "pages", "event_stream", "app", "worker", "master", "server"}
-DOMAIN = {"prompts", "categories", "versions", "version_rules", "prompt_io",
+DOMAIN = {"prompts", "categories", "versions", "api_keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
           "execute", "executions", "upstream", "users"}
 
