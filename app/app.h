@@ -7,11 +7,16 @@
 
 struct req;
 struct tmpl_set;
+struct vault;
 
 /* Templates and message catalog of this process (set by app_load()). */
 extern struct tmpl_set *app_templates;
+/* The vault's master keys (set by app_load()). */
+extern struct vault app_vault;
 
-/* Load templates and the message catalog from templates_dir. On failure
+/* Check the routes table, read the secrets (api_key_secret_file,
+ * vault_key_file and vault_old_key_file), load templates and the message
+ * catalog from templates_dir. On failure
  * keeps whatever was loaded before and returns -1 with a message in err;
  * returns 0 on success. */
 int app_load(struct buf *err);

@@ -92,6 +92,12 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "milliseconds an upstream call may take in all (504 after)" },
 	{ "plans_dir", CFG_STR, "/usr/local/share/prompt-manager/conf/plans",
 	  "directory of plan catalogs (JSON)" },
+	{ "api_key_secret_file", CFG_STR, "",
+	  "file holding the secret API keys are hashed with (64 hex digits)" },
+	{ "vault_key_file", CFG_STR, "",
+	  "file holding the master key sealing users' provider keys (64 hex digits)" },
+	{ "vault_old_key_file", CFG_STR, "",
+	  "during a rotation: the previous master key (opens only)" },
 };
 
 static int set_value(struct config *c, enum cfg_key k, const char *val,

@@ -73,6 +73,10 @@ void h_api_categories_list(struct req *r);
 void h_api_categories_create(struct req *r);
 void h_api_category_update(struct req *r);
 void h_api_category_delete(struct req *r);
+/* api_keys.c */
+void h_api_keys_list(struct req *r);
+void h_api_keys_create(struct req *r);
+void h_api_key_delete(struct req *r);
 
 /* api_execute.c */
 void h_api_execute(struct req *r);

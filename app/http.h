@@ -64,6 +64,11 @@ struct user {
 	int64_t		 plan_id;
 	int		 plan_source;
 	int64_t		 catalog_gen;
+	/* With an API key (key_auth.c) instead of a session: the key, its
+	 * enum api_scope and its monthly spend cap (-1: none). */
+	int64_t		 api_key_id;
+	int		 api_scope;
+	int64_t		 key_cap_micros;
 };
 
 struct req {

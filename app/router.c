@@ -1,6 +1,7 @@
 /* router.c - path matching and the dispatcher: routing, 404/405, session,
  * authentication level and CSRF checks before any handler runs. */
 #include "answer.h"
+#include "key_auth.h"
 #include "router.h"
 
 #include <string.h>
@@ -184,9 +185,9 @@ static int csrf_ok(struct req *r)
 	const char *sent, *want;
 
 	if (r->is_api) {
-		/* Only a browser session needs the header; API keys (later)
-		 * are not sent automatically by browsers. */
-		if (r->user.id == 0)
+		/* Only a browser session needs the header; browsers never
+		 * send an API key by themselves. */
+		if (r->user.id == 0 || r->user.api_key_id != 0)
 			return 1;
 		sent = req_env(r, "HTTP_X_CSRF_TOKEN");
 		want = r->user.csrf;
@@ -252,15 +253,23 @@ void app_dispatch(struct req *r)
 			    NULL);
 		return;
 	}
-	if (!(rt->flags & RF_NO_SESSION) &&
+	if (r->is_api && key_auth_in_query(r)) {
+		answer_error(r, PM_INVALID, "keys.in_query", NULL);
+		return;
+	}
+	if (r->is_api && key_auth_present(r)) {
+		if (key_auth(r, rt) != 0)
+			return;
+	} else if (!(rt->flags & RF_NO_SESSION) &&
 	    (rc = session_load(r)) != 0) {
 		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	if (rt->auth != AUTH_NONE && r->user.id == 0) {
 		if (r->is_api) {
-			answer_error(r, PM_UNAUTHENTICATED,
-			    "error.unauthenticated", NULL);
+			/* one answer for no session and no key */
+			resp_header(r, "WWW-Authenticate", "Bearer");
+			answer_error(r, PM_UNAUTHENTICATED, "keys.invalid", NULL);
 		} else if (r->method == M_GET || r->method == M_HEAD) {
 			struct buf b = { 0 };
 			buf_puts(&b, "/login?next=");

@@ -26,7 +26,10 @@ enum auth_level {
 enum route_flags {
 	RF_NO_SESSION = 1 << 0,	/* do not look up the session (no DB) */
 	RF_NO_CSRF = 1 << 1,	/* state-changing but not from our forms */
-	RF_TEST = 1 << 2	/* exists only when test_mode is on */
+	RF_TEST = 1 << 2,	/* exists only when test_mode is on */
+	RF_EXECUTE = 1 << 3,	/* runs a model: an API key needs "execute" */
+	RF_SESSION_ONLY = 1 << 4, /* never with an API key (managing keys) */
+	RF_READS = 1 << 5	/* a POST that changes nothing: "read" suffices */
 };
 
 typedef void (*handler_fn)(struct req *r);

@@ -78,6 +78,14 @@ static const struct field body_execute[] = {
 	{ NULL, 0, 0, 0, 0 }
 };
 
+static const struct field body_key_create[] = {
+	{ "name", FT_STRING, FF_REQUIRED, 0, 100 },
+	{ "scope", FT_STRING, FF_REQUIRED, 0, 10 },
+	{ "expires_at", FT_INT, FF_NULL, 1, INT64_MAX },
+	{ "monthly_spend_cap_micros", FT_INT, FF_NULL, 0, INT64_MAX },
+	{ NULL, 0, 0, 0, 0 }
+};
+
 static const struct field body_category[] = {
 	{ "name", FT_STRING, FF_REQUIRED, 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
@@ -148,8 +156,9 @@ const struct route routes[] = {
 	{ M_DELETE, "/api/v1/prompts/:slug",  h_api_prompt_delete,  AUTH_USER, 0,
 	  body_none },
 	{ M_POST,   "/api/v1/prompts/:slug/render", h_api_prompt_render,
-	  AUTH_USER, 0, body_render },
-	{ M_POST,   "/api/v1/prompts/:slug/execute", h_api_execute, AUTH_USER, 0,
+	  AUTH_USER, RF_READS, body_render },
+	{ M_POST,   "/api/v1/prompts/:slug/execute", h_api_execute, AUTH_USER,
+	  RF_EXECUTE,
 	  body_execute },
 	{ M_GET,    "/api/v1/prompts/:slug/export", h_api_prompt_export,
 	  AUTH_USER, 0, NULL },
@@ -171,6 +180,12 @@ const struct route routes[] = {
 	  body_category },
 	{ M_DELETE, "/api/v1/categories/:id", h_api_category_delete,  AUTH_USER, 0,
 	  body_none },
+	{ M_GET,    "/api/v1/keys",           h_api_keys_list,   AUTH_USER,
+	  RF_SESSION_ONLY, NULL },
+	{ M_POST,   "/api/v1/keys",           h_api_keys_create, AUTH_USER,
+	  RF_SESSION_ONLY, body_key_create },
+	{ M_DELETE, "/api/v1/keys/:id",       h_api_key_delete,  AUTH_USER,
+	  RF_SESSION_ONLY, body_none },
 
 	/* Machines */
 	{ M_POST, "/webhooks/stripe",     h_stripe_webhook,  AUTH_NONE,

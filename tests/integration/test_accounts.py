@@ -262,7 +262,9 @@ class AccountsTest(unittest.TestCase):
         self.assertEqual(c.get("/api/v1/me").status, 401)
         c.cookies["pm_session"] = "garbage"
         self.assertEqual(c.get("/api/v1/me").json()["error"]["message"],
-                         "Authentication required: log in first.")
+                         "Authentication required: the API key is missing, unknown, expired"
+                         " or revoked. Send a valid key as \"Authorization: Bearer pm_live_...\""
+                         " (or log in on the site).")
         # idle expiry: move the injected clock past session_idle_seconds
         c, email = self.signed_up()
         self.assertEqual(c.get("/dashboard").status, 200)

@@ -1,4 +1,4 @@
-/* api_keys.h - the keys of the public API.
+/* keys.h - the keys of the public API.
  *
  * A key is "pm_live_" and 44 random base62 characters (262 bits); it is
  * shown once, when created. The database keeps its first 16 characters,
@@ -10,8 +10,8 @@
  * own. A revoked key is kept (its executions name it) but never matches.
  * How many keys a user may have is the plan's api_keys.
  */
-#ifndef PM_API_KEYS_H
-#define PM_API_KEYS_H
+#ifndef PM_KEYS_H
+#define PM_KEYS_H
 
 #include <json-c/json.h>
 #include <stddef.h>
