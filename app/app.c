@@ -32,11 +32,8 @@ static int secrets_load(struct buf *err)
 		buf_puts(&why, "api_key_secret_file is not set (a file of 64 hex"
 		    " digits: openssl rand -hex 32)");
 	else if ((text = config_read_secret(path, &why)) != NULL &&
-	    vault_key_parse(text, &k, &why) == 0) {
-		api_keys_secret(k.k, sizeof(k.k));
-		explicit_bzero(&k, sizeof(k));
+	    vault_key_parse(text, &k, &why) == 0)
 		rc = 0;
-	}
 	if (text != NULL) {
 		explicit_bzero(text, strlen(text));
 		free(text);
@@ -47,8 +44,13 @@ static int secrets_load(struct buf *err)
 		return -1;
 	}
 	if (vault_load(&v, cfg_str(CFG_VAULT_KEY_FILE),
-	    cfg_str(CFG_VAULT_OLD_KEY_FILE), err) != 0)
+	    cfg_str(CFG_VAULT_OLD_KEY_FILE), err) != 0) {
+		explicit_bzero(&k, sizeof(k));
 		return -1;
+	}
+	/* Both read: only now do they replace the running ones. */
+	api_keys_secret(k.k, sizeof(k.k));
+	explicit_bzero(&k, sizeof(k));
 	vault_wipe(&app_vault);
 	app_vault = v;
 	vault_wipe(&v);
