@@ -293,6 +293,15 @@ static void take_usage(struct upstream_res *rs, json_object *u)
 		rs->has_cost = 1;
 		rs->cost_micros = micros;
 	}
+	if (json_object_is_type(v = json_member(u, "is_byok"), json_type_boolean))
+		rs->is_byok = json_object_get_boolean(v);
+	if ((v = json_member(json_member(u, "cost_details"),
+	    "upstream_inference_cost")) != NULL &&
+	    !json_object_is_type(v, json_type_null) &&
+	    dec_json_units(v, 6, &micros) == 0) {
+		rs->has_upstream_cost = 1;
+		rs->upstream_cost_micros = micros;
+	}
 }
 
 static void take_id(struct upstream_res *rs, json_object *o)
@@ -393,6 +402,11 @@ static int on_sse(void *arg, enum sse_kind kind, const char *text, size_t n)
 		json_object_put(o);
 		x->bad = 1;
 		x->bad_why = msg_get("upstream.event_not_json");
+		return 1;
+	}
+	if (x->rq->on_chunk != NULL && x->rq->on_chunk(x->rq->arg, o)) {
+		x->cancelled = 1;
+		json_object_put(o);
 		return 1;
 	}
 	stop = take_chunk(x, o, 0);
@@ -628,7 +642,10 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 		set_message(x, msg_get("upstream.no_choices"));
 		return UP_BAD_RESPONSE;
 	}
-	json_object_put(doc);
+	if (x->rq->keep_doc)
+		rs->doc = doc;
+	else
+		json_object_put(doc);
 	if (x->cancelled) {
 		set_message(x, msg_get("upstream.cancelled"));
 		return UP_CANCELLED;
@@ -641,6 +658,7 @@ static enum upstream_status classify(struct xfer *x, CURLcode cc,
 static void res_reset(struct upstream_res *rs)
 {
 	buf_free(&rs->output);
+	json_object_put(rs->doc);
 	memset(rs, 0, sizeof(*rs));
 	rs->retry_after = -1;
 	rs->prompt_tokens = rs->completion_tokens = -1;
@@ -670,6 +688,13 @@ static json_object *build_body(const struct upstream_req *rq)
 		if ((v = json_member(rq->params, keys[i])) != NULL &&
 		    !json_object_is_type(v, json_type_null))
 			json_object_object_add(b, keys[i], json_object_get(v));
+	if (json_object_is_type(rq->extra, json_type_object)) {
+		json_object_object_foreach(rq->extra, k, ev) {
+			if (strcmp(k, "model") != 0 && strcmp(k, "messages") != 0 &&
+			    strcmp(k, "stream") != 0 && strcmp(k, "usage") != 0)
+				json_object_object_add(b, k, json_object_get(ev));
+		}
+	}
 	if (rq->stream) {
 		u = json_object_new_object();
 		json_object_object_add(u, "include", json_object_new_boolean(1));

@@ -66,6 +66,14 @@ struct upstream_req {
 	 * be NULL. Return non-zero to cancel. */
 	int		(*should_cancel)(void *arg);
 	void		*arg;
+	/* The public API's pass-through (may all be NULL/0): more members of
+	 * the request body, copied as they are (not model, messages, stream
+	 * or usage); every chunk of a stream as it arrives (borrowed; return
+	 * non-zero to cancel); keep the whole answer of a call that does not
+	 * stream in rs->doc. */
+	json_object	*extra;
+	int		(*on_chunk)(void *arg, json_object *chunk);
+	int		 keep_doc;
 };
 
 struct upstream_res {
@@ -86,6 +94,12 @@ struct upstream_res {
 	int64_t		 ttft_us;	/* to the first content byte, -1: none */
 	int64_t		 latency_us;	/* the whole call */
 	int		 keepalives;	/* SSE comment lines received */
+	json_object	*doc;		/* with keep_doc: the chat.completion */
+	int		 is_byok;	/* usage.is_byok was true */
+	/* usage.cost_details.upstream_inference_cost: what the provider
+	 * charged a BYOK call (usage.cost is then only OpenRouter's fee) */
+	int		 has_upstream_cost;
+	int64_t		 upstream_cost_micros;
 };
 
 /* Initialise libcurl for the whole program. Call once at program start,
