@@ -80,6 +80,12 @@ static int over_cap(struct pm_fail *f, int64_t cap, int64_t running)
 	return PM_QUOTA;
 }
 
+/* Whether the execution counts against its API key's own monthly cap. */
+static int key_counted(const struct admit_req *rq)
+{
+	return rq->api_key_id != 0 && rq->key_cap_micros >= 0;
+}
+
 /* Insert the execution as RUNNING. The database's trigger counts it in
  * users.running in the same statement, or refuses it (DB_REFUSED) when
  * the user already has concurrent_cap running. */
@@ -87,14 +93,16 @@ static int64_t insert_running(struct db *db, const struct admit_limits *l,
     const struct admit_req *rq, int64_t day, int64_t month, int64_t minute)
 {
 	return db_exec(db, "INSERT INTO executions (user_id, prompt_id,"
-	    " version_id, version_number, model, channel, billing, status,"
-	    " reserved_micros, counted, concurrent_cap, day_key, month_key,"
-	    " minute_key, streamed, input, variables, params, output, runner,"
-	    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, '', ?, ?)",
+	    " version_id, version_number, model, channel, api_key_id, billing,"
+	    " status, reserved_micros, counted, key_counted, concurrent_cap,"
+	    " day_key, month_key, minute_key, streamed, input, variables, params,"
+	    " output, runner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+	    " 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
 	    DB_ARGS(db_i(rq->user_id), db_i(rq->prompt_id), db_i(rq->version_id),
 	    db_i(rq->version_number), db_s(rq->model), db_s(rq->channel),
+	    rq->api_key_id ? db_i(rq->api_key_id) : db_null(),
 	    db_s(rq->billing), db_i(rq->reserve_micros), db_i(rq->counted),
+	    db_i(key_counted(rq)),
 	    l->concurrent >= 0 ? db_i(l->concurrent) : db_null(),
 	    db_i(day), db_i(month), db_i(minute), db_i(rq->streamed),
 	    db_s(rq->input), db_s(rq->variables), db_s(rq->params),
@@ -112,21 +120,22 @@ static void ticket_fill(struct db *db, struct admit_tx *t, int64_t day,
 	t->tk->minute = minute;
 	t->tk->reserved = t->rq->reserve_micros;
 	t->tk->counted = t->rq->counted;
+	t->tk->api_key_id = t->rq->api_key_id;
+	t->tk->key_counted = key_counted(t->rq);
 }
 
-/* The counted admission, in a transaction: lock the user's row, read
+/* Reserve against the user's counters, with the user's row locked: read
  * the runs in progress and the counters of the current periods, check
- * every limit, increment the counters, insert the execution. */
-static int admit_fn(struct db *db, void *arg)
+ * every limit, increment the counters. Returns 0 or a refusal. */
+static int reserve_counters(struct db *db, struct admit_tx *t, int64_t day,
+    int64_t month, int64_t minute)
 {
-	struct admit_tx *t = arg;
 	const struct admit_limits *l = t->lim;
 	const struct admit_req *rq = t->rq;
 	struct db_res res = { 0 };
-	int64_t day, month, minute, n, i, rc, running;
+	int64_t n, i, rc, running;
 	int64_t d_exec = 0, m_exec = 0, min_exec = 0, d_spend = 0, m_spend = 0;
 
-	period_keys(rq->now, &day, &month, &minute);
 	/* One statement locks the user's row (serialising the admissions of
 	 * this user) and reads the counters of the current periods. */
 	n = db_query(db, "SELECT u.running, c.period, c.executions,"
@@ -193,29 +202,47 @@ static int admit_fn(struct db *db, void *arg)
 	    DB_ARGS(db_i(rq->user_id), db_i(day), db_i(rq->reserve_micros),
 	    db_i(rq->user_id), db_i(month), db_i(rq->reserve_micros),
 	    db_i(rq->user_id), db_i(minute)));
-	if (rc < 0)
-		return (int)rc;
-	/* With the user's row locked the trigger agrees with the check
-	 * above; should it still refuse, the whole admission rolls back. */
-	if ((rc = insert_running(db, l, rq, day, month, minute)) < 0)
-		return (int)rc;
-	ticket_fill(db, t, day, month, minute);
-	return 0;
+	return rc < 0 ? (int)rc : 0;
 }
 
-/* The admission of an execution that counts against no quota: one
- * INSERT, the cap of runs at once enforced by the trigger. */
-static int admit_uncounted(struct db *db, struct admit_tx *t)
+/* Reserve against the API key's own monthly spend cap, with the key's row
+ * locked. Returns 0 or a refusal. */
+static int reserve_key(struct db *db, struct admit_tx *t, int64_t month)
 {
-	int64_t day, month, minute, rc = DB_RETRY, running;
+	const struct admit_req *rq = t->rq;
 	struct db_res res = { 0 };
-	int tries;
+	int64_t n, spent, rc;
 
-	period_keys(t->rq->now, &day, &month, &minute);
-	for (tries = 0; tries < 3 && rc == DB_RETRY; tries++)
+	n = db_query(db, "SELECT COALESCE(u.spend_micros, 0) FROM api_keys k"
+	    " LEFT JOIN api_key_usage u ON u.key_id = k.id AND u.month_key = ?"
+	    " WHERE k.id = ? FOR UPDATE",
+	    DB_ARGS(db_i(month), db_i(rq->api_key_id)), &res);
+	spent = db_int(&res, 0, 0);
+	db_res_free(&res);
+	if (n <= 0)
+		return n < 0 ? (int)n : PM_NOTFOUND;
+	if (rq->reserve_micros > rq->key_cap_micros - spent)
+		return over(t->f, "keys.monthly_spend_cap", rq->key_cap_micros,
+		    next_utc_month(rq->now), rq->now);
+	rc = db_exec(db, "INSERT INTO api_key_usage (key_id, month_key,"
+	    " spend_micros) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE"
+	    " spend_micros = spend_micros + VALUES(spend_micros)",
+	    DB_ARGS(db_i(rq->api_key_id), db_i(month), db_i(rq->reserve_micros)));
+	return rc < 0 ? (int)rc : 0;
+}
+
+/* Record the execution as RUNNING and fill the ticket; at the cap of runs
+ * at once (the trigger's refusal) the refusal names the number running.
+ * Returns 0 or a refusal. */
+static int record(struct db *db, struct admit_tx *t, int64_t day,
+    int64_t month, int64_t minute, int tries)
+{
+	int64_t rc = DB_RETRY, running;
+	struct db_res res = { 0 };
+
+	while (tries-- > 0 && rc == DB_RETRY)
 		rc = insert_running(db, t->lim, t->rq, day, month, minute);
 	if (rc == DB_REFUSED) {
-		/* Refused at the cap: the number running, for the message. */
 		rc = db_query(db, "SELECT running FROM users WHERE id = ?",
 		    DB_ARGS(db_i(t->rq->user_id)), &res);
 		running = db_int(&res, 0, 0);
@@ -230,6 +257,35 @@ static int admit_uncounted(struct db *db, struct admit_tx *t)
 	return 0;
 }
 
+/* The admission that reserves, in a transaction: the user's counters
+ * (when counted), the key's cap (when it has one), then the row. */
+static int admit_fn(struct db *db, void *arg)
+{
+	struct admit_tx *t = arg;
+	int64_t day, month, minute;
+	int rc;
+
+	period_keys(t->rq->now, &day, &month, &minute);
+	if (t->rq->counted &&
+	    (rc = reserve_counters(db, t, day, month, minute)) != 0)
+		return rc;
+	if (key_counted(t->rq) && (rc = reserve_key(db, t, month)) != 0)
+		return rc;
+	/* in a transaction a deadlock is retried whole by db_tx */
+	return record(db, t, day, month, minute, 1);
+}
+
+/* The admission of an execution that reserves nothing: one INSERT, the
+ * cap of runs at once enforced by the trigger. */
+static int admit_uncounted(struct db *db, struct admit_tx *t)
+{
+	int64_t day, month, minute;
+
+	period_keys(t->rq->now, &day, &month, &minute);
+	return record(db, t, day, month, minute, 3);
+}
+
+
 int64_t admission_admit(struct db *db, const struct admit_limits *lim,
     const struct admit_req *rq, struct admit_ticket *tk, struct pm_fail *f)
 {
@@ -237,7 +293,8 @@ int64_t admission_admit(struct db *db, const struct admit_limits *lim,
 	int rc;
 
 	/* Nothing counted: a single INSERT, no transaction. */
-	rc = rq->counted ? db_tx(db, admit_fn, &t) : admit_uncounted(db, &t);
+	rc = rq->counted || key_counted(rq) ? db_tx(db, admit_fn, &t) :
+	    admit_uncounted(db, &t);
 
 	return rc != 0 ? rc : tk->id;
 }
@@ -273,6 +330,11 @@ static int settle_fn(struct db *db, void *arg)
 		return (int)rc;
 	if (rc == 0)
 		return 1;
+	if (tk->key_counted && (rc = db_exec(db, "UPDATE api_key_usage SET"
+	    " spend_micros = spend_micros + ? WHERE key_id = ? AND month_key = ?",
+	    DB_ARGS(db_i(s->release ? -tk->reserved : s->cost_micros -
+	    tk->reserved), db_i(tk->api_key_id), db_i(tk->month)))) < 0)
+		return (int)rc;
 	if (!tk->counted)
 		return 0;
 	if (s->release)
@@ -300,12 +362,13 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
 	struct settle_tx t = { tk, s };
 
 	/* Nothing counted: a single UPDATE, no transaction to open. */
-	return tk->counted ? db_tx(db, settle_fn, &t) : settle_fn(db, &t);
+	return tk->counted || tk->key_counted ? db_tx(db, settle_fn, &t) :
+	    settle_fn(db, &t);
 }
 
 /* Settle as interrupted the executions of the query sql with one
  * parameter v (columns: id, user_id, day_key, month_key, minute_key,
- * reserved_micros, counted). Returns how many were settled or a db_err. */
+ * reserved_micros, counted, api_key_id, key_counted). Returns how many were settled or a db_err. */
 static int settle_rows(struct db *db, const char *sql, struct dbv v,
     int64_t now)
 {
@@ -333,6 +396,8 @@ static int settle_rows(struct db *db, const char *sql, struct dbv v,
 		tk.minute = db_int(&res, i, 4);
 		tk.reserved = db_int(&res, i, 5);
 		tk.counted = (int)db_int(&res, i, 6);
+		tk.api_key_id = db_int(&res, i, 7);
+		tk.key_counted = (int)db_int(&res, i, 8);
 		if ((rc = admission_settle(db, &tk, &si)) == 0)
 			done++;
 		else if (rc < 0) {
@@ -345,7 +410,8 @@ static int settle_rows(struct db *db, const char *sql, struct dbv v,
 }
 
 #define SWEEP_COLS "SELECT id, user_id, day_key, month_key, minute_key," \
-	" reserved_micros, counted FROM executions WHERE status = 'RUNNING'"
+	" reserved_micros, counted, api_key_id, key_counted FROM executions" \
+	" WHERE status = 'RUNNING'"
 
 int admission_sweep(struct db *db, int64_t now, int (*is_gone)(const char *))
 {

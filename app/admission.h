@@ -51,6 +51,8 @@ struct admit_req {
 	const char	*channel;	/* "UI" or "API" */
 	const char	*billing;	/* "SYSTEM" or "BYOK" */
 	int		 counted;	/* counts against the quotas */
+	int64_t		 api_key_id;	/* the API key of the call, 0: none */
+	int64_t		 key_cap_micros;	/* its monthly spend cap, -1: none */
 	const char	*runner;	/* "host:pid:start" of this process */
 	int		 streamed;
 	int64_t		 reserve_micros;	/* estimated maximum cost */
@@ -70,6 +72,8 @@ struct admit_ticket {
 	int64_t		 day, month, minute;	/* the periods it counts in */
 	int64_t		 reserved;
 	int		 counted;
+	int64_t		 api_key_id;
+	int		 key_counted;	/* reserved against the key's cap */
 };
 
 /* Admit one execution. Returns the new execution id (tk filled), PM_QUOTA

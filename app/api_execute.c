@@ -23,6 +23,8 @@ void h_api_execute(struct req *r)
 	in.plan_id = r->user.plan_id;
 	in.plan_source = r->user.plan_source;
 	in.catalog_gen = r->user.catalog_gen;
+	in.api_key_id = r->user.api_key_id;
+	in.key_cap_micros = r->user.key_cap_micros;
 	in.slug = req_arg(r, "slug");
 	in.version = (v = json_member(r->json, "version")) ?
 	    json_object_get_int(v) : 0;

@@ -272,6 +272,8 @@ static int64_t step_admit(struct db *db, struct run *x)
 	ar.version_number = x->number;
 	ar.model = x->model.id;
 	ar.channel = in->channel;
+	ar.api_key_id = in->api_key_id;
+	ar.key_cap_micros = in->api_key_id ? in->key_cap_micros : -1;
 	ar.billing = "SYSTEM";
 	/* Counters exist to enforce limits: a plan without any has nothing
 	 * to reserve against, and its executions skip the user lock. */

@@ -29,6 +29,9 @@ struct exec_input {
 	int64_t		 plan_id;
 	int		 plan_source;
 	int64_t		 catalog_gen;
+	/* The API key of the call (0: none) and its monthly cap (-1: none). */
+	int64_t		 api_key_id;
+	int64_t		 key_cap_micros;
 	const char	*slug;
 	int		 version;	/* 0: the PRODUCTION version, else latest */
 	const char	*model;		/* NULL or "": the version's default */

@@ -35,8 +35,10 @@ CREATE TABLE IF NOT EXISTS api_key_usage (
     ON DELETE CASCADE
 ) ENGINE=InnoDB;
 
--- The key an execution was called with (NULL: the site or a session).
+-- The key an execution was called with (NULL: the site or a session), and
+-- whether it reserved against that key's monthly cap.
 ALTER TABLE executions ADD COLUMN api_key_id BIGINT UNSIGNED NULL AFTER channel,
+  ADD COLUMN key_counted BOOLEAN NOT NULL DEFAULT FALSE AFTER counted,
   ADD CONSTRAINT fk_exec_api_key FOREIGN KEY (api_key_id)
     REFERENCES api_keys (id) ON DELETE SET NULL;
 

@@ -79,6 +79,41 @@ class ApiKeysTest(unittest.TestCase):
             " WHERE u.email = '%s' GROUP BY channel" % c.email), [("API", "2")])
         self.assertIsNotNone(api(c, "GET", "/api/v1/keys").json()["items"][0]["last_used_at"])
 
+    def test_monthly_spend_cap_of_a_key(self):
+        c = new_user(self.stack, plan="PRO")
+        self.prompt(c)
+        free_key = self.create(c, scope="execute")["key"]
+        r = keyed(self.stack, free_key, "POST", "/api/v1/prompts/hello/execute",
+                  {"variables": {"what": "hi"}, "max_tokens": 50})
+        self.assertEqual(r.status, 200, r.text)
+        reserve = int(self.stack.sql("SELECT reserved_micros FROM executions WHERE id = %d"
+                                     % r.json()["id"])[0][0])
+        self.assertGreater(reserve, 0)
+        k = self.create(c, scope="execute", monthly_spend_cap_micros=reserve)
+        run = lambda: keyed(self.stack, k["key"], "POST", "/api/v1/prompts/hello/execute",
+                            {"variables": {"what": "hi"}, "max_tokens": 50})
+        first = run()
+        self.assertEqual(first.status, 200, first.text)
+        cost = first.json()["cost_micros"]
+        self.assertGreater(cost, 0)
+        # what the key has spent this month: the actual cost, not the reservation
+        self.assertEqual(self.stack.sql("SELECT spend_micros FROM api_key_usage WHERE key_id = %d"
+                                        % k["id"]), [(str(cost),)])
+        second = run()
+        self.assertEqual(second.status, 429, second.text)
+        err = second.json()["error"]
+        self.assertEqual(err["type"], "quota_exceeded")
+        self.assertRegex(err["message"], r"^This API key's monthly spend cap of \$[0-9.]+ is"
+                         r" reached; it resets at \d{4}-\d\d-01 00:00:00 UTC\.$")
+        self.assertIsNotNone(second.header("retry-after"))
+        self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM executions WHERE api_key_id = %d"
+                                        % k["id"]), [("1",)])
+        self.assertEqual(self.stack.sql("SELECT spend_micros FROM api_key_usage WHERE key_id = %d"
+                                        % k["id"]), [(str(cost),)])
+        # the other key of the same user is not capped
+        self.assertEqual(keyed(self.stack, free_key, "POST", "/api/v1/prompts/hello/execute",
+                               {"variables": {"what": "hi"}}).status, 200)
+
     def test_scopes(self):
         c = new_user(self.stack, plan="PRO")
         self.prompt(c)
