@@ -321,18 +321,42 @@ static int blank_byte(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Cut the n bytes at s into words, runs of blanks and single punctuation
- * bytes. Returns the count; *out (caller frees) holds them. */
+/* The length of the placeholder "{{ name }}" (blanks optional) or of the
+ * escape "{{{{" (a literal "{{") at s[i], or 0 when there is neither. */
+static size_t placeholder_len(const char *s, size_t n, size_t i)
+{
+	size_t j = i + 2, w;
+
+	if (i + 1 >= n || s[i] != '{' || s[i + 1] != '{')
+		return 0;
+	if (i + 3 < n && s[i + 2] == '{' && s[i + 3] == '{')
+		return 4;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	for (w = j; j < n && word_byte((unsigned char)s[j]); j++)
+		;
+	if (j == w)
+		return 0;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	return j + 1 < n && s[j] == '}' && s[j + 1] == '}' ? j + 2 - i : 0;
+}
+
+/* Cut the n bytes at s into placeholders, words, runs of blanks and
+ * single punctuation bytes. Returns the count; *out (caller frees) holds
+ * them. */
 static size_t split_words(const char *s, size_t n, struct line **out)
 {
 	struct line *v = NULL;
-	size_t i = 0, count = 0, cap = 0, start;
+	size_t i = 0, count = 0, cap = 0, start, ph;
 
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 
 		start = i++;
-		if (word_byte(c))
+		if ((ph = placeholder_len(s, n, start)) > 0)
+			i = start + ph;
+		else if (word_byte(c))
 			while (i < n && word_byte((unsigned char)s[i]))
 				i++;
 		else if (blank_byte(c))

@@ -80,16 +80,18 @@ struct diff_span {
 };
 
 /* The word diff of two versions of a line: the alen bytes of a (old) and
- * the blen bytes of b (new), each cut into words (runs of letters, digits,
- * '_' and non-ASCII bytes, so a UTF-8 character is never split), runs of
- * blanks, and single punctuation bytes; the common head and tail are
- * matched first, the middle by Myers' algorithm. Consecutive pieces of the
- * same kind are merged, and blanks between two changed pieces count as
- * changed, so "a b" -> "x y" is one change. *as and *bs (caller frees both
- * with free(); NULL when the side is empty) cover a and b in order without
- * gap. When the middles hold more than DIFF_MAX_WORDS words or need more
- * than DIFF_MAX_D edits, the middle of each side is one changed piece.
- * Returns 0, or 1 when that fallback was used. */
+ * the blen bytes of b (new), each cut into placeholders ("{{name}}", with
+ * or without blanks inside the braces) and escapes ("{{{{"), words (runs
+ * of letters, digits, '_' and non-ASCII bytes, so a UTF-8 character is
+ * never split), runs of blanks, and single punctuation bytes; the common
+ * head and tail are matched first, the middle by Myers' algorithm.
+ * Consecutive pieces of the same kind are merged, and blanks between two
+ * changed pieces count as changed, so "a b" -> "x y" is one change.
+ * *as and *bs (caller frees both with free(); NULL when the side is
+ * empty) cover a and b in order without gap. When the middles hold more
+ * than DIFF_MAX_WORDS words or need more than DIFF_MAX_D edits, the
+ * middle of each side is one changed piece. Returns 0, or 1 when that
+ * fallback was used. */
 int diff_words(const char *a, size_t alen, const char *b, size_t blen,
     struct diff_span **as, size_t *nas, struct diff_span **bs, size_t *nbs);
 

@@ -281,9 +281,20 @@ static void test_words(void **state)
 	/* Blanks between two changed words are part of the change. */
 	assert_string_equal(w("say hello world now", "say goodbye moon now",
 	    NULL), "say [hello world] now|say [goodbye moon] now");
-	/* Punctuation is its own piece: a placeholder's name changes alone. */
+	/* A placeholder is one piece, with or without blanks inside. */
 	assert_string_equal(w("Hi {{name}}!", "Hi {{user}}!", NULL),
-	    "Hi {{[name]}}!|Hi {{[user]}}!");
+	    "Hi [{{name}}]!|Hi [{{user}}]!");
+	assert_string_equal(w("Sign {{count}} times.", "Sign as {{ name }}.",
+	    NULL), "Sign [{{count}} times].|Sign [as {{ name }}].");
+	assert_string_equal(w("a {{x}} b", "a {{x}} c", NULL),
+	    "a {{x}} [b]|a {{x}} [c]");
+	/* Braces that are not a placeholder are punctuation. */
+	assert_string_equal(w("{{{{x}}", "{{{{y}}", NULL),
+	    "{{{{[x]}}|{{{{[y]}}");
+	assert_string_equal(w("{{a b}}", "{{a c}}", NULL),
+	    "{{a [b]}}|{{a [c]}}");
+	assert_string_equal(w("{x}", "{y}", NULL), "{[x]}|{[y]}");
+	assert_string_equal(w("{{", "{{x", NULL), "{{|{{[x]");
 	assert_string_equal(w("x,y", "x;y", NULL), "x[,]y|x[;]y");
 	/* A UTF-8 character is never cut: café and cafés are whole words. */
 	assert_string_equal(w("un café noir", "un cafés noir", NULL),
