@@ -426,13 +426,16 @@ class PromoteWordsTest(unittest.TestCase):
         slug = prompt(c, "Phone", user_template="one")
         version(c, slug, user_template="two")
         page = c.get("/prompts/" + slug).text
-        table = re.search(r'<table class="list stack versions">(.*?)</table>', page, re.S)
+        table = re.search(r'<table class="list versions">(.*?)</table>', page, re.S)
         self.assertIsNotNone(table)
+        # every cell but the actions is labelled (a phone shows each row as
+        # a card, a cell a line with its label); the actions take a line
         cells = re.findall(r"<td[^>]*>", table.group(1))
         self.assertEqual(len(cells), 12)
         for cell in cells:
-            self.assertIn("data-label=", cell)
-        self.assertIn('<td class="row-actions" data-label="Actions">', table.group(1))
+            if "row-actions" not in cell:
+                self.assertIn("data-label=", cell)
+        self.assertEqual(table.group(1).count('<td class="row-actions">'), 2)
         self.assertIn('href="/prompts/%s/run?version=2">Run</a>' % slug, table.group(1))
 
 
