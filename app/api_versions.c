@@ -1,5 +1,13 @@
 /* api_versions.c - the JSON API of a prompt's immutable versions: list,
- * create, read, promote and archive (/api/v1/prompts/:slug/versions...). */
+ * create, read, promote and archive (/api/v1/prompts/:slug/versions...).
+ *
+ * POST .../versions answers 201 with the new version and its Location.
+ * A body that changes nothing of the latest version (messages, model,
+ * params, variables; a commit message alone is no change) creates
+ * nothing and answers 409 {"error": {"type": "conflict_error", "message": "No
+ * change: nothing saved. vN already has this content."}}: an error, so
+ * that a client never takes an unchanged save for a new version, and 409
+ * because the body is valid but conflicts with the prompt's state. */
 #include "answer.h"
 #include "handlers.h"
 #include "http.h"

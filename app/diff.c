@@ -1,4 +1,5 @@
-/* diff.c - side-by-side line diff: Myers' greedy algorithm with a cap. */
+/* diff.c - side-by-side line diff (Myers' greedy algorithm with a cap),
+ * the word diff of a changed line, and the changes between named values. */
 #include "diff.h"
 
 #include <stdint.h>
@@ -186,16 +187,18 @@ static int myers(const struct line *a, int n, const struct line *b, int m,
 	return 0;
 }
 
-/* Script for the middles a[ab..ae) and b[bb..be). Returns 1 when the
- * fallback (all deleted, then all added) was used, 0 otherwise. */
+/* Script for the middles a[ab..ae) and b[bb..be), Myers' when they hold
+ * at most cap units together. Returns 1 when the fallback (all deleted,
+ * then all added) was used, 0 otherwise. */
 static int diff_middle(const struct line *a, size_t ab, size_t ae,
-    const struct line *b, size_t bb, size_t be, struct script *sc)
+    const struct line *b, size_t bb, size_t be, size_t cap,
+    struct script *sc)
 {
 	size_t n = ae - ab, m = be - bb, i;
 	int fallback = 0;
 
 	if (n > 0 && m > 0) {
-		if (n + m <= DIFF_MAX_LINES &&
+		if (n + m <= cap &&
 		    myers(a + ab, (int)n, b + bb, (int)m, ab, bb, sc) == 0)
 			return 0;
 		fallback = 1;
@@ -251,26 +254,38 @@ static void rows_run(const struct script *sc, size_t from, size_t to,
 	}
 }
 
+/* The edit script of a[0..na) into b[0..nb): the common head and tail,
+ * and diff_middle() between them. Returns diff_middle()'s fallback flag. */
+static int diff_script(const struct line *a, size_t na, const struct line *b,
+    size_t nb, size_t cap, struct script *sc)
+{
+	size_t pre = 0, suf = 0, i;
+	int fallback;
+
+	while (pre < na && pre < nb && line_eq(&a[pre], &b[pre]))
+		pre++;
+	while (suf < na - pre && suf < nb - pre &&
+	    line_eq(&a[na - 1 - suf], &b[nb - 1 - suf]))
+		suf++;
+	for (i = 0; i < pre; i++)
+		script_push(sc, OP_SAME, i, i);
+	fallback = diff_middle(a, pre, na - suf, b, pre, nb - suf, cap, sc);
+	for (i = 0; i < suf; i++)
+		script_push(sc, OP_SAME, na - suf + i, nb - suf + i);
+	return fallback;
+}
+
 int diff_lines(const char *a, size_t alen, const char *b, size_t blen,
     struct diff_row **rows, size_t *nrows)
 {
 	struct line *la, *lb;
 	size_t na = split_lines(a, alen, &la), nb = split_lines(b, blen, &lb);
-	size_t pre = 0, suf = 0, i, run, n = 0;
+	size_t i, run, n = 0;
 	struct script sc = { 0 };
 	struct diff_row *out;
 	int fallback;
 
-	while (pre < na && pre < nb && line_eq(&la[pre], &lb[pre]))
-		pre++;
-	while (suf < na - pre && suf < nb - pre &&
-	    line_eq(&la[na - 1 - suf], &lb[nb - 1 - suf]))
-		suf++;
-	for (i = 0; i < pre; i++)
-		script_push(&sc, OP_SAME, i, i);
-	fallback = diff_middle(la, pre, na - suf, lb, pre, nb - suf, &sc);
-	for (i = 0; i < suf; i++)
-		script_push(&sc, OP_SAME, na - suf + i, nb - suf + i);
+	fallback = diff_script(la, na, lb, nb, DIFF_MAX_LINES, &sc);
 
 	out = sc.n ? xcalloc(sc.n, sizeof(*out)) : NULL;
 	for (i = 0, run = 0; i <= sc.n; i++) {
@@ -291,6 +306,125 @@ int diff_lines(const char *a, size_t alen, const char *b, size_t blen,
 	free(lb);
 	*rows = out;
 	*nrows = n;
+	return fallback;
+}
+
+/* A byte of a word: letters, digits, '_' and every non-ASCII byte. */
+static int word_byte(unsigned char c)
+{
+	return c >= 0x80 || c == '_' || (c >= '0' && c <= '9') ||
+	    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static int blank_byte(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The length of the placeholder "{{ name }}" (blanks optional) or of the
+ * escape "{{{{" (a literal "{{") at s[i], or 0 when there is neither. */
+static size_t placeholder_len(const char *s, size_t n, size_t i)
+{
+	size_t j = i + 2, w;
+
+	if (i + 1 >= n || s[i] != '{' || s[i + 1] != '{')
+		return 0;
+	if (i + 3 < n && s[i + 2] == '{' && s[i + 3] == '{')
+		return 4;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	for (w = j; j < n && word_byte((unsigned char)s[j]); j++)
+		;
+	if (j == w)
+		return 0;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	return j + 1 < n && s[j] == '}' && s[j + 1] == '}' ? j + 2 - i : 0;
+}
+
+/* Cut the n bytes at s into placeholders, words, runs of blanks and
+ * single punctuation bytes. Returns the count; *out (caller frees) holds
+ * them. */
+static size_t split_words(const char *s, size_t n, struct line **out)
+{
+	struct line *v = NULL;
+	size_t i = 0, count = 0, cap = 0, start, ph;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+
+		start = i++;
+		if ((ph = placeholder_len(s, n, start)) > 0)
+			i = start + ph;
+		else if (word_byte(c))
+			while (i < n && word_byte((unsigned char)s[i]))
+				i++;
+		else if (blank_byte(c))
+			while (i < n && blank_byte((unsigned char)s[i]))
+				i++;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[count].p = s + start;
+		v[count].len = i - start;
+		v[count].eol = 0;
+		v[count].h = line_hash(v[count].p, v[count].len, 0);
+		count++;
+	}
+	*out = v;
+	return count;
+}
+
+/* The pieces of one side: its words w[0..n) with their changed flags,
+ * blanks between two changed words made changed, runs merged. Returns the
+ * count; *out (caller frees, NULL for none) holds them, offsets from s. */
+static size_t spans_of(const char *s, const struct line *w, size_t n,
+    unsigned char *changed, struct diff_span **out)
+{
+	struct diff_span *v = n ? xcalloc(n, sizeof(*v)) : NULL;
+	size_t i, count = 0;
+
+	for (i = 1; i + 1 < n; i++)
+		if (!changed[i] && changed[i - 1] && changed[i + 1] &&
+		    blank_byte((unsigned char)w[i].p[0]))
+			changed[i] = 1;
+	for (i = 0; i < n; i++) {
+		if (count > 0 && v[count - 1].changed == changed[i]) {
+			v[count - 1].len += w[i].len;
+			continue;
+		}
+		v[count].off = (size_t)(w[i].p - s);
+		v[count].len = w[i].len;
+		v[count].changed = changed[i];
+		count++;
+	}
+	*out = v;
+	return count;
+}
+
+int diff_words(const char *a, size_t alen, const char *b, size_t blen,
+    struct diff_span **as, size_t *nas, struct diff_span **bs, size_t *nbs)
+{
+	struct line *wa, *wb;
+	size_t na = split_words(a, alen, &wa), nb = split_words(b, blen, &wb), i;
+	unsigned char *ca = xcalloc(na + 1, 1), *cb = xcalloc(nb + 1, 1);
+	struct script sc = { 0 };
+	int fallback = diff_script(wa, na, wb, nb, DIFF_MAX_WORDS, &sc);
+
+	for (i = 0; i < sc.n; i++) {
+		if (sc.v[i].kind == OP_DEL)
+			ca[sc.v[i].ai] = 1;
+		else if (sc.v[i].kind == OP_ADD)
+			cb[sc.v[i].bi] = 1;
+	}
+	*nas = spans_of(a, wa, na, ca, as);
+	*nbs = spans_of(b, wb, nb, cb, bs);
+	free(sc.v);
+	free(ca);
+	free(cb);
+	free(wa);
+	free(wb);
 	return fallback;
 }
 
@@ -320,6 +454,39 @@ void diff_counts(const struct diff_row *rows, size_t n, size_t *added,
 static json_object *side_json(const char *p, size_t len)
 {
 	return p != NULL ? json_object_new_string_len(p, (int)len) : NULL;
+}
+
+/* The pieces of one side of a changed line as [{"text", "changed"}]. */
+static json_object *spans_json(const char *s, const struct diff_span *v,
+    size_t n)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "text", json_object_new_string_len(
+		    s + v[i].off, (int)v[i].len));
+		json_object_object_add(o, "changed",
+		    json_object_new_boolean(v[i].changed));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* Add the word diff of change row r to o as left_words and right_words. */
+static void words_json(json_object *o, const struct diff_row *r)
+{
+	struct diff_span *as, *bs;
+	size_t nas, nbs;
+
+	diff_words(r->left, r->left_len, r->right, r->right_len, &as, &nas,
+	    &bs, &nbs);
+	json_object_object_add(o, "left_words", spans_json(r->left, as, nas));
+	json_object_object_add(o, "right_words", spans_json(r->right, bs, nbs));
+	free(as);
+	free(bs);
 }
 
 json_object *diff_to_json(const struct diff_row *rows, size_t n)
@@ -353,7 +520,59 @@ json_object *diff_to_json(const struct diff_row *rows, size_t n)
 		if (r->right != NULL && r->right_noeol)
 			json_object_object_add(o, "right_noeol",
 			    json_object_new_boolean(1));
+		if (r->kind == DIFF_CHANGE)
+			words_json(o, r);
 		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The member name of o as a string, or NULL when o is not an object or
+ * has no such member (or it is null). */
+static const char *field_text(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, name, &v) || v == NULL)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Append {"name", "change", "old", "new", <change>: true} to arr. */
+static void field_change(json_object *arr, const char *name, const char *old,
+    const char *new)
+{
+	const char *kind = old == NULL ? "added" : new == NULL ? "removed" :
+	    "changed";
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "change", json_object_new_string(kind));
+	json_object_object_add(o, "old", old ? json_object_new_string(old) : NULL);
+	json_object_object_add(o, "new", new ? json_object_new_string(new) : NULL);
+	json_object_object_add(o, kind, json_object_new_boolean(1));
+	json_object_array_add(arr, o);
+}
+
+json_object *diff_fields(json_object *a, json_object *b)
+{
+	json_object *arr = json_object_new_array();
+
+	if (a != NULL && json_object_is_type(a, json_type_object)) {
+		json_object_object_foreach(a, k, v) {
+			const char *old = v ? json_object_get_string(v) : NULL;
+			const char *new = field_text(b, k);
+
+			if (old != NULL && (new == NULL || strcmp(old, new) != 0))
+				field_change(arr, k, old, new);
+		}
+	}
+	if (b != NULL && json_object_is_type(b, json_type_object)) {
+		json_object_object_foreach(b, k, v) {
+			if (v != NULL && field_text(a, k) == NULL)
+				field_change(arr, k, NULL, json_object_get_string(v));
+		}
 	}
 	return arr;
 }

@@ -1,5 +1,6 @@
 /* diff.h - a side-by-side line diff (Myers) of two texts, e.g. the messages
- * of two prompt versions.
+ * of two prompt versions, the changed words inside a changed line, and the
+ * changes between two sets of named values (a version's settings).
  *
  * Texts are split on '\n'; a last line without '\n' counts as a line, and
  * the empty text has no lines. Lines compare byte for byte including their
@@ -20,6 +21,7 @@
 
 #define DIFF_MAX_LINES	20000	/* lines of both middles together */
 #define DIFF_MAX_D	1024	/* edits (deleted + added lines) */
+#define DIFF_MAX_WORDS	4000	/* words of both lines' middles together */
 
 enum diff_kind {
 	DIFF_SAME,	/* the same line on both sides */
@@ -63,8 +65,43 @@ void diff_counts(const struct diff_row *rows, size_t n, size_t *added,
 
 /* The rows as a new JSON array of {"kind": "same"|"change"|"del"|"add",
  * "left_no", "left", "right_no", "right"} (absent sides are null), plus
- * "left_noeol"/"right_noeol": true on a last line without '\n'. Caller
- * puts. */
+ * "left_noeol"/"right_noeol": true on a last line without '\n'. A CHANGE
+ * row also has "left_words" and "right_words", its sides cut by
+ * diff_words() as [{"text", "changed": true|false}] (empty for an empty
+ * line). Caller puts. */
 json_object *diff_to_json(const struct diff_row *rows, size_t n);
+
+/* A piece of one side of a changed line: len bytes from off, and whether
+ * they are absent from the other side (changed) or common to both. */
+struct diff_span {
+	size_t	 off;
+	size_t	 len;
+	int	 changed;
+};
+
+/* The word diff of two versions of a line: the alen bytes of a (old) and
+ * the blen bytes of b (new), each cut into placeholders ("{{name}}", with
+ * or without blanks inside the braces) and escapes ("{{{{"), words (runs
+ * of letters, digits, '_' and non-ASCII bytes, so a UTF-8 character is
+ * never split), runs of blanks, and single punctuation bytes; the common
+ * head and tail are matched first, the middle by Myers' algorithm.
+ * Consecutive pieces of the same kind are merged, and blanks between two
+ * changed pieces count as changed, so "a b" -> "x y" is one change.
+ * *as and *bs (caller frees both with free(); NULL when the side is
+ * empty) cover a and b in order without gap. When the middles hold more
+ * than DIFF_MAX_WORDS words or need more than DIFF_MAX_D edits, the
+ * middle of each side is one changed piece. Returns 0, or 1 when that
+ * fallback was used. */
+int diff_words(const char *a, size_t alen, const char *b, size_t blen,
+    struct diff_span **as, size_t *nas, struct diff_span **bs, size_t *nbs);
+
+/* The changes between two objects of named display texts, a (old) and b
+ * (new), either NULL for none: a new JSON array of {"name", "change":
+ * "added"|"removed"|"changed", "old": text|null, "new": text|null} plus a
+ * true member named as the change ("added": true...) for templates: the
+ * names of a in a's order (removed or changed), then those only in b.
+ * Values are compared as strings (json_object_get_string). Equal names
+ * give no entry; [] when nothing changed. Caller puts. */
+json_object *diff_fields(json_object *a, json_object *b);
 
 #endif

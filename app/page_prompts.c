@@ -12,6 +12,7 @@
 #include "http.h"
 #include "jsonx.h"
 #include "msg.h"
+#include "page_versions.h"
 #include "pages.h"
 #include "prompts.h"
 #include "util.h"
@@ -132,7 +133,6 @@ void h_prompt_page(struct req *r)
 {
 	const char *slug = req_arg(r, "slug");
 	struct json_object *d, *p = NULL, *versions, *prod = NULL;
-	size_t i;
 	int rc;
 
 	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0 ||
@@ -151,9 +151,7 @@ void h_prompt_page(struct req *r)
 		json_object_object_add(d, json_object_object_get(p,
 		    "production_version") != NULL ? "production" : "latest", prod);
 	}
-	for (i = 0; i < json_object_array_length(versions); i++)
-		version_status_flags(json_object_array_get_idx(versions, i));
-	json_object_object_add(d, "diff_choices", json_object_get(versions));
+	versions_table_data(d, p, versions);
 	json_object_object_add(d, "has_versions", json_object_new_boolean(
 	    json_object_array_length(versions) > 0));
 	json_object_object_add(d, "can_diff", json_object_new_boolean(

@@ -142,7 +142,11 @@ int version_content(struct json_object *in, struct json_object *base,
 /* --- versions.c: immutable versions and their status history --- */
 
 /* Create the next version (DRAFT) of the owner's prompt from in. Returns
- * the new version number or an error. */
+ * the new version number or an error: PM_CONFLICT "versions.unchanged"
+ * (argument {version}: the latest) when in leaves the latest version's
+ * messages, model, parameters and variables as they are (numbers by
+ * value, CRLF and LF line ends alike), and nothing is written (a new
+ * commit message alone is no change). */
 int version_create(struct db *db, int64_t uid, const char *slug,
     struct json_object *in, int64_t now, struct pm_fail *f);
 /* Insert version content (from version_content) as version number of

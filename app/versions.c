@@ -98,6 +98,83 @@ static int latest_content(struct db *db, int64_t pid, int number,
 	return 0;
 }
 
+/* Whether the texts x and y (xn and yn bytes) are the same but for line
+ * ends: a browser sends a textarea's lines ended by CRLF, the API may not. */
+static int text_same(const char *x, size_t xn, const char *y, size_t yn)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		if (i + 1 < xn && x[i] == '\r' && x[i + 1] == '\n')
+			i++;
+		if (j + 1 < yn && y[j] == '\r' && y[j + 1] == '\n')
+			j++;
+		if (i == xn || j == yn)
+			return i == xn && j == yn;
+		if (x[i++] != y[j++])
+			return 0;
+	}
+}
+
+/* Whether the JSON values x and y are the same: numbers by value (1 and
+ * 1.0 alike), objects whatever their key order, strings by text_same(). */
+static int json_same(struct json_object *x, struct json_object *y)
+{
+	enum json_type tx = json_object_get_type(x), ty = json_object_get_type(y);
+	size_t i;
+
+	if ((tx == json_type_int || tx == json_type_double) &&
+	    (ty == json_type_int || ty == json_type_double))
+		return tx == json_type_int && ty == json_type_int ?
+		    json_object_get_int64(x) == json_object_get_int64(y) :
+		    json_object_get_double(x) == json_object_get_double(y);
+	if (tx != ty)
+		return 0;
+	switch (tx) {
+	case json_type_object:
+		if (json_object_object_length(x) != json_object_object_length(y))
+			return 0;
+		json_object_object_foreach(x, k, v) {
+			struct json_object *w;
+			if (!json_object_object_get_ex(y, k, &w) || !json_same(v, w))
+				return 0;
+		}
+		return 1;
+	case json_type_array:
+		if (json_object_array_length(x) != json_object_array_length(y))
+			return 0;
+		for (i = 0; i < json_object_array_length(x); i++)
+			if (!json_same(json_object_array_get_idx(x, i),
+			    json_object_array_get_idx(y, i)))
+				return 0;
+		return 1;
+	case json_type_string:
+		return text_same(json_object_get_string(x),
+		    (size_t)json_object_get_string_len(x), json_object_get_string(y),
+		    (size_t)json_object_get_string_len(y));
+	case json_type_boolean:
+		return json_object_get_boolean(x) == json_object_get_boolean(y);
+	default:
+		return 1;	/* both null */
+	}
+}
+
+/* Whether content (from version_content) holds what base (the latest
+ * version) holds: messages, model, parameters and variable declarations.
+ * The commit message is not content. */
+static int same_content(struct json_object *base, struct json_object *content)
+{
+	static const char *const keys[] = { "messages", "model", "params",
+	    "variables" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!json_same(json_object_object_get(base, keys[i]),
+		    json_object_object_get(content, keys[i])))
+			return 0;
+	return 1;
+}
+
 static int vcreate_fn(struct db *db, void *arg)
 {
 	struct vcreate_tx *t = arg;
@@ -110,6 +187,12 @@ static int vcreate_fn(struct db *db, void *arg)
 	if (latest > 0 && (rc = latest_content(db, pid, latest, &base)) != 0)
 		return (int)rc;
 	rc = version_content(t->in, base, &content, t->f);
+	if (rc == 0 && base != NULL && same_content(base, content)) {
+		/* Nothing is written: the transaction only read. */
+		json_object_put(content);
+		rc = pm_refuse(t->f, PM_CONFLICT, "versions.unchanged", NULL);
+		pm_fail_arg(t->f, "version", "%d", latest);
+	}
 	json_object_put(base);
 	if (rc != 0)
 		return (int)rc;

@@ -100,9 +100,12 @@ class PromptLifecycleTest(unittest.TestCase):
         r = c.get("/prompts/%s/diff?a=1&b=3" % slug)
         self.assertEqual(r.status, 200)
         self.assertIn('<tr class="change">', r.text)
-        self.assertIn("Answer {{question}} in a {{tone}} tone.", r.text)
-        self.assertIn("Reply to {{question}} with a {{tone}} tone and sign {{name}}.", r.text)
-        self.assertIn('<span class="diff-add-count">+2</span> <span class="diff-del-count">'
+        # the changed words are marked (test_versions_ui has the details)
+        self.assertIn("<pre><del>Answer</del> {{question}} <del>in</del> a {{tone}} tone.</pre>",
+                      r.text)
+        self.assertIn("<pre><ins>Reply to </ins>{{question}} <ins>with</ins> a {{tone}} tone"
+                      "<ins> and sign {{name}}</ins>.</pre>", r.text)
+        self.assertIn('<span class="diff-add-count">+1</span> <span class="diff-del-count">'
                       '−1</span> lines', r.text)
         # export, then import into another account
         r = c.get("/prompts/%s/export" % slug)

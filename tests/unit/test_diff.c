@@ -191,9 +191,13 @@ static void test_json(void **state)
 	    "[{\"kind\":\"same\",\"left_no\":1,\"left\":\"a\",\"right_no\":1,"
 	    "\"right\":\"a\"},"
 	    "{\"kind\":\"change\",\"left_no\":2,\"left\":\"b\",\"right_no\":2,"
-	    "\"right\":\"B\"},"
+	    "\"right\":\"B\","
+	    "\"left_words\":[{\"text\":\"b\",\"changed\":true}],"
+	    "\"right_words\":[{\"text\":\"B\",\"changed\":true}]},"
 	    "{\"kind\":\"change\",\"left_no\":3,\"left\":\"c\",\"right_no\":3,"
-	    "\"right\":\"c\",\"left_noeol\":true},"
+	    "\"right\":\"c\",\"left_noeol\":true,"
+	    "\"left_words\":[{\"text\":\"c\",\"changed\":false}],"
+	    "\"right_words\":[{\"text\":\"c\",\"changed\":false}]},"
 	    "{\"kind\":\"add\",\"left_no\":null,\"left\":null,\"right_no\":4,"
 	    "\"right\":\"d\",\"right_noeol\":true}]");
 	json_object_put(j);
@@ -209,6 +213,170 @@ static void test_json(void **state)
 	    "\"right\":null}]");
 	json_object_put(j);
 	diff_free(rows, n);
+}
+
+/* Word diff of a and b: checks that the pieces of each side cover it in
+ * order without gap or empty piece and that neighbours differ in kind,
+ * and returns both sides marked, "[old]" for changed pieces, as
+ * "left|right" (static). */
+static const char *w(const char *a, const char *b, int *fallback)
+{
+	static char out[512];
+	struct diff_span *sp[2];
+	size_t n[2], i, k, off;
+	const char *s[2] = { a, b };
+	struct buf m = { 0 };
+	int rc;
+
+	rc = diff_words(a, strlen(a), b, strlen(b), &sp[0], &n[0], &sp[1],
+	    &n[1]);
+	assert_true(rc == 0 || rc == 1);
+	if (fallback != NULL)
+		*fallback = rc;
+	for (k = 0; k < 2; k++) {
+		if (k)
+			buf_putc(&m, '|');
+		if (n[k] == 0)
+			assert_null(sp[k]);
+		for (i = 0, off = 0; i < n[k]; i++) {
+			assert_int_equal(sp[k][i].off, off);
+			assert_true(sp[k][i].len > 0);
+			if (i > 0)
+				assert_int_not_equal(sp[k][i].changed,
+				    sp[k][i - 1].changed);
+			if (sp[k][i].changed)
+				buf_putc(&m, '[');
+			buf_append(&m, s[k] + off, sp[k][i].len);
+			if (sp[k][i].changed)
+				buf_putc(&m, ']');
+			off += sp[k][i].len;
+		}
+		assert_int_equal(off, strlen(s[k]));
+		free(sp[k]);
+	}
+	snprintf(out, sizeof(out), "%s", buf_cstr(&m));
+	buf_free(&m);
+	return out;
+}
+
+static void test_words(void **state)
+{
+	struct buf a = { 0 }, b = { 0 };
+	int fb, i;
+
+	(void)state;
+	assert_string_equal(w("", "", &fb), "|");
+	assert_int_equal(fb, 0);
+	assert_string_equal(w("same text", "same text", NULL),
+	    "same text|same text");
+	/* One word replaced: only it is marked. */
+	assert_string_equal(w("Answer in a warm tone.", "Answer in a formal tone.",
+	    NULL), "Answer in a [warm] tone.|Answer in a [formal] tone.");
+	/* Words added and removed. */
+	assert_string_equal(w("Reply briefly.", "Reply very briefly.", NULL),
+	    "Reply briefly.|Reply [very ]briefly.");
+	assert_string_equal(w("a b c", "a c", NULL), "a [b ]c|a c");
+	assert_string_equal(w("", "new", NULL), "|[new]");
+	assert_string_equal(w("old", "", NULL), "[old]|");
+	/* Blanks between two changed words are part of the change. */
+	assert_string_equal(w("say hello world now", "say goodbye moon now",
+	    NULL), "say [hello world] now|say [goodbye moon] now");
+	/* A placeholder is one piece, with or without blanks inside. */
+	assert_string_equal(w("Hi {{name}}!", "Hi {{user}}!", NULL),
+	    "Hi [{{name}}]!|Hi [{{user}}]!");
+	assert_string_equal(w("Sign {{count}} times.", "Sign as {{ name }}.",
+	    NULL), "Sign [{{count}} times].|Sign [as {{ name }}].");
+	assert_string_equal(w("a {{x}} b", "a {{x}} c", NULL),
+	    "a {{x}} [b]|a {{x}} [c]");
+	/* Braces that are not a placeholder are punctuation. */
+	assert_string_equal(w("{{{{x}}", "{{{{y}}", NULL),
+	    "{{{{[x]}}|{{{{[y]}}");
+	assert_string_equal(w("{{a b}}", "{{a c}}", NULL),
+	    "{{a [b]}}|{{a [c]}}");
+	assert_string_equal(w("{x}", "{y}", NULL), "{[x]}|{[y]}");
+	assert_string_equal(w("{{", "{{x", NULL), "{{|{{[x]");
+	assert_string_equal(w("x,y", "x;y", NULL), "x[,]y|x[;]y");
+	/* A UTF-8 character is never cut: café and cafés are whole words. */
+	assert_string_equal(w("un café noir", "un cafés noir", NULL),
+	    "un [café] noir|un [cafés] noir");
+	/* Only the blanks differ. */
+	assert_string_equal(w("a b", "a  b", NULL), "a[ ]b|a[  ]b");
+	/* Nothing in common. */
+	assert_string_equal(w("abc", "xyz", NULL), "[abc]|[xyz]");
+
+	/* Too many words: the middle of each side is one changed piece,
+	 * the common head and tail still found. */
+	buf_puts(&a, "head ");
+	buf_puts(&b, "head ");
+	for (i = 0; i < DIFF_MAX_WORDS; i++) {
+		buf_printf(&a, "a%d ", i);
+		buf_printf(&b, "b%d ", i);
+	}
+	buf_puts(&a, "tail");
+	buf_puts(&b, "tail");
+	{
+		struct diff_span *as, *bs;
+		size_t na, nb;
+
+		assert_int_equal(diff_words(a.data, a.len, b.data, b.len, &as,
+		    &na, &bs, &nb), 1);
+		assert_int_equal(na, 3);
+		assert_int_equal(nb, 3);
+		assert_int_equal(as[0].changed, 0);
+		assert_int_equal(as[0].len, 5);
+		assert_int_equal(as[1].changed, 1);
+		assert_int_equal(as[2].changed, 0);
+		assert_int_equal(as[2].len, 5);	/* " tail" */
+		free(as);
+		free(bs);
+	}
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* diff_fields() of two JSON texts, as compact JSON text (static). */
+static const char *fields(const char *a, const char *b)
+{
+	static char out[1024];
+	json_object *ja = a ? json_tokener_parse(a) : NULL;
+	json_object *jb = b ? json_tokener_parse(b) : NULL;
+	json_object *r = diff_fields(ja, jb);
+
+	snprintf(out, sizeof(out), "%s", json_object_to_json_string_ext(r,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(r);
+	json_object_put(ja);
+	json_object_put(jb);
+	return out;
+}
+
+static void test_fields(void **state)
+{
+	(void)state;
+	assert_string_equal(fields(NULL, NULL), "[]");
+	assert_string_equal(fields("{\"a\":\"1\"}", "{\"a\":\"1\"}"), "[]");
+	assert_string_equal(fields("{\"model\":\"x/a\",\"temperature\":\"0.7\"}",
+	    "{\"model\":\"x/b\",\"temperature\":\"0.7\",\"top_p\":\"0.9\"}"),
+	    "[{\"name\":\"model\",\"change\":\"changed\",\"old\":\"x/a\","
+	    "\"new\":\"x/b\",\"changed\":true},"
+	    "{\"name\":\"top_p\",\"change\":\"added\",\"old\":null,"
+	    "\"new\":\"0.9\",\"added\":true}]");
+	assert_string_equal(fields("{\"stop\":\"END\",\"n\":\"1\"}", "{\"n\":\"2\"}"),
+	    "[{\"name\":\"stop\",\"change\":\"removed\",\"old\":\"END\","
+	    "\"new\":null,\"removed\":true},"
+	    "{\"name\":\"n\",\"change\":\"changed\",\"old\":\"1\","
+	    "\"new\":\"2\",\"changed\":true}]");
+	/* Either side may be absent or not an object; null members are
+	 * absent. */
+	assert_string_equal(fields(NULL, "{\"a\":\"1\",\"b\":null}"),
+	    "[{\"name\":\"a\",\"change\":\"added\",\"old\":null,"
+	    "\"new\":\"1\",\"added\":true}]");
+	assert_string_equal(fields("{\"a\":\"1\"}", "[]"),
+	    "[{\"name\":\"a\",\"change\":\"removed\",\"old\":\"1\","
+	    "\"new\":null,\"removed\":true}]");
+	assert_string_equal(fields("{\"a\":null}", "{\"a\":\"1\"}"),
+	    "[{\"name\":\"a\",\"change\":\"added\",\"old\":null,"
+	    "\"new\":\"1\",\"added\":true}]");
 }
 
 /* Append lines "<prefix><i>\n" for i in [from, to). */
@@ -389,6 +557,20 @@ static void test_robustness(void **state)
 		diff(a, alen, b, blen, NULL, &rows, &n);
 		json_object_put(diff_to_json(rows, n));
 		diff_free(rows, n);
+		{
+			struct diff_span *as, *bs;
+			size_t na, nb, j, off;
+
+			diff_words(a, alen, b, blen, &as, &na, &bs, &nb);
+			for (j = 0, off = 0; j < na; j++)
+				off += as[j].len;
+			assert_int_equal(off, alen);
+			for (j = 0, off = 0; j < nb; j++)
+				off += bs[j].len;
+			assert_int_equal(off, blen);
+			free(as);
+			free(bs);
+		}
 	}
 }
 
@@ -399,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_large),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_robustness),
 	};
