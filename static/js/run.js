@@ -65,11 +65,12 @@
     if (first) first.focus();
   }
 
-  /* "runs left" from the answer's daily usage; at 0, no more runs. */
+  /* "runs left" from the answer's daily usage; at 0, no more runs (the
+   * next finish() leaves the Run button disabled). */
   function updateDaily(daily) {
     var left = document.getElementById("runs-left");
     if (!daily || !left) return;
-    left.textContent = daily.left + " of " + daily.limit;
+    left.textContent = daily.left + " " + (left.getAttribute("data-of") || "of") + " " + daily.limit;
     left.setAttribute("data-left", String(daily.left));
     var limit = document.getElementById("run-limit");
     if (limit) limit.hidden = daily.left > 0;
@@ -102,13 +103,13 @@
       if (!stopped) out.textContent += d.t;
     } else if (event === "done") {
       out.textContent = d.output;
+      updateDaily(d.daily);
       finish(word("done"));
       showMeta(d);
-      updateDaily(d.daily);
     } else if (event === "error") {
+      updateDaily(d.daily);
       finish(word("failed"));
       meta.textContent = d.message;
-      updateDaily(d.daily);
     }
   }
 
@@ -125,9 +126,9 @@
       if (d.error) { finish(word("stopped")); return; }
       out.textContent = d.output;
       out.setAttribute("data-saved", "1");
+      updateDaily(d.daily);
       finish(word("stopped"));
       showMeta(d);
-      updateDaily(d.daily);
     }).catch(function () { finish(word("stopped")); });
   }
 

@@ -86,7 +86,7 @@ class RunsUiTest(unittest.TestCase):
             with self.subTest(server=server):
                 c.port = self.stack.port_for(server)
                 page = c.get("/prompts/zero/run").text
-                self.assertIn('<span id="runs-left" data-left="0" data-limit="3">0 of 3</span>'
+                self.assertIn('<span id="runs-left" data-left="0" data-limit="3" data-of="of">0 of 3</span>'
                               ' runs left today', page)
                 self.assertIn('id="run-button" disabled>Run</button>', page)
                 m = re.search(r'<p class="alert" id="run-limit" role="status">(.*?)</p>', page)
