@@ -12,7 +12,7 @@
  * types routes.c declares. */
 void h_api_execute(struct req *r)
 {
-	struct run_stream rs = { r, 0, 0 };
+	struct run_stream rs = { r, 0, 0, NULL, NULL };
 	struct exec_input in = { 0 };
 	struct pm_fail f = { 0 };
 	json_object *v, *result = NULL;

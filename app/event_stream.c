@@ -35,6 +35,9 @@ int stream_delta(void *arg, const char *text, size_t len)
 
 	if (!s->started) {
 		s->started = 1;
+		if (s->exec_id != NULL && *s->exec_id > 0)
+			resp_header(s->r, "X-Execution-Id", "%lld",
+			    (long long)*s->exec_id);
 		if (resp_stream_begin(s->r, 200, "text/event-stream; charset=utf-8"))
 			return 1;
 		s->last_write_us = clock_mono_us();
@@ -73,20 +76,26 @@ void stream_end(struct run_stream *s, int rc, json_object *result,
 	json_object *o;
 
 	if (rc == 0)
-		sse_send(s, "done", result);
+		o = json_object_get(result);
 	else {
 		o = json_object_new_object();
 		pm_fail_text(rc, f, &m);
 		json_object_object_add(o, "id", json_object_new_int64(id));
 		json_object_object_add(o, "message",
 		    json_object_new_string(buf_cstr(&m)));
-		sse_send(s, "error", o);
-		json_object_put(o);
 		json_object_put(f->details);
 		f->details = NULL;
 		buf_free(&m);
 	}
+	if (s->end_extra != NULL) {
+		json_object_object_foreach(s->end_extra, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+	}
+	sse_send(s, rc == 0 ? "done" : "error", o);
+	json_object_put(o);
 	json_object_put(result);
+	json_object_put(s->end_extra);
+	s->end_extra = NULL;
 	s->r->done = 1;
 }
 

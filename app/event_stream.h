@@ -20,17 +20,22 @@ struct req;
 int run_execute(struct req *r, const struct exec_input *in,
     json_object **result, int64_t *exec_id, struct pm_fail *f);
 
-/* Streaming state of one run; start it as { r, 0, 0 }. */
-/* Streaming state of one run. */
+/* Streaming state of one run; start it as { r, 0, 0, NULL, NULL }. */
 struct run_stream {
 	struct req	*r;
 	int		 started;
 	int64_t		 last_write_us;
+	/* When set: the execution's id, known once the run is admitted, is
+	 * sent as the X-Execution-Id header of the stream. */
+	const int64_t	*exec_id;
+	/* When set, its members are added to the end event (taken). */
+	json_object	*end_extra;
 };
 
 
 /* execute_run()'s on_delta: the first call (text NULL, the run admitted)
- * begins the 200 text/event-stream response; each piece of output is a
+ * begins the 200 text/event-stream response (with X-Execution-Id when
+ * s->exec_id is set); each piece of output is a
  * "delta" event {"t": text}. Returns non-zero when the client is gone. */
 int stream_delta(void *arg, const char *text, size_t len);
 /* execute_run()'s should_cancel, for every run: before the stream begins
@@ -41,8 +46,9 @@ int stream_delta(void *arg, const char *text, size_t len);
  * client is gone. */
 int stream_cancel(void *arg);
 /* End a started stream: a "done" event with the result, or an "error"
- * event {"id", "message"} with the sentence of the failure rc. Takes
- * result and f->details. */
+ * event {"id", "message"} with the sentence of the failure rc, each with
+ * the members of s->end_extra. Takes result, s->end_extra and
+ * f->details. */
 void stream_end(struct run_stream *s, int rc, json_object *result,
     int64_t id, struct pm_fail *f);
 

@@ -482,13 +482,91 @@ out:
 	return rc;
 }
 
+/* Models of the catalog with what plan allows: {"plan": {code,name},
+ * "models": [...] with "allowed"}. */
+static json_object *models_of_plan(const struct plan *plan, json_object *models)
+{
+	json_object *o = json_object_new_object(), *p = json_object_new_object();
+	size_t i;
+
+	json_object_object_add(p, "code", json_object_new_string(plan->code));
+	json_object_object_add(p, "name", json_object_new_string(plan->name));
+	json_object_object_add(o, "plan", p);
+	for (i = 0; i < json_object_array_length(models); i++) {
+		json_object *m = json_object_array_get_idx(models, i);
+		const char *id = json_str_member(m, "id", NULL);
+		int ft = json_object_get_boolean(json_object_object_get(m, "free_tier"));
+
+		json_object_object_add(m, "allowed", json_object_new_boolean(
+		    plan_model_allowed(plan, id, ft)));
+	}
+	json_object_object_add(o, "models", models);
+	return o;
+}
+
+int execute_models(struct db *db, const struct plan_ref *ref, json_object **out)
+{
+	struct plan plan = { 0 };
+	json_object *models;
+	int rc;
+
+	if ((rc = plan_of(db, ref, &plan)) != 0)
+		return rc;
+	if ((rc = models_list(db, &models)) == 0)
+		*out = models_of_plan(&plan, models);
+	plan_free(&plan);
+	return rc;
+}
+
+/* Today's executions of the plan's daily limit, or NULL when the plan
+ * has none (or the usage cannot be read). */
+static json_object *daily_of_plan(struct db *db, const struct plan *plan,
+    int64_t user_id, int64_t now)
+{
+	struct admit_limits lim;
+	json_object *usage, *day;
+	int64_t used, limit, left;
+	char when[32];
+
+	limits_of(plan, &lim);			/* what admission enforces */
+	if (lim.per_day < 0 || admission_usage(db, user_id, now, &usage) != 0)
+		return NULL;
+	used = json_object_get_int64(json_object_object_get(
+	    json_object_object_get(usage, "day"), "executions"));
+	limit = lim.per_day;
+	left = limit - used > 0 ? limit - used : 0;
+	json_object_put(usage);
+	day = json_object_new_object();
+	json_object_object_add(day, "used", json_object_new_int64(used));
+	json_object_object_add(day, "limit", json_object_new_int64(limit));
+	json_object_object_add(day, "left", json_object_new_int64(left));
+	json_object_object_add(day, "exhausted", json_object_new_boolean(left == 0));
+	json_object_object_add(day, "reset", json_object_new_string(
+	    clock_fmt(next_utc_day(now), when, sizeof(when))));
+	json_object_object_add(day, "reset_at", json_object_new_int64(
+	    next_utc_day(now)));
+	return day;
+}
+
+int execute_daily(struct db *db, const struct plan_ref *ref, int64_t now,
+    json_object **out)
+{
+	struct plan plan = { 0 };
+	int rc;
+
+	*out = NULL;
+	if ((rc = plan_of(db, ref, &plan)) != 0)
+		return rc;
+	*out = daily_of_plan(db, &plan, ref->user_id, now);
+	plan_free(&plan);
+	return 0;
+}
+
 int execute_context(struct db *db, const struct plan_ref *ref, int64_t now,
     json_object **out)
 {
 	struct plan plan = { 0 };
-	struct admit_limits lim;
-	json_object *o, *models, *usage, *day, *p;
-	size_t i;
+	json_object *o, *models, *day;
 	int rc;
 
 	if ((rc = plan_of(db, ref, &plan)) != 0)
@@ -497,39 +575,12 @@ int execute_context(struct db *db, const struct plan_ref *ref, int64_t now,
 		plan_free(&plan);
 		return rc;
 	}
-	o = json_object_new_object();
-	p = json_object_new_object();
-	json_object_object_add(p, "code", json_object_new_string(plan.code));
-	json_object_object_add(p, "name", json_object_new_string(plan.name));
-	json_object_object_add(o, "plan", p);
-	for (i = 0; i < json_object_array_length(models); i++) {
-		json_object *m = json_object_array_get_idx(models, i);
-		const char *id = json_str_member(m, "id", NULL);
-		int ft = json_object_get_boolean(json_object_object_get(m, "free_tier"));
-
-		json_object_object_add(m, "allowed", json_object_new_boolean(
-		    plan_model_allowed(&plan, id, ft)));
-	}
-	json_object_object_add(o, "models", models);
+	o = models_of_plan(&plan, models);
 	json_object_object_add(o, "demo", json_object_new_boolean(
 	    *cfg_str(CFG_OPENROUTER_KEY_FILE) == '\0' ||
 	    strncmp(cfg_str(CFG_OPENROUTER_BASE_URL), "https://openrouter.ai", 21) != 0));
-	limits_of(&plan, &lim);			/* what admission enforces */
-	if (lim.per_day >= 0 && admission_usage(db, ref->user_id, now, &usage) == 0) {
-		int64_t used = json_object_get_int64(json_object_object_get(
-		    json_object_object_get(usage, "day"), "executions"));
-		int64_t limit = lim.per_day, left = limit - used;
-		char when[32];
-
-		day = json_object_new_object();
-		json_object_object_add(day, "used", json_object_new_int64(used));
-		json_object_object_add(day, "limit", json_object_new_int64(limit));
-		json_object_object_add(day, "left", json_object_new_int64(left > 0 ? left : 0));
-		json_object_object_add(day, "reset", json_object_new_string(
-		    clock_fmt(next_utc_day(now), when, sizeof(when))));
+	if ((day = daily_of_plan(db, &plan, ref->user_id, now)) != NULL)
 		json_object_object_add(o, "daily", day);
-		json_object_put(usage);
-	}
 	plan_free(&plan);
 	*out = o;
 	return 0;

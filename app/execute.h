@@ -59,9 +59,20 @@ int execute_run(struct db *db, const struct exec_input *in,
     json_object **result, int64_t *exec_id, struct pm_fail *f);
 
 /* What the run page shows before running: {"plan": {code,name}, "daily":
- * {"used","limit","left","reset"} (daily executions, when limited),
- * "models": [{id,name,allowed,is_free,prices}], "demo": bool}. */
+ * {"used","limit","left","exhausted","reset" (text, UTC),"reset_at"
+ * (epoch)} (daily executions, when limited), "models": models_list()
+ * entries with "allowed", "demo": bool}. Returns 0 with *out (caller
+ * puts) or a failure. */
 int execute_context(struct db *db, const struct plan_ref *ref, int64_t now,
+    json_object **out);
+/* The catalog for a model picker: {"plan": {code,name}, "models":
+ * models_list() entries with "allowed" (the plan can run it)}. Returns 0
+ * with *out (caller puts) or a failure. */
+int execute_models(struct db *db, const struct plan_ref *ref,
+    json_object **out);
+/* The "daily" object of execute_context() as it is now, in *out (caller
+ * puts), NULL when the plan has no daily limit. Returns 0 or a failure. */
+int execute_daily(struct db *db, const struct plan_ref *ref, int64_t now,
     json_object **out);
 
 #endif

@@ -50,6 +50,7 @@ void h_import(struct req *r);
 /* page_run.c */
 void h_run_page(struct req *r);
 void h_run(struct req *r);
+void h_run_result(struct req *r);
 
 /* page_site.c */
 void h_home(struct req *r);
@@ -81,6 +82,8 @@ void h_api_key_delete(struct req *r);
 /* api_execute.c */
 void h_api_execute(struct req *r);
 
+/* api_models.c */
+void h_api_models(struct req *r);
 /* api_prompts.c */
 void h_api_prompts_list(struct req *r);
 void h_api_prompts_create(struct req *r);

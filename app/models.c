@@ -491,6 +491,29 @@ int models_list(struct db *db, json_object **out)
 	return 0;
 }
 
+int model_check_chosen(struct db *db, json_object *in, struct pm_fail *f)
+{
+	json_object *v = json_member(in, "model");
+	struct model m;
+	int rc;
+
+	/* Not a string, or not even shaped like an id: version_content()
+	 * says what is wrong with it. */
+	if (!json_object_is_type(v, json_type_string) ||
+	    !id_valid(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v)))
+		return 0;
+	if ((rc = model_get(db, json_object_get_string(v), &m)) < 0)
+		return rc;
+	rc = rc == 1 && m.active;
+	model_free(&m);
+	if (rc)
+		return 0;
+	pm_refuse(f, PM_INVALID, "models.not_in_catalog", "model");
+	pm_fail_arg(f, "model", "%s", json_object_get_string(v));
+	return PM_INVALID;
+}
+
 int model_set_free_tier(struct db *db, const char *id, int on)
 {
 	int64_t rc;

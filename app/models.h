@@ -77,6 +77,12 @@ int model_get_at(struct db *db, int64_t gen, const char *id,
  * (exact decimal strings, USD per million tokens),"context_length"
  * (null when unknown)}]. Returns 0 with *out (caller frees) or a db_err. */
 int models_list(struct db *db, json_object **out);
+/* Whether the model a prompt or version is being saved with is in the
+ * catalog: when in (the request's content) holds a "model" string, it
+ * must be an active catalog model; a missing, non-string or malformed
+ * "model" is left to version_content(). Returns 0, PM_INVALID naming the model
+ * ("models.not_in_catalog", field "model"; nothing is saved) or a db_err. */
+int model_check_chosen(struct db *db, json_object *in, struct pm_fail *f);
 /* Allow (on = 1) or refuse (0) the model on the FREE plan. Returns 0,
  * PM_NOTFOUND or a db_err. */
 int model_set_free_tier(struct db *db, const char *id, int on);

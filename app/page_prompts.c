@@ -81,19 +81,47 @@ void h_prompt_new_page(struct req *r)
 
 	(void)category_options(r, 0, &opts);		/* none on failure */
 	json_object_object_add(d, "categories", opts);
-	v = json_object_new_object();
-	json_object_object_add(v, "model", json_object_new_string("openai/gpt-4o-mini"));
+	json_object_object_add(d, "detect_button", json_object_new_boolean(1));
+	v = json_object_new_object();		/* the model: the plan's default */
 	version_form(r, 200, d, v, "prompts/new");
+}
+
+/* The new-prompt form again with what was typed (in: the prompt fields,
+ * content: the version's), the variables detected in it, the status. */
+static void new_prompt_form_again(struct req *r, int status,
+    struct json_object *d, struct json_object *in, struct json_object *content)
+{
+	struct json_object *cat = json_object_object_get(in, "category_id");
+	struct json_object *opts, *v;
+
+	(void)category_options(r, json_object_get_int64(cat), &opts);
+	json_object_object_add(d, "categories", opts);
+	json_object_object_add(d, "detect_button", json_object_new_boolean(1));
+	v = version_form_request_values(r, content);
+	json_object_object_foreach(in, k, val)
+		if (strcmp(k, "name") == 0 || strcmp(k, "slug") == 0 ||
+		    strcmp(k, "description") == 0)
+			json_object_object_add(v, k, json_object_get(val));
+	version_form(r, status, d, v, "prompts/new");
 }
 
 void h_prompt_create(struct req *r)
 {
-	struct json_object *in = prompt_form_fields(r), *content, *d, *v;
+	struct json_object *in = prompt_form_fields(r), *content, *d;
 	struct pm_fail f = { 0 };
 	char slug[SLUG_MAX + 1], path[SLUG_MAX + 16];
 	int rc;
 
 	content = version_form_fields(r);
+	if (req_form(r, "detect") != NULL) {
+		/* Without script: "Detect variables" shows the form again
+		 * with a declaration for each placeholder; nothing is saved. */
+		new_prompt_form_again(r, 200, page_with_title(r, "prompts",
+		    "prompt_new"), in, content);
+		json_object_put(in);
+		json_object_put(content);
+		return;
+	}
 	json_object_object_foreach(content, k, val)
 		json_object_object_add(in, k, json_object_get(val));
 	rc = prompt_create(r->db, r->user.id, in, r->now, slug, &f);
@@ -112,21 +140,9 @@ void h_prompt_create(struct req *r)
 	}
 	d = page_with_title(r, "prompts", "prompt_new");
 	rc = form_fail(d, rc, &f);
-	{
-		struct json_object *cat = json_object_object_get(in, "category_id");
-		struct json_object *opts;
-
-		(void)category_options(r, json_object_get_int64(cat), &opts);
-		json_object_object_add(d, "categories", opts);
-	}
-	v = version_form_request_values(r, content);
-	json_object_object_foreach(in, k2, val2)
-		if (strcmp(k2, "name") == 0 || strcmp(k2, "slug") == 0 ||
-		    strcmp(k2, "description") == 0)
-			json_object_object_add(v, k2, json_object_get(val2));
+	new_prompt_form_again(r, rc, d, in, content);
 	json_object_put(in);
 	json_object_put(content);
-	version_form(r, rc, d, v, "prompts/new");
 }
 
 void h_prompt_page(struct req *r)

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "http.h"
 #include "jsonx.h"
+#include "model_picker.h"
 #include "msg.h"
 #include "prompts.h"
 #include "util.h"
@@ -121,15 +122,32 @@ static void version_decorate_var(struct json_object *d)
 		    json_object_is_type(x, json_type_string) ?
 		    json_object_get_string(x) :
 		    json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN)));
+	if (json_object_object_get_ex(d, "default", &x) &&
+	    json_object_is_type(x, json_type_boolean))
+		flag(d, json_object_get_boolean(x) ? "default_true" :
+		    "default_false", 1);
 	if (json_object_object_get_ex(d, "choices", &x) &&
 	    json_object_is_type(x, json_type_array)) {
+		struct json_object *opts = json_object_new_array(), *dv;
+		const char *def = json_object_object_get_ex(d, "default", &dv) &&
+		    json_object_is_type(dv, json_type_string) ?
+		    json_object_get_string(dv) : NULL;
 		struct buf b = { 0 };
 		size_t j;
-		for (j = 0; j < json_object_array_length(x); j++)
-			buf_printf(&b, "%s%s", j ? ", " : "", json_object_get_string(
-			    json_object_array_get_idx(x, j)));
+
+		for (j = 0; j < json_object_array_length(x); j++) {
+			const char *c = json_object_get_string(
+			    json_object_array_get_idx(x, j));
+			struct json_object *o = json_object_new_object();
+
+			buf_printf(&b, "%s%s", j ? ", " : "", c);
+			json_object_object_add(o, "value", json_object_new_string(c));
+			flag(o, "selected", def != NULL && strcmp(c, def) == 0);
+			json_object_array_add(opts, o);
+		}
 		json_object_object_add(d, "choices_text",
 		    json_object_new_string(buf_cstr(&b)));
+		json_object_object_add(d, "choice_options", opts);
 		buf_free(&b);
 	}
 }
@@ -241,6 +259,11 @@ static struct json_object *form_declarations(struct req *r)
 	json_object_object_foreach(by_name, name, d) {
 		struct json_object *t;
 		(void)name;
+		/* The choices field is only shown for "one of a list": what it
+		 * held for another type is not part of the declaration. */
+		if (!json_object_object_get_ex(d, "type", &t) ||
+		    strcmp(json_object_get_string(t), "enum") != 0)
+			json_object_object_del(d, "choices");
 		/* An optional string without a default defaults to "". */
 		if (!json_object_get_boolean(json_object_object_get(d, "required")) &&
 		    !json_object_object_get_ex(d, "default", NULL) &&
@@ -427,17 +450,59 @@ struct json_object *version_form_request_values(struct req *r,
 	return o;
 }
 
+void variable_errors_to_fields(struct json_object *d, struct json_object *vars,
+    const char *key)
+{
+	struct json_object *errs = json_object_object_get(d, "variable_errors");
+	size_t i, j;
+
+	if (errs == NULL || vars == NULL)
+		return;
+	for (i = 0; i < json_object_array_length(errs); i++) {
+		struct json_object *e = json_object_array_get_idx(errs, i);
+		const char *name = json_str_member(e, "variable", NULL);
+
+		for (j = 0; name != NULL && j < json_object_array_length(vars); j++) {
+			struct json_object *v = json_object_array_get_idx(vars, j);
+
+			if (strcmp(json_str_member(v, "name", NULL), name) == 0 &&
+			    !json_object_object_get_ex(v, key, NULL))
+				json_object_object_add(v, key, json_object_get(
+				    json_object_object_get(e, "message")));
+		}
+	}
+}
+
 /* Render the new-prompt or new-version form. */
 void version_form(struct req *r, int status, struct json_object *d,
     struct json_object *values, const char *tmpl)
 {
 	struct json_object *vars = json_object_object_get(values, "variables");
+	struct json_object *picker, *m, *tv;
 	size_t i;
 
 	for (i = 0; vars && i < json_object_array_length(vars); i++)
 		version_decorate_var(json_object_array_get_idx(vars, i));
+	variable_errors_to_fields(d, vars, "decl_error");
 	json_object_object_add(values, "has_variables", json_object_new_boolean(
 	    vars != NULL && json_object_array_length(vars) > 0));
+	/* No model yet (a new prompt): the one the plan's default is. */
+	picker = model_picker(r, json_object_object_get_ex(values, "model", &m) ?
+	    json_object_get_string(m) : NULL);
+	if (m == NULL)
+		json_object_object_add(values, "model", json_object_get(
+		    json_object_object_get(picker, "chosen")));
+	json_object_object_add(picker, "has_runnable", json_object_new_boolean(
+	    json_object_array_length(json_object_object_get(picker, "runnable")) > 0));
+	json_object_object_add(picker, "has_upgrade", json_object_new_boolean(
+	    json_object_array_length(json_object_object_get(picker, "upgrade")) > 0));
+	json_object_object_add(d, "models", picker);
+	/* What the script clones for a variable typed in a message. */
+	tv = json_object_new_object();
+	json_object_object_add(tv, "name", json_object_new_string("__VAR__"));
+	json_object_object_add(tv, "required", json_object_new_boolean(1));
+	version_decorate_var(tv);
+	json_object_object_add(d, "var_template", tv);
 	json_object_object_add(d, "form", values);
 	resp_page(r, status, tmpl, d);
 }

@@ -46,8 +46,15 @@ struct json_object *version_form_values(struct json_object *v);
  * Returns a new object the caller owns. */
 struct json_object *version_form_request_values(struct req *r,
     struct json_object *content);
+/* Give each variable of vars (declarations) the sentence of its first
+ * error among d's "variable_errors" (from form_fail) under key, so that
+ * the template shows it next to the variable's fields. */
+void variable_errors_to_fields(struct json_object *d, struct json_object *vars,
+    const char *key);
 /* Render the new-prompt or new-version form template tmpl with page data
- * d and form values (both taken) and the status. */
+ * d and form values (both taken) and the status: with the model picker
+ * ("models", see model_picker(); a form without "model" gets the plan's
+ * default) and each variable's declaration error. */
 void version_form(struct req *r, int status, struct json_object *d,
     struct json_object *values, const char *tmpl);
 

@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "jsonx.h"
+#include "models.h"
 #include "util.h"
 
 /* Words a slug may not be: the literal path segments beside :slug in the
@@ -448,8 +449,11 @@ int prompt_create(struct db *db, int64_t uid, struct json_object *in,
 
 	if ((rc = prompt_fields(db, uid, in, 1, f)) != 0)
 		return rc;
-	if (has_content(in) && (rc = version_content(in, NULL, &t.content, f)) != 0)
+	if (has_content(in) && ((rc = version_content(in, NULL, &t.content,
+	    f)) != 0 || (rc = model_check_chosen(db, in, f)) != 0)) {
+		json_object_put(t.content);
 		return rc;
+	}
 	slug = json_str_member(in, "slug", &bad);
 	if (slug != NULL)
 		snprintf(t.slug, sizeof(t.slug), "%s", slug);

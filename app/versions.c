@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "db.h"
 #include "jsonx.h"
+#include "models.h"
 #include "prompts.h"
 #include "util.h"
 #include "vars.h"
@@ -231,7 +232,10 @@ int version_create(struct db *db, int64_t uid, const char *slug,
     struct json_object *in, int64_t now, struct pm_fail *f)
 {
 	struct vcreate_tx t = { uid, now, slug, in, 0, f };
-	int rc = db_tx(db, vcreate_fn, &t);
+	int rc = model_check_chosen(db, in, f);
+
+	if (rc == 0)
+		rc = db_tx(db, vcreate_fn, &t);
 
 	return rc != 0 ? rc : t.number;
 }

@@ -487,6 +487,18 @@ uses_real_key() {
 	[ -n "${PM_OPENROUTER_KEY_FILE:-}" ]
 }
 
+# The stand-in of a demo stack (not a test stack, which sets test_mode)
+# streams at a human pace and lists only the models a user should see
+# (tests/fakes/openrouter.py --demo); STACK_FAKE_FLAGS adds flags, e.g.
+# STACK_FAKE_FLAGS="--token-delay-ms 80".
+fake_demo_flag() {
+	local s
+	for s in ${SETS[@]+"${SETS[@]}"}; do
+		case $s in test_mode=true|test_mode=yes|test_mode=on|test_mode=1) return 0 ;; esac
+	done
+	echo --demo
+}
+
 fake_start() {
 	local n port
 	uses_real_key && return 0
@@ -499,7 +511,7 @@ fake_start() {
 	rm -f "$RUN/openrouter.port"
 	start_bg "$LOG/openrouter.log" "$PYTHON" "$ROOT/tests/fakes/openrouter.py" \
 	    --host 127.0.0.1 --port 0 --port-file "$RUN/openrouter.port" \
-	    --key-file "$DIR/secrets/openrouter_key" --quiet ${STACK_FAKE_FLAGS:-}
+	    --key-file "$DIR/secrets/openrouter_key" --quiet $(fake_demo_flag) ${STACK_FAKE_FLAGS:-}
 	echo "$BG_PID" > "$RUN/openrouter.pid"
 	n=100
 	until [ -s "$RUN/openrouter.port" ]; do

@@ -5,6 +5,7 @@ Usage
 -----
     python3 tests/fakes/openrouter.py --host 127.0.0.1 --port 0 \\
         --port-file FILE [--key KEY ...] [--key-file F ...] [--models FILE.json] [--quiet] [--fast]
+        [--demo] [--token-delay-ms N]
 
 --port 0 picks a free port; the chosen port is written (atomically, as
 "<port>\\n") to --port-file once the socket listens.  The server runs until
@@ -17,6 +18,15 @@ openrouter_base_url at  http://HOST:PORT/api/v1 .
 --quiet      no access log on stderr.
 --fast       for benchmarks: no access log, no request log, no disconnect
              probing; responses are otherwise identical.
+--demo       the stand-in of "make run" (scripts/stack.sh starts it so when the
+             stack is not a test stack): streams at a human pace (40 ms per
+             token unless --token-delay-ms says otherwise) and lists only the
+             models a user should see (not the test model fake/fast, which it
+             then does not serve either).
+--token-delay-ms N
+             stream: wait N ms before each content chunk after the first
+             (the chunk_delay_ms directive, for every stream; a directive
+             in a request wins).  Default 0, or 40 with --demo.
 
 Endpoints (base path /api/v1)
 -----------------------------
@@ -221,6 +231,10 @@ DEFAULT_MODELS = [
            "Cheap fake model for tests and benchmarks."),
 ]
 
+# Models for tests and benchmarks only: a --demo stand-in hides them.
+TEST_MODEL_IDS = {"fake/fast"}
+DEMO_TOKEN_DELAY_MS = 40
+
 PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic",
                   "meta-llama": "Meta", "mistralai": "Mistral",
                   "google": "Google", "fake": "Fake"}
@@ -397,12 +411,20 @@ def price(model, field):
 
 
 class Config:
-    def __init__(self, keys=(), models=None, quiet=False, fast=False):
+    def __init__(self, keys=(), models=None, quiet=False, fast=False, demo=False,
+                 token_delay_ms=None):
         self.keys = set(keys)
-        self.models = models if models is not None else DEFAULT_MODELS
+        if models is None:
+            models = [m for m in DEFAULT_MODELS
+                      if not (demo and m["id"] in TEST_MODEL_IDS)]
+        self.models = models
         self.models_by_id = {m.get("id"): m for m in self.models}
         self.quiet = quiet or fast
         self.fast = fast
+        self.demo = demo
+        if token_delay_ms is None:
+            token_delay_ms = DEMO_TOKEN_DELAY_MS if demo else 0
+        self.token_delay_ms = token_delay_ms
 
 
 class FakeServer(http.server.ThreadingHTTPServer):
@@ -988,7 +1010,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pieces = ctx["pieces"]
         drop_at = d.get("drop_after")
         err_at = d.get("error_chunk_after")
-        chunk_delay = d.get("chunk_delay_ms", 0) / 1000.0
+        chunk_delay = d.get("chunk_delay_ms", self.server.cfg.token_delay_ms) / 1000.0
         for i in range(len(pieces) + 1):
             if drop_at is not None and i >= min(drop_at, len(pieces)):
                 return self._drop(rst=bool(d.get("drop_rst")))
@@ -1057,7 +1079,14 @@ def main(argv=None):
     ap.add_argument("--quiet", action="store_true", help="no access log")
     ap.add_argument("--fast", action="store_true",
                     help="benchmark mode: no logging, no request log")
+    ap.add_argument("--demo", action="store_true",
+                    help="the demo stand-in: human-paced streams, no test models")
+    ap.add_argument("--token-delay-ms", type=int, default=None,
+                    help="ms between streamed tokens (default 0; %d with --demo)"
+                    % DEMO_TOKEN_DELAY_MS)
     args = ap.parse_args(argv)
+    if args.token_delay_ms is not None and args.token_delay_ms < 0:
+        ap.error("--token-delay-ms must be >= 0")
     try:
         models = load_models(args.models) if args.models else None
     except (OSError, ValueError) as e:
@@ -1066,7 +1095,8 @@ def main(argv=None):
     for path in args.key_file:
         with open(path) as f:
             keys.append(f.read().strip())
-    cfg = Config(keys=keys, models=models, quiet=args.quiet, fast=args.fast)
+    cfg = Config(keys=keys, models=models, quiet=args.quiet, fast=args.fast,
+                 demo=args.demo, token_delay_ms=args.token_delay_ms)
     server = FakeServer((args.host, args.port), cfg)
     port = server.server_address[1]
 
@@ -1104,9 +1134,10 @@ class FakeOpenRouter:
     """
 
     def __init__(self, keys=(), models_file=None, fast=False, quiet=True,
-                 host="127.0.0.1"):
+                 host="127.0.0.1", demo=False, token_delay_ms=None):
         self.keys, self.models_file, self.fast, self.quiet = list(keys), models_file, fast, quiet
         self.host = host
+        self.demo, self.token_delay_ms = demo, token_delay_ms
         self.proc = None
         self.port = None
         self.tmpdir = None
@@ -1124,6 +1155,10 @@ class FakeOpenRouter:
             cmd.append("--quiet")
         if self.fast:
             cmd.append("--fast")
+        if self.demo:
+            cmd.append("--demo")
+        if self.token_delay_ms is not None:
+            cmd += ["--token-delay-ms", str(self.token_delay_ms)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
         end = time.time() + timeout
         while time.time() < end:

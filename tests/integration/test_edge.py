@@ -65,7 +65,7 @@ class ReservedSlugTest(unittest.TestCase):
     def test_a_reserved_slug_given_is_refused_and_nothing_written(self):
         c = new_user(self.stack)
         api(c, "POST", "/api/v1/prompts", {"name": "Keep", "slug": "keep", "user_template": "x",
-                                           "model": "a/b"})
+                                           "model": "openai/gpt-4o-mini"})
         before = self.prompts_of(c)
         for w in literal_segments("/prompts/"):
             msg = 'The address "%s" is reserved by the site; choose another slug.' % w
@@ -95,7 +95,7 @@ class PathKindTest(unittest.TestCase):
     def test_wrong_kinds_are_404(self):
         c = new_user(self.stack)
         api(c, "POST", "/api/v1/prompts", {"name": "Kinds", "slug": "kinds",
-                                           "user_template": "x", "model": "a/b"})
+                                           "user_template": "x", "model": "openai/gpt-4o-mini"})
         for path in ("/prompts/Kinds", "/prompts/-kinds", "/prompts/kinds/versions/0",
                      "/prompts/kinds/versions/01", "/prompts/kinds/versions/-1",
                      "/prompts/kinds/versions/1000000001", "/executions/0",
@@ -140,7 +140,7 @@ class BodyTextTest(unittest.TestCase):
     def test_every_body(self):
         c = new_user(self.stack)
         r = api(c, "POST", "/api/v1/prompts", {"name": "Base", "slug": "base",
-                                               "user_template": "x", "model": "a/b"})
+                                               "user_template": "x", "model": "openai/gpt-4o-mini"})
         self.assertEqual(r.status, 201)
         prompts, cats = self.count("prompts", c), self.count("categories", c)
         for bad in self.BAD:
@@ -148,7 +148,7 @@ class BodyTextTest(unittest.TestCase):
             self.refused(c, "POST", "/api/v1/prompts", b'{"name":"p' + bad + b'"}', "name")
             self.refused(c, "POST", "/api/v1/prompts",
                          b'{"name":"p","messages":[{"role":"user","content":"a' + bad +
-                         b'"}],"model":"a/b"}', "messages[0].content")
+                         b'"}],"model":"openai/gpt-4o-mini"}', "messages[0].content")
             self.refused(c, "PATCH", "/api/v1/prompts/base",
                          b'{"description":"d' + bad + b'"}', "description")
             self.refused(c, "POST", "/api/v1/prompts/base/versions",
@@ -168,7 +168,7 @@ class BodyTextTest(unittest.TestCase):
     def test_an_export_with_bad_text_is_refused_through_both_paths(self):
         c = new_user(self.stack)
         api(c, "POST", "/api/v1/prompts", {"name": "Exp", "slug": "exp",
-                                           "user_template": "hello", "model": "a/b"})
+                                           "user_template": "hello", "model": "openai/gpt-4o-mini"})
         doc = json.dumps(api(c, "GET", "/api/v1/prompts/exp/export").json())
         bad = doc.replace("hello", "hel\\ud800lo").encode()
         doc2 = json.loads(doc)
@@ -196,7 +196,7 @@ class BodyFieldsTest(unittest.TestCase):
     def test_fields(self):
         c = new_user(self.stack)
         api(c, "POST", "/api/v1/prompts", {"name": "F", "slug": "f", "user_template": "x",
-                                           "model": "a/b"})
+                                           "model": "openai/gpt-4o-mini"})
         cases = (
             ("POST", "/api/v1/categories", {}, "name", 'The field "name" is required.'),
             ("POST", "/api/v1/categories", {"name": 5}, "name",

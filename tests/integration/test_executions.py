@@ -77,7 +77,8 @@ class ExecutionTest(unittest.TestCase):
         page = c.get("/prompts/%s/run" % slug).text
         self.assertIn("3 of 3</span> runs left today, resets at", page)
         self.assertIn("demo models", page)
-        self.assertIn(PAID_MODEL + " — upgrade to use", page)
+        self.assertRegex(page, r'<option value="%s" disabled>[^<]* — upgrade to use</option>'
+                         % PAID_MODEL)
         for i in range(3):
             r = run(c, slug, {"topic": "tides %d" % i}, stream=True)
             self.assertEqual(r.status, 200, r.text)

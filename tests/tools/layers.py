@@ -25,7 +25,8 @@ CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields",
         "error", "runner", "catalog_cache", "vault"}
 WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
-       "answer", "pages", "event_stream", "app", "worker", "master", "server"}
+       "answer", "pages", "event_stream", "app", "worker", "master", "server",
+       "model_picker"}
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
           "execute", "executions", "upstream", "users"}
