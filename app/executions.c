@@ -188,6 +188,7 @@ int exec_get(struct db *db, int64_t uid, int64_t id, struct json_object **out)
 	json_object_object_add(e, "input", json_tokener_parse(db_str(&res, 0, C(3))));
 	json_object_object_add(e, "variables", json_tokener_parse(db_str(&res, 0, C(4))));
 	json_object_object_add(e, "params", json_tokener_parse(db_str(&res, 0, C(5))));
+	json_doubles_shortest(e);	/* a long form stored before */
 	json_object_object_add(e, "output", json_object_new_string_len(
 	    db_str(&res, 0, C(6)), (int)db_len(&res, 0, C(6))));
 	if (db_str(&res, 0, C(7)))

@@ -225,7 +225,7 @@ class ExecutionTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(self.executions(c)[-1][:2], ("FAILED", "interrupted"))
         self.assertEqual(self.day_count(c), 1)
-        self.assertIn("interrupted execution(s)", self.stack.log_text())
+        self.assertIn("interrupted execution", self.stack.log_text())
         # a run younger than the upstream timeout (2 s) plus a minute may be
         # live: left alone
         stale(age=30)
@@ -269,7 +269,7 @@ class ExecutionTest(unittest.TestCase):
                 {"variables": {"age": "x", "extra": 1}})
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["error"]["message"], 'The variable "age" must be a number.'
-                         ' (2 more problem(s) listed in the details.)')
+                         ' (2 more problems listed in the details.)')
         found = {(d["code"], d["variable"]) for d in r.json()["error"]["details"]}
         self.assertEqual(found, {("vars.missing", "name"), ("vars.type_number", "age"),
                                  ("vars.unknown", "extra")})

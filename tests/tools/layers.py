@@ -22,7 +22,7 @@ import sys
 APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app")
 
 CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
-        "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields",
+        "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields", "timefmt",
         "error", "runner", "catalog_cache"}
 WEB = {"http", "request", "response", "router", "routes", "session",
        "answer", "pages", "event_stream", "app", "worker", "master", "server"}
