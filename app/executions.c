@@ -184,6 +184,8 @@ int exec_get(struct db *db, int64_t uid, int64_t id, struct json_object **out)
 	json_object_object_add(e, "error_message", db_str(&res, 0, C(0)) ?
 	    json_object_new_string(db_str(&res, 0, C(0))) : NULL);
 	json_object_object_add(e, "upstream_status", opt_int(&res, 0, C(1)));
+	if (db_int(&res, 0, C(1)) >= 400)	/* the provider refused */
+		json_object_object_add(e, "error_http_status", opt_int(&res, 0, C(1)));
 	json_object_object_add(e, "cost_source", json_object_new_string(db_str(&res, 0, C(2))));
 	json_object_object_add(e, "input", json_tokener_parse(db_str(&res, 0, C(3))));
 	json_object_object_add(e, "variables", json_tokener_parse(db_str(&res, 0, C(4))));

@@ -86,6 +86,25 @@ void json_doubles_shortest(struct json_object *o)
 	}
 }
 
+struct json_object *json_rows(struct json_object *o)
+{
+	struct json_object *rows = json_object_new_array();
+
+	if (!json_object_is_type(o, json_type_object))
+		return rows;
+	json_object_object_foreach(o, k, v) {
+		struct json_object *row = json_object_new_object();
+
+		json_object_object_add(row, "name", json_object_new_string(k));
+		json_object_object_add(row, "value", json_object_new_string(
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : json_to_text(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, NULL)));
+		json_object_array_add(rows, row);
+	}
+	return rows;
+}
+
 const char *json_to_text(struct json_object *o, int flags, size_t *len)
 {
 	size_t n;

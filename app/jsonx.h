@@ -70,6 +70,11 @@ struct json_object *json_new_double(double d);
  * those parsed from text included (json-c writes those as their original
  * text, which may be a long form stored before). o may be NULL. */
 void json_doubles_shortest(struct json_object *o);
+/* The members of the object o as rows [{"name","value"}] for a page, in
+ * o's order: a string's value as it is, any other as JSON text (numbers
+ * in their shortest form). An empty array when o is not an object.
+ * Returns a new array the caller puts. */
+struct json_object *json_rows(struct json_object *o);
 /* o as JSON text with json_to_string_ext's flags, after
  * json_doubles_shortest(o); *len (when not NULL) is its length. The text
  * is owned by o, valid until o changes or is put. Returns the text. */

@@ -9,6 +9,7 @@
 #include "executions.h"
 #include "handlers.h"
 #include "http.h"
+#include "jsonx.h"
 #include "pages.h"
 #include "prompts.h"
 #include "util.h"
@@ -76,6 +77,18 @@ void h_executions_page(struct req *r)
 	resp_page(r, 200, "executions/list", d);
 }
 
+/* Add the members of e's object key as rows (json_rows) under rows_key,
+ * and whether there are any under has_key. */
+static void rows(struct json_object *e, const char *key, const char *rows_key,
+    const char *has_key)
+{
+	struct json_object *a = json_rows(json_object_object_get(e, key));
+
+	json_object_object_add(e, has_key, json_object_new_boolean(
+	    json_object_array_length(a) > 0));
+	json_object_object_add(e, rows_key, a);
+}
+
 void h_execution_page(struct req *r)
 {
 	struct json_object *e, *d;
@@ -87,6 +100,8 @@ void h_execution_page(struct req *r)
 		return;
 	}
 	d = page_with_title(r, "executions", "execution");
+	rows(e, "variables", "variable_rows", "has_variable_rows");
+	rows(e, "params", "param_rows", "has_param_rows");
 	json_object_object_add(d, "execution", e);
 	resp_page(r, 200, "executions/show", d);
 }

@@ -1,6 +1,9 @@
 /* page_site.c - public pages and the signed-in shell's sections. */
+#include "answer.h"
+#include "dashboard.h"
 #include "handlers.h"
 #include "http.h"
+#include "plans.h"
 
 void h_home(struct req *r)
 {
@@ -9,7 +12,21 @@ void h_home(struct req *r)
 
 void h_dashboard(struct req *r)
 {
-	resp_page(r, 200, "dashboard", page_data(r, "dashboard"));
+	struct plan_ref ref;
+	struct json_object *d, *dash;
+	int rc;
+
+	ref.user_id = r->user.id;
+	ref.plan_id = r->user.plan_id;
+	ref.source = r->user.plan_source;
+	ref.gen = r->user.catalog_gen;
+	if ((rc = dashboard_get(r->db, &ref, r->now, &dash)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	d = page_data(r, "dashboard");
+	json_object_object_add(d, "dash", dash);
+	resp_page(r, 200, "dashboard", d);
 }
 
 void h_analytics(struct req *r)
@@ -21,4 +38,3 @@ void h_billing(struct req *r)
 {
 	resp_page(r, 200, "billing", page_data(r, "billing"));
 }
-

@@ -138,13 +138,13 @@ class ExecutionTest(unittest.TestCase):
         rows = self.executions(c)
         self.assertEqual([x[0] for x in rows], ["SUCCEEDED"] * 6)
         page = c.get("/executions").text
-        self.assertIn("6 execution(s)", page)
+        self.assertIn("6 executions ·", page)
         self.assertIn(PAID_MODEL, page)
-        self.assertIn("$0.000070", page)
+        self.assertIn('title="$0.000070 exactly (70 micro-dollars)">$0.0001</span>', page)
         eid = res["id"]
         detail = c.get("/executions/%d" % eid).text
         self.assertIn("echo: Tell me about api", detail)
-        self.assertIn("API · SYSTEM", detail)
+        self.assertIn("Run through the API · Platform key", detail)
         r = user(self.stack).get("/executions/%d" % eid)          # someone else's
         self.assertEqual(r.status, 404)
         self.assertIn("There is nothing at this address.", r.text)
@@ -433,7 +433,7 @@ class ExecutionTest(unittest.TestCase):
             self.assertEqual(api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
                                  {"variables": {"topic": "n%d" % i}}).status, 200)
         page1 = c.get("/executions").text
-        self.assertIn("27 execution(s)", page1)
+        self.assertIn("27 executions ·", page1)
         import re
         nxt = re.search(r'href="/executions\?(cursor=\d+)"', page1)
         self.assertIsNotNone(nxt)
@@ -497,12 +497,12 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(run(c, b, {"topic": "[[fake:status=502]]"}).status, 502)
         self.assertEqual(run(c, b, {"topic": "z"}, model=PAID_MODEL).status, 200)
         page = c.get("/executions?prompt=alpha").text
-        self.assertIn("3 execution(s)", page)
-        self.assertIn("1 execution(s)", c.get("/executions?status=FAILED").text)
-        self.assertIn("1 execution(s)", c.get("/executions?model=" + PAID_MODEL).text)
-        self.assertIn("5 execution(s)", c.get("/executions?billing=SYSTEM").text)
+        self.assertIn("3 executions ·", page)
+        self.assertIn("1 execution ·", c.get("/executions?status=FAILED").text)
+        self.assertIn("1 execution ·", c.get("/executions?model=" + PAID_MODEL).text)
+        self.assertIn("5 executions ·", c.get("/executions?billing=SYSTEM").text)
         today = time.strftime("%Y-%m-%d", time.gmtime())
-        self.assertIn("5 execution(s)", c.get("/executions?from=%s&to=%s" % (today, today)).text)
+        self.assertIn("5 executions ·", c.get("/executions?from=%s&to=%s" % (today, today)).text)
         self.assertIn("No execution matches these filters.", c.get("/executions?from=2001-01-01&to=2001-01-02").text)
         r = c.get("/executions?from=yesterday")
         self.assertEqual(r.status, 400)

@@ -28,7 +28,7 @@ WEB = {"http", "request", "response", "router", "routes", "session",
        "answer", "pages", "event_stream", "app", "worker", "master", "server"}
 DOMAIN = {"prompts", "categories", "versions", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
-          "execute", "executions", "upstream", "users"}
+          "execute", "executions", "upstream", "users", "dashboard"}
 
 MAY_USE = {
     "core": {"core"},

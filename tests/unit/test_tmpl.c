@@ -154,7 +154,7 @@ static void test_filters(void **state)
 	    "<span class=\"money\" title=\"$0.000050 exactly (50 micro-dollars)\">"
 	    "&lt; $0.0001</span>");
 	assert_string_equal(render("{{m|money}}", "{\"m\":0}"),
-	    "<span class=\"money\" title=\"Nothing\">$0</span>");
+	    "<span class=\"money\" title=\"No cost\">$0</span>");
 	assert_string_equal(render("{{t|time:date}}", "{\"t\":\"2001-02-03T04:05:06Z\"}"),
 	    "<time datetime=\"2001-02-03T04:05:06Z\" title=\"2001-02-03 04:05:06 UTC\">"
 	    "3 Feb 2001, 04:05 UTC</time>");
