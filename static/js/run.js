@@ -31,7 +31,7 @@
     else if (event === "done") {
       finish("done");
       meta.textContent = (d.usage.input_tokens || 0) + " input / " +
-        (d.usage.output_tokens || 0) + " output tokens · " + d.cost + " · " +
+        (d.usage.output_tokens || 0) + " output tokens · " + d.cost_display + " · " +
         d.latency_ms + " ms · execution #" + d.id;
       var left = document.getElementById("runs-left");
       if (left) left.textContent = "(refresh to update)";

@@ -11,7 +11,7 @@ import time
 import unittest
 
 from tests.integration.stack import (PASSWORD, Client, Stack, api, clear_of_utc_midnight,
-                                     new_user, sse_events)
+                                     new_user, sse_events, stream_run)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 FREE_MODEL = "meta-llama/llama-3.1-8b-instruct:free"
@@ -140,7 +140,7 @@ class ExecutionTest(unittest.TestCase):
         page = c.get("/executions").text
         self.assertIn("6 executions ·", page)
         self.assertIn(PAID_MODEL, page)
-        self.assertIn('title="$0.000070 exactly (70 micro-dollars)">$0.0001</span>', page)
+        self.assertIn('title="$0.000070 exactly (70 micro-dollars)">&lt; $0.0001</span>', page)
         eid = res["id"]
         detail = c.get("/executions/%d" % eid).text
         self.assertIn("echo: Tell me about api", detail)
@@ -380,12 +380,7 @@ class ExecutionTest(unittest.TestCase):
         c = user(self.stack, server=server, plan="PRO")
         slug = make_prompt(c, template="{{topic}}", slug="leave-" + server)
         body = "_csrf=%s&var.topic=%s" % (c.api_token, "go+[[fake:words=400,chunk_delay_ms=50]]")
-        conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for(server), timeout=10)
-        cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
-        conn.request("POST", "/prompts/%s/run" % slug, body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-            "Accept": "text/event-stream"})
-        resp = conn.getresponse()
+        conn, resp = stream_run(self.stack, c, server, slug, body)
         self.assertEqual(resp.status, 200)
         got = resp.read1(200)
         self.assertIn(b"event: delta", got)
@@ -609,7 +604,7 @@ class CatalogRulesTest(unittest.TestCase):
                   "WHERE x.email = '%s' AND period = 'day' AND period_key = %d" % (c.email, day))
         r = run(c, slug, stream=True)
         self.assertEqual(r.status, 429)
-        self.assertIn("over your daily spend cap of $1.000000", r.json()["error"]["message"])
+        self.assertIn("over your daily spend cap of $1.00", r.json()["error"]["message"])
         c2 = user(stack)
         slug2 = make_prompt(c2, model="openai/gpt-4o-mini", params={"max_tokens": 60000})
         r = run(c2, slug2, stream=True)
@@ -630,7 +625,7 @@ class CatalogRulesTest(unittest.TestCase):
                   "SELECT id, 'month', %d, 5, 9999999 FROM users WHERE email = '%s'" % (month, c3.email))
         r = api(c3, "POST", "/api/v1/prompts/%s/execute" % slug3, {"variables": {"topic": "x"}})
         self.assertEqual(r.status, 429)
-        self.assertIn("monthly model budget of $10.000000", r.json()["error"]["message"])
+        self.assertIn("monthly model budget of $10.00", r.json()["error"]["message"])
         self.assertGreater(int(r.header("retry-after")), 0)
 
     def test_run_page_counts_per_seat_limits_like_admission(self):
