@@ -177,6 +177,7 @@ int dashboard_get(struct db *db, const struct plan_ref *ref, int64_t now,
 		json_object_put(prompts);
 	}
 	eq.limit = DASHBOARD_RECENT;
+	eq.no_totals = 1;
 	if (rc == 0 && (rc = exec_list(db, uid, &eq, &list, NULL)) == 0)
 		add_items(o, "executions", list);
 	if (rc != 0) {

@@ -130,7 +130,7 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 	    db_s(prompt), db_s(model), db_s(model), db_s(status), db_s(status),
 	    db_s(billing), db_s(billing), db_i(from), db_i(to), db_i(cur),
 	    db_i(cur), db_i(limit + 1)), &res);
-	if (n >= 0 && db_query(db, sql_exec_totals, DB_ARGS(db_i(uid),
+	if (n >= 0 && !q->no_totals && db_query(db, sql_exec_totals, DB_ARGS(db_i(uid),
 	    db_s(prompt), db_s(prompt), db_s(model), db_s(model), db_s(status),
 	    db_s(status), db_s(billing), db_s(billing), db_i(from), db_i(to)),
 	    &tot) < 0)
@@ -151,13 +151,15 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 		json_object_object_add(o, "next_cursor", json_object_new_string(c));
 	} else
 		json_object_object_add(o, "next_cursor", NULL);
-	t = json_object_new_object();
-	json_object_object_add(t, "executions", json_object_new_int64(db_int(&tot, 0, 0)));
-	json_object_object_add(t, "input_tokens", json_object_new_int64(db_int(&tot, 0, 1)));
-	json_object_object_add(t, "output_tokens", json_object_new_int64(db_int(&tot, 0, 2)));
-	json_object_object_add(t, "cost_micros", json_object_new_int64(db_int(&tot, 0, 3)));
-	add_money(t, "cost", db_int(&tot, 0, 3));
-	json_object_object_add(o, "totals", t);
+	if (!q->no_totals) {
+		t = json_object_new_object();
+		json_object_object_add(t, "executions", json_object_new_int64(db_int(&tot, 0, 0)));
+		json_object_object_add(t, "input_tokens", json_object_new_int64(db_int(&tot, 0, 1)));
+		json_object_object_add(t, "output_tokens", json_object_new_int64(db_int(&tot, 0, 2)));
+		json_object_object_add(t, "cost_micros", json_object_new_int64(db_int(&tot, 0, 3)));
+		add_money(t, "cost", db_int(&tot, 0, 3));
+		json_object_object_add(o, "totals", t);
+	}
 	db_res_free(&res);
 	db_res_free(&tot);
 	*out = o;

@@ -207,6 +207,43 @@ class WordsTest(unittest.TestCase):
                     self.assertIn("(%d micro-dollar" % micros if micros else 'title="No cost"',
                                   page)
 
+    def test_csv_export_keeps_exact_amounts(self):
+        for server in SERVERS:
+            with self.subTest(server=server):
+                c = new_user(self.stack, server=server, plan="PRO")
+                slug = create_form(c, "csv-" + server, model=PAID_MODEL)
+                r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
+                        {"variables": {"topic": "api"}})
+                self.assertEqual(r.status, 200, r.text)
+                ok = r.json()["id"]
+                self.assertEqual(run_form(c, slug, {"topic": "[[fake:status=502]]"}).status, 502)
+                page = c.get("/executions?status=FAILED").text
+                self.assertIn('href="/executions.csv?status=FAILED" download>Download CSV</a>', page)
+                r = c.get("/executions.csv")
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.header("Content-Type"), "text/csv; charset=utf-8")
+                self.assertIn('filename="executions.csv"', r.header("Content-Disposition"))
+                lines = r.text.split("\r\n")
+                self.assertEqual(lines[0], "id,created_at,prompt,version,model,channel,billing,"
+                                 "status,error_type,input_tokens,output_tokens,cost_micros,"
+                                 "latency_ms,ttft_ms")
+                self.assertEqual(lines[-1], "")
+                rows = [line.split(",") for line in lines[1:-1]]
+                self.assertEqual(len(rows), 2)
+                self.assertEqual(rows[1][0], str(ok))
+                self.assertEqual(rows[1][2:12], [slug, "1", PAID_MODEL, "API", "SYSTEM",
+                                                 "SUCCEEDED", "", "8", "5", "70"])
+                self.assertRegex(rows[1][1], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+                self.assertEqual(rows[0][7:9], ["FAILED", "upstream_error"])
+                only = c.get("/executions.csv?status=FAILED").text.split("\r\n")
+                self.assertEqual(len(only), 3)
+                r = c.get("/executions.csv?from=yesterday")
+                self.assertEqual(r.status, 400)
+                self.assertIn("Dates are written YYYY-MM-DD (UTC).", r.text)
+                # only one's own runs
+                other = new_user(self.stack, server=server).get("/executions.csv").text
+                self.assertEqual(other.split("\r\n")[1:], [""])
+
     # ------------------------------------------------------------ plurals
 
     def test_plurals_from_the_catalog(self):
