@@ -21,6 +21,11 @@ SERVERS = ("lighttpd", "apache")
 LONG = ("0.69999999999999996", "0.29999999999999999")
 
 
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 def main_of(page):
     """The page's <main> (the menu and footer left out)."""
     m = re.search(r'<main id="main" class="main">(.*)</main>', page, re.S)
@@ -304,7 +309,7 @@ class WordsTest(unittest.TestCase):
                         keys.add(line.split("=", 1)[0].strip())
         missing = []
         for path in glob.glob(os.path.join(ROOT, "templates", "**", "*.html"), recursive=True):
-            text = open(path, encoding="utf-8").read()
+            text = read(path)
             for key in re.findall(r"\|count:([a-z0-9_.]+)\}\}", text):
                 for form in ("one", "other"):
                     if key + "." + form not in keys:
@@ -313,7 +318,7 @@ class WordsTest(unittest.TestCase):
                 if not any(k.startswith(prefix + ".") for k in keys):
                     missing.append("%s: %s.*" % (os.path.basename(path), prefix))
         for path in glob.glob(os.path.join(ROOT, "templates", "messages", "en", "*.txt")):
-            for key in re.findall(r"\{[a-z_]+:([a-z0-9_.]+)\}", open(path, encoding="utf-8").read()):
+            for key in re.findall(r"\{[a-z_]+:([a-z0-9_.]+)\}", read(path)):
                 for form in ("one", "other"):
                     if key + "." + form not in keys:
                         missing.append("%s: %s.%s" % (os.path.basename(path), key, form))
