@@ -3,7 +3,7 @@ it today and this month with the reset times, the recent prompts and
 executions (linked, with status and cost), the first steps of a new
 account and which are done, empty states, other users' data never shown;
 Categories and the dashboard in the main menu; the analytics page says
-plainly what it will show."""
+plainly what it will show, and billing names the plan."""
 import re
 import time
 import unittest
@@ -212,6 +212,14 @@ class DashboardTest(unittest.TestCase):
         self.assertIn('<a href="/executions">Executions</a>', page)
         self.assertNotIn("once you run prompts", page)
         self.assertNotIn("Charts", page)
+
+    def test_billing_names_the_plan_and_says_what_is_not_built(self):
+        page = main_of(new_user(self.stack).get("/billing").text)
+        self.assertIn("<h2>Your plan: Free</h2>", page)
+        self.assertIn("Paying for a plan is not built yet", page)
+        page = main_of(new_user(self.stack, plan="PRO").get("/billing").text)
+        self.assertIn("<h2>Your plan: Pro</h2>", page)
+        self.assertNotIn("FREE", page)
 
     def test_dashboard_needs_a_session(self):
         for server in SERVERS:
