@@ -81,7 +81,7 @@ class DashboardTest(unittest.TestCase):
         self.assertIn("No runs yet.", section(page, "Recent executions"))
         plan = section(page, "Your plan")
         self.assertIn("<strong>Free</strong> · <a href=\"/pricing\">Upgrade</a>", plan)
-        self.assertIn("<strong>3</strong> of 3 runs left today, resets <time datetime=", plan)
+        self.assertIn("<strong>3</strong> of 3 runs left today; resets at midnight UTC (<time datetime=", plan)
         self.assertIn("No monthly limit.", plan)
         self.assertIn("0 executions today", plan)
         # the reset is the next UTC midnight, exactly in the title
@@ -188,7 +188,7 @@ class DashboardTest(unittest.TestCase):
             self.assertIn('resets <time datetime="%s"' % nxt, plan)
             self.assertEqual(stack.admin("plans", "load", "agents-platform").returncode, 0)
             plan = section(main_of(c.get("/dashboard").text), "Your plan")
-            self.assertIn("spend cap left today.", plan)
+            self.assertIn("daily spend cap left; resets at midnight UTC.", plan)
             self.assertIn("<strong>100</strong> of 100 runs left this month", plan)
         finally:
             self.assertEqual(stack.admin("plans", "load", "prompt-manager").returncode, 0)
