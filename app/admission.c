@@ -60,7 +60,7 @@ static int over(struct pm_fail *f, const char *key, int64_t limit,
 
 	pm_refuse(f, PM_QUOTA, key, NULL);
 	if (strstr(key, "spend") != NULL || strstr(key, "budget") != NULL) {
-		money_micros(limit, amount, sizeof(amount));
+		money_human(limit, amount, sizeof(amount));
 		pm_fail_arg(f, "limit", "%s", amount);
 	} else
 		pm_fail_arg(f, "limit", "%lld", (long long)limit);

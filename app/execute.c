@@ -439,6 +439,8 @@ static json_object *run_result(struct run *x, int64_t id)
 	json_object_object_add(o, "cost_micros", json_object_new_int64(x->cost));
 	money_micros(x->cost, money, sizeof(money));
 	json_object_object_add(o, "cost", json_object_new_string(money));
+	money_human(x->cost, money, sizeof(money));	/* for the page */
+	json_object_object_add(o, "cost_display", json_object_new_string(money));
 	json_object_object_add(o, "latency_ms",
 	    json_object_new_int64(x->si.latency_ms));
 	json_object_object_add(o, "ttft_ms", x->si.ttft_ms >= 0 ?

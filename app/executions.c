@@ -130,7 +130,7 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 	    db_s(prompt), db_s(model), db_s(model), db_s(status), db_s(status),
 	    db_s(billing), db_s(billing), db_i(from), db_i(to), db_i(cur),
 	    db_i(cur), db_i(limit + 1)), &res);
-	if (n >= 0 && db_query(db, sql_exec_totals, DB_ARGS(db_i(uid),
+	if (n >= 0 && !q->no_totals && db_query(db, sql_exec_totals, DB_ARGS(db_i(uid),
 	    db_s(prompt), db_s(prompt), db_s(model), db_s(model), db_s(status),
 	    db_s(status), db_s(billing), db_s(billing), db_i(from), db_i(to)),
 	    &tot) < 0)
@@ -151,13 +151,15 @@ int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
 		json_object_object_add(o, "next_cursor", json_object_new_string(c));
 	} else
 		json_object_object_add(o, "next_cursor", NULL);
-	t = json_object_new_object();
-	json_object_object_add(t, "executions", json_object_new_int64(db_int(&tot, 0, 0)));
-	json_object_object_add(t, "input_tokens", json_object_new_int64(db_int(&tot, 0, 1)));
-	json_object_object_add(t, "output_tokens", json_object_new_int64(db_int(&tot, 0, 2)));
-	json_object_object_add(t, "cost_micros", json_object_new_int64(db_int(&tot, 0, 3)));
-	add_money(t, "cost", db_int(&tot, 0, 3));
-	json_object_object_add(o, "totals", t);
+	if (!q->no_totals) {
+		t = json_object_new_object();
+		json_object_object_add(t, "executions", json_object_new_int64(db_int(&tot, 0, 0)));
+		json_object_object_add(t, "input_tokens", json_object_new_int64(db_int(&tot, 0, 1)));
+		json_object_object_add(t, "output_tokens", json_object_new_int64(db_int(&tot, 0, 2)));
+		json_object_object_add(t, "cost_micros", json_object_new_int64(db_int(&tot, 0, 3)));
+		add_money(t, "cost", db_int(&tot, 0, 3));
+		json_object_object_add(o, "totals", t);
+	}
 	db_res_free(&res);
 	db_res_free(&tot);
 	*out = o;
@@ -184,10 +186,13 @@ int exec_get(struct db *db, int64_t uid, int64_t id, struct json_object **out)
 	json_object_object_add(e, "error_message", db_str(&res, 0, C(0)) ?
 	    json_object_new_string(db_str(&res, 0, C(0))) : NULL);
 	json_object_object_add(e, "upstream_status", opt_int(&res, 0, C(1)));
+	if (db_int(&res, 0, C(1)) >= 400)	/* the provider refused */
+		json_object_object_add(e, "error_http_status", opt_int(&res, 0, C(1)));
 	json_object_object_add(e, "cost_source", json_object_new_string(db_str(&res, 0, C(2))));
 	json_object_object_add(e, "input", json_tokener_parse(db_str(&res, 0, C(3))));
 	json_object_object_add(e, "variables", json_tokener_parse(db_str(&res, 0, C(4))));
 	json_object_object_add(e, "params", json_tokener_parse(db_str(&res, 0, C(5))));
+	json_doubles_shortest(e);	/* a long form stored before */
 	json_object_object_add(e, "output", json_object_new_string_len(
 	    db_str(&res, 0, C(6)), (int)db_len(&res, 0, C(6))));
 	if (db_str(&res, 0, C(7)))

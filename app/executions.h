@@ -18,12 +18,13 @@ struct exec_query {
 	const char	*from, *to;	/* YYYY-MM-DD (UTC), inclusive */
 	const char	*cursor;	/* id of the last row of the previous page */
 	int		 limit;
+	int		 no_totals;	/* 1: leave "totals" out (one query less) */
 };
 
 /* One page, newest first: {"items":[...], "next_cursor", "totals":
  * {"executions","input_tokens","output_tokens","cost_micros"}} where the
- * totals cover every row matching the filters. Returns 0, PM_INVALID
- * (bad filter, naming it) or a db_err. */
+ * totals cover every row matching the filters (not with no_totals).
+ * Returns 0, PM_INVALID (bad filter, naming it) or a db_err. */
 int exec_list(struct db *db, int64_t uid, const struct exec_query *q,
     struct json_object **out, struct pm_fail *f);
 /* One execution with its input and output. Returns 0, PM_NOTFOUND or a

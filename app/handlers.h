@@ -29,6 +29,7 @@ void h_category_delete(struct req *r);
 
 /* page_executions.c */
 void h_executions_page(struct req *r);
+void h_executions_csv(struct req *r);
 void h_execution_page(struct req *r);
 
 /* page_pricing.c */

@@ -1,7 +1,9 @@
 /* jsonx.c - small json-c helpers. */
 #include "jsonx.h"
 
+#include <json-c/printbuf.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,103 @@ void json_add_time(struct json_object *o, const char *key, int64_t t)
 
 	json_object_object_add(o, key,
 	    json_object_new_string(clock_iso(t, iso, sizeof(iso))));
+}
+
+char *json_double_text(double d, char *out, size_t size)
+{
+	int digits;
+
+	if (!isfinite(d)) {
+		snprintf(out, size, "null");
+		return out;
+	}
+	for (digits = 15; digits <= 17; digits++) {
+		snprintf(out, size, "%.*g", digits, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	/* "2" would read back as an integer: "2.0". */
+	if (strspn(out, "-0123456789") == strlen(out) &&
+	    strlen(out) + 3 <= size)
+		strcat(out, ".0");
+	return out;
+}
+
+/* json-c's serializer for a double: json_double_text(). */
+static int double_serializer(struct json_object *o, struct printbuf *pb,
+    int level, int flags)
+{
+	char s[JSON_DOUBLE_MAX];
+
+	(void)level;
+	(void)flags;
+	json_double_text(json_object_get_double(o), s, sizeof(s));
+	return printbuf_memappend(pb, s, (int)strlen(s));
+}
+
+struct json_object *json_new_double(double d)
+{
+	struct json_object *o = json_object_new_double(d);
+
+	json_object_set_serializer(o, double_serializer, NULL, NULL);
+	return o;
+}
+
+void json_doubles_shortest(struct json_object *o)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		/* Frees the original text json-c kept, if any. */
+		json_object_set_serializer(o, double_serializer, NULL, NULL);
+		break;
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			json_doubles_shortest(json_object_array_get_idx(o, i));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			json_doubles_shortest(val);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+struct json_object *json_rows(struct json_object *o)
+{
+	struct json_object *rows = json_object_new_array();
+
+	if (!json_object_is_type(o, json_type_object))
+		return rows;
+	json_object_object_foreach(o, k, v) {
+		struct json_object *row = json_object_new_object();
+
+		json_object_object_add(row, "name", json_object_new_string(k));
+		json_object_object_add(row, "value", json_object_new_string(
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : json_to_text(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, NULL)));
+		json_object_array_add(rows, row);
+	}
+	return rows;
+}
+
+const char *json_to_text(struct json_object *o, int flags, size_t *len)
+{
+	size_t n;
+	const char *s;
+
+	json_doubles_shortest(o);
+	s = json_object_to_json_string_length(o, flags, &n);
+	if (len != NULL)
+		*len = n;
+	return s;
 }
 
 struct json_object *json_member(struct json_object *o, const char *key)

@@ -50,4 +50,34 @@ const char *json_str_member(struct json_object *o, const char *key, int *bad);
 /* Add t (epoch seconds) to o under key as "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
 void json_add_time(struct json_object *o, const char *key, int64_t t);
 
+/* Decimals. json-c writes a double it did not parse with "%.17g", so the
+ * 0.7 of a form is written 0.69999999999999996. Every JSON this program
+ * writes, and every number a page shows, goes through the shortest text
+ * that reads back as the same double instead. */
+
+/* Format d as the shortest of "%.15g", "%.16g" and "%.17g" that strtod()
+ * reads back as d, with ".0" added when that looks like an integer (so
+ * that it reads back as a number with a fraction): 0.7 -> "0.7", 1/3 ->
+ * "0.3333333333333333", 2.0 -> "2.0", 1e-7 -> "1e-07", -0.5 -> "-0.5".
+ * NaN and infinities, which JSON cannot hold, give "null". size must be
+ * at least JSON_DOUBLE_MAX bytes. Returns out. */
+#define JSON_DOUBLE_MAX	32
+char *json_double_text(double d, char *out, size_t size);
+/* A new double that json-c writes as json_double_text() does (caller
+ * puts). Use it instead of json_object_new_double(). */
+struct json_object *json_new_double(double d);
+/* Make every double in o (recursively) write as json_double_text() does,
+ * those parsed from text included (json-c writes those as their original
+ * text, which may be a long form stored before). o may be NULL. */
+void json_doubles_shortest(struct json_object *o);
+/* The members of the object o as rows [{"name","value"}] for a page, in
+ * o's order: a string's value as it is, any other as JSON text (numbers
+ * in their shortest form). An empty array when o is not an object.
+ * Returns a new array the caller puts. */
+struct json_object *json_rows(struct json_object *o);
+/* o as JSON text with json_to_string_ext's flags, after
+ * json_doubles_shortest(o); *len (when not NULL) is its length. The text
+ * is owned by o, valid until o changes or is put. Returns the text. */
+const char *json_to_text(struct json_object *o, int flags, size_t *len);
+
 #endif

@@ -159,8 +159,8 @@ static void slot_release(pid_t pid)
 			atomic_store(&shared->slot_accepting[i], 0);
 			slot_owner[i] = 0;
 			if (left > 0)
-				log_warn("worker %d ended holding %ld run(s)",
-				    (int)pid, left);
+				log_warn("worker %d ended holding %ld run%s",
+				    (int)pid, left, left == 1 ? "" : "s");
 			return;
 		}
 }

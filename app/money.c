@@ -145,6 +145,55 @@ void money_micros(int64_t micros, char *out, size_t len)
 	    (unsigned long long)(m / 1000000), (unsigned long long)(m % 1000000));
 }
 
+/* Round v to a multiple of unit, half up (v >= 0). */
+static uint64_t round_to(uint64_t v, uint64_t unit)
+{
+	uint64_t q = v / unit, r = v % unit;
+
+	return (q + (r >= unit - r)) * unit;
+}
+
+void money_human(int64_t micros, char *out, size_t len)
+{
+	const char *sign = micros < 0 ? "-" : "";
+	uint64_t m = micros < 0 ? (uint64_t)(-(micros + 1)) + 1 : (uint64_t)micros;
+	char frac[8], whole[32], grouped[48];
+	int decimals;
+	size_t i, n, w;
+
+	if (m == 0) {
+		snprintf(out, len, "$0");
+		return;
+	}
+	if (m < 100) {
+		snprintf(out, len, "%s", micros < 0 ? "> -$0.0001" : "< $0.0001");
+		return;
+	}
+	/* Two significant digits below a dollar: the unit they stop at. */
+	if (m < 10000)
+		decimals = 4;		/* $0.0001 to $0.0099 */
+	else if (m < 100000)
+		decimals = 3;		/* $0.010 to $0.099 */
+	else
+		decimals = 2;		/* $0.10 and up */
+	m = round_to(m, decimals == 4 ? 100 : decimals == 3 ? 1000 : 10000);
+	if (m >= 1000000)
+		decimals = 2;
+	snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(m % 1000000));
+	frac[decimals] = '\0';
+	while (decimals > 2 && frac[decimals - 1] == '0')
+		frac[--decimals] = '\0';
+	n = (size_t)snprintf(whole, sizeof(whole), "%llu",
+	    (unsigned long long)(m / 1000000));
+	for (i = 0, w = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			grouped[w++] = ',';
+		grouped[w++] = whole[i];
+	}
+	grouped[w] = '\0';
+	snprintf(out, len, "%s$%s.%s", sign, grouped, frac);
+}
+
 /* "$7" or "$7.50" from cents. */
 void money_cents(int64_t cents, char *out, size_t len)
 {

@@ -30,8 +30,18 @@ int64_t money_nanos_to_micros(int64_t nanos);
 /* Micro-dollars to cents, rounded half up (0 for negatives). */
 int64_t money_micros_to_cents(int64_t micros);
 
-/* Format micro-dollars as "$0.000123" (6 decimals) into out. */
+/* Format micro-dollars exactly as "$0.000123" (6 decimals) into out. */
 void money_micros(int64_t micros, char *out, size_t len);
+/* Format micro-dollars the way a person reads an amount, into out (at
+ * least MONEY_HUMAN_MAX bytes): "$0" for zero; below a hundredth of a
+ * cent, "< $0.0001"; below a dollar, two significant digits, rounded
+ * half up, at most four decimals, no trailing zero after the cents:
+ * 3100 -> "$0.0031", 150 -> "$0.0002", 53100 -> "$0.053", 10000 ->
+ * "$0.01", 123456 -> "$0.12"; from a dollar, cents with thousands
+ * separated: 1240000 -> "$1.24", 1234567890 -> "$1,234.57". Negative
+ * amounts get a leading "-". The exact amount is money_micros(). */
+#define MONEY_HUMAN_MAX	40
+void money_human(int64_t micros, char *out, size_t len);
 /* Format cents as "$7" (whole dollars) or "$7.50" into out. */
 void money_cents(int64_t cents, char *out, size_t len);
 /* Format nanos (1e-9 USD per token) as exact USD per million tokens:

@@ -160,12 +160,24 @@ out:
 	return rc;
 }
 
-const char *msg_get(const char *key)
+/* The entry of key, or NULL. */
+static const struct msg *msg_find(const char *key)
 {
-	struct msg probe, *m;
+	struct msg probe;
 
 	probe.key = (char *)key;
-	m = msgs ? bsearch(&probe, msgs, nmsgs, sizeof(*msgs), msg_cmp) : NULL;
+	return msgs ? bsearch(&probe, msgs, nmsgs, sizeof(*msgs), msg_cmp) : NULL;
+}
+
+int msg_has(const char *key)
+{
+	return msg_find(key) != NULL;
+}
+
+const char *msg_get(const char *key)
+{
+	const struct msg *m = msg_find(key);
+
 	if (m == NULL) {
 		log_warn("message catalog has no key %s", key);
 		return key;
@@ -173,21 +185,41 @@ const char *msg_get(const char *key)
 	return m->text;
 }
 
-void msg_fmt_pairs(struct buf *out, const char *key, const char *const *names,
-    const char *const *values, size_t npairs)
+static void count_at(struct buf *out, const char *key, int64_t n,
+    const char *const *names, const char *const *values, size_t npairs,
+    int depth);
+
+/* msg_fmt_pairs() at a depth of plural placeholders: a text reached
+ * through one ({count} of a plural form) expands no more. */
+static void fmt_pairs(struct buf *out, const char *t, const char *const *names,
+    const char *const *values, size_t npairs, int depth)
 {
-	const char *t = msg_get(key);
 	size_t i;
 
 	while (*t) {
-		const char *close;
+		const char *close, *colon;
 
 		if (*t == '{' && (close = strchr(t + 1, '}')) != NULL) {
 			size_t len = (size_t)(close - t - 1);
+			char key[128];
+			int64_t n;
+
+			colon = memchr(t + 1, ':', len);
+			if (colon != NULL)
+				len = (size_t)(colon - t - 1);
 			for (i = 0; i < npairs; i++)
 				if (strlen(names[i]) == len &&
 				    memcmp(names[i], t + 1, len) == 0)
 					break;
+			if (i < npairs && colon != NULL && depth == 0 &&
+			    (size_t)(close - colon) < sizeof(key) && values[i] &&
+			    parse_i64(values[i], INT64_MIN, INT64_MAX, &n) == 0) {
+				snprintf(key, sizeof(key), "%.*s",
+				    (int)(close - colon - 1), colon + 1);
+				count_at(out, key, n, NULL, NULL, 0, depth + 1);
+				t = close + 1;
+				continue;
+			}
 			if (i < npairs) {
 				buf_puts(out, values[i] ? values[i] : "");
 				t = close + 1;
@@ -196,6 +228,12 @@ void msg_fmt_pairs(struct buf *out, const char *key, const char *const *names,
 		}
 		buf_putc(out, *t++);
 	}
+}
+
+void msg_fmt_pairs(struct buf *out, const char *key, const char *const *names,
+    const char *const *values, size_t npairs)
+{
+	fmt_pairs(out, msg_get(key), names, values, npairs, 0);
 }
 
 void msg_vfmt(struct buf *out, const char *key, va_list ap)
@@ -221,11 +259,46 @@ void msg_fmt(struct buf *out, const char *key, ...)
 	va_end(ap);
 }
 
+/* The plural form of key for n with {count} and the npairs more
+ * arguments, at depth (see fmt_pairs). */
+static void count_at(struct buf *out, const char *key, int64_t n,
+    const char *const *names, const char *const *values, size_t npairs,
+    int depth)
+{
+	const char *nv[17], *vv[17];
+	char k[128], v[24];
+	size_t i;
+
+	snprintf(k, sizeof(k), "%s.zero", key);
+	if (n != 0 || !msg_has(k))
+		snprintf(k, sizeof(k), "%s.%s", key, n == 1 ? "one" : "other");
+	snprintf(v, sizeof(v), "%lld", (long long)n);
+	nv[0] = "count";
+	vv[0] = v;
+	for (i = 0; i < npairs && i < 16; i++) {
+		nv[i + 1] = names[i];
+		vv[i + 1] = values[i];
+	}
+	fmt_pairs(out, msg_get(k), nv, vv, i + 1, depth);
+}
+
+void msg_countf(struct buf *out, const char *key, int64_t n, ...)
+{
+	const char *names[16], *values[16], *name;
+	size_t npairs = 0;
+	va_list ap;
+
+	va_start(ap, n);
+	while (npairs < NELEM(names) && (name = va_arg(ap, const char *)) != NULL) {
+		names[npairs] = name;
+		values[npairs] = va_arg(ap, const char *);
+		npairs++;
+	}
+	va_end(ap);
+	count_at(out, key, n, names, values, npairs, 0);
+}
+
 void msg_count(struct buf *out, const char *key, int64_t n)
 {
-	char k[128], v[24];
-
-	snprintf(k, sizeof(k), "%s.%s", key, n == 1 ? "one" : "other");
-	snprintf(v, sizeof(v), "%lld", (long long)n);
-	msg_fmt(out, k, "count", v, NULL);
+	msg_countf(out, key, n, NULL);
 }

@@ -29,7 +29,7 @@ static void categories_page(struct req *r, int status, struct json_object *d)
 
 void h_categories_page(struct req *r)
 {
-	categories_page(r, 200, page_with_title(r, "prompts", "categories"));
+	categories_page(r, 200, page_with_title(r, "categories", "categories"));
 }
 
 /* After a refusal: the page again with the error and what was typed. */
@@ -42,7 +42,7 @@ static void refused(struct req *r, int rc, struct pm_fail *f)
 		answer_fail(r, rc, f);
 		return;
 	}
-	d = page_with_title(r, "prompts", "categories");
+	d = page_with_title(r, "categories", "categories");
 	json_object_object_add(d, "name", json_object_new_string(name ? name : ""));
 	rc = form_fail(d, rc, f);
 	categories_page(r, rc, d);

@@ -1,15 +1,38 @@
 /* page_site.c - public pages and the signed-in shell's sections. */
+#include "answer.h"
+#include "dashboard.h"
 #include "handlers.h"
 #include "http.h"
+#include "plans.h"
 
 void h_home(struct req *r)
 {
 	resp_page(r, 200, "home", page_data(r, "home"));
 }
 
+/* What the request's session read of the account's plan. */
+static void plan_ref_of(struct req *r, struct plan_ref *ref)
+{
+	ref->user_id = r->user.id;
+	ref->plan_id = r->user.plan_id;
+	ref->source = r->user.plan_source;
+	ref->gen = r->user.catalog_gen;
+}
+
 void h_dashboard(struct req *r)
 {
-	resp_page(r, 200, "dashboard", page_data(r, "dashboard"));
+	struct plan_ref ref;
+	struct json_object *d, *dash;
+	int rc;
+
+	plan_ref_of(r, &ref);
+	if ((rc = dashboard_get(r->db, &ref, r->now, &dash)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	d = page_data(r, "dashboard");
+	json_object_object_add(d, "dash", dash);
+	resp_page(r, 200, "dashboard", d);
 }
 
 void h_analytics(struct req *r)
@@ -19,6 +42,25 @@ void h_analytics(struct req *r)
 
 void h_billing(struct req *r)
 {
-	resp_page(r, 200, "billing", page_data(r, "billing"));
-}
+	struct plan_ref ref;
+	struct plan plan = { 0 };
+	struct json_object *d;
+	int rc;
 
+	plan_ref_of(r, &ref);
+	if ((rc = plan_of(r->db, &ref, &plan)) != 0 && rc != PM_NOCATALOG) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	d = page_data(r, "billing");
+	if (rc == 0) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "name", json_object_new_string(plan.name));
+		json_object_object_add(p, "is_default",
+		    json_object_new_boolean(plan.is_default));
+		json_object_object_add(d, "plan", p);
+	}
+	plan_free(&plan);
+	resp_page(r, 200, "billing", d);
+}

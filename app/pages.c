@@ -204,7 +204,7 @@ static void number_field(struct req *r, struct json_object *params,
 	else if (integer && d == (double)(int64_t)d)
 		json_object_object_add(params, key, json_object_new_int64((int64_t)d));
 	else
-		json_object_object_add(params, key, json_object_new_double(d));
+		json_object_object_add(params, key, json_new_double(d));
 }
 
 /* Declarations from the form's var.<name>.<field> inputs. */

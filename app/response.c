@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "clock.h"
+#include "jsonx.h"
 #include "log.h"
 #include "msg.h"
 #include "tmpl.h"
@@ -150,7 +151,7 @@ void resp_send(struct req *r, int status, const char *ctype,
 void resp_json(struct req *r, int status, struct json_object *obj)
 {
 	size_t len;
-	const char *s = json_object_to_json_string_length(obj,
+	const char *s = json_to_text(obj,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
 	resp_send(r, status, "application/json", s, len);

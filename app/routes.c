@@ -132,6 +132,7 @@ const struct route routes[] = {
 	{ M_POST, "/categories/:id/rename", h_category_rename, AUTH_USER, 0, NULL },
 	{ M_POST, "/categories/:id/delete", h_category_delete, AUTH_USER, 0, NULL },
 	{ M_GET,  "/executions",          h_executions_page, AUTH_USER, 0, NULL },
+	{ M_GET,  "/executions.csv",      h_executions_csv,  AUTH_USER, 0, NULL },
 	{ M_GET,  "/executions/:id",      h_execution_page,  AUTH_USER, 0, NULL },
 	{ M_GET,  "/analytics",           h_analytics,       AUTH_USER, 0, NULL },
 	{ M_GET,  "/settings",            h_settings,        AUTH_USER, 0, NULL },

@@ -8,15 +8,36 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "escape.h"
+#include "jsonx.h"
+#include "money.h"
+#include "msg.h"
+#include "timefmt.h"
 #include "util.h"
 
 enum node_kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL };
-enum filter { F_HTML, F_URL, F_JSON };
+enum filter { F_HTML, F_URL, F_JSON, F_COUNT, F_MSG, F_TIME, F_MONEY };
+
+/* The filters a tag may name after "|", and whether each takes an
+ * argument after ":" (a catalog key or prefix, or a style). */
+static const struct {
+	const char	*name;
+	enum filter	 filter;
+	int		 arg;		/* 1 required, 0 none, -1 optional */
+} filters[] = {
+	{ "url", F_URL, 0 },
+	{ "json", F_JSON, 0 },
+	{ "count", F_COUNT, 1 },
+	{ "msg", F_MSG, 1 },
+	{ "time", F_TIME, -1 },
+	{ "money", F_MONEY, 0 },
+};
 
 struct node {
 	enum node_kind	 kind;
 	enum filter	 filter;
+	char		*arg;		/* the filter's argument, or NULL */
 	char		*text;		/* literal text or the tag's name */
 	size_t		 len;
 	struct node	*child;		/* section body */
@@ -42,6 +63,7 @@ static void node_free(struct node *n)
 		struct node *next = n->next;
 
 		node_free(n->child);
+		free(n->arg);
 		free(n->text);
 		free(n);
 		n = next;
@@ -134,6 +156,43 @@ static void count_lines(struct parser *p, size_t from, size_t to)
 			p->line++;
 }
 
+/* Whether s is a catalog key or key prefix: [a-z0-9_] words joined by
+ * dots. */
+static int valid_key(const char *s)
+{
+	if (*s == '\0' || *s == '.' || s[strlen(s) - 1] == '.' || strstr(s, ".."))
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == strlen(s);
+}
+
+/* Parse the filter spec ("url", "count:prompts.versions", "time:date")
+ * after a tag's "|" into nd. Returns 0 or -1 with the error reported. */
+static int parse_filter(struct parser *p, int line, const char *spec,
+    struct node *nd)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec), i;
+
+	for (i = 0; i < NELEM(filters); i++)
+		if (strlen(filters[i].name) == n &&
+		    memcmp(filters[i].name, spec, n) == 0)
+			break;
+	if (i == NELEM(filters))
+		return perr(p, line, "unknown filter", spec);
+	nd->filter = filters[i].filter;
+	if (colon == NULL) {
+		if (filters[i].arg == 1)
+			return perr(p, line, "filter needs an argument:", spec);
+		return 0;
+	}
+	if (filters[i].arg == 0 || !valid_key(colon + 1))
+		return perr(p, line, "bad filter argument", spec);
+	if (nd->filter == F_TIME && strcmp(colon + 1, "date") != 0)
+		return perr(p, line, "time takes no argument but date:", spec);
+	nd->arg = xstrdup(colon + 1);
+	return 0;
+}
+
 /* Parse nodes until end of input or a closing tag {{/close}}. On success
  * *out is the list; when close is non-NULL its closing tag must be found. */
 static int parse_list(struct parser *p, const char *close, int open_line,
@@ -193,21 +252,14 @@ static int parse_list(struct parser *p, const char *close, int open_line,
 		name = xstrndup(p->s + inner_s, inner_e - inner_s);
 		nd = NULL;
 		if (sigil == 0 && !triple && (bar = strchr(name, '|')) != NULL) {
-			enum filter f;
-
-			if (strcmp(bar + 1, "url") == 0)
-				f = F_URL;
-			else if (strcmp(bar + 1, "json") == 0)
-				f = F_JSON;
-			else {
-				perr(p, line, "unknown filter", bar + 1);
+			name[bar - name] = '\0';
+			nd = node_new(N_VAR, name, strlen(name), line);
+			if (parse_filter(p, line, bar + 1, nd) != 0) {
 				free(name);
+				node_free(nd);
 				node_free(head);
 				return -1;
 			}
-			name[bar - name] = '\0';
-			nd = node_new(N_VAR, name, strlen(name), line);
-			nd->filter = f;
 		}
 		if (!valid_name(name)) {
 			perr(p, line, "bad tag name", name);
@@ -370,6 +422,7 @@ fail:
 struct ctx {
 	struct json_object	*v[MAX_DEPTH * 4];
 	int			 n;
+	int64_t			 now;		/* for times in words */
 };
 
 static struct json_object *lookup(const struct ctx *c, const char *name)
@@ -417,9 +470,78 @@ static int truthy(struct json_object *o)
 	return 0;
 }
 
-static void emit(struct buf *out, struct json_object *o, enum node_kind k,
-    enum filter f)
+/* The integer value of o (an integer, a double or numeric text) in *v.
+ * Returns 0, or -1 when o holds no number. */
+static int int_value(struct json_object *o, int64_t *v)
 {
+	switch (json_object_get_type(o)) {
+	case json_type_int:
+	case json_type_double:
+		*v = json_object_get_int64(o);
+		return 0;
+	case json_type_string:
+		return parse_i64(json_object_get_string(o), INT64_MIN, INT64_MAX, v);
+	default:
+		return -1;
+	}
+}
+
+/* The filters that put words and markup around a value: counts in their
+ * plural form, catalog words for a code, times, money. Returns 0, or -1
+ * when the value is not of the filter's kind (then shown as it is). */
+static int emit_words(struct buf *out, struct json_object *o,
+    const struct node *nd, int64_t now)
+{
+	struct buf w = { 0 };
+	char key[160], exact[MONEY_HUMAN_MAX], human[MONEY_HUMAN_MAX];
+	const char *s;
+	int64_t v;
+
+	switch (nd->filter) {
+	case F_COUNT:
+		if (int_value(o, &v) != 0)
+			return -1;
+		msg_count(&w, nd->arg, v);
+		break;
+	case F_MSG:
+		s = json_object_get_string(o);
+		snprintf(key, sizeof(key), "%s.%s", nd->arg, s);
+		buf_puts(&w, msg_get(key));
+		break;
+	case F_TIME:
+		if (json_object_is_type(o, json_type_string)) {
+			if (time_parse_iso(json_object_get_string(o), &v) != 0)
+				return -1;
+		} else if (int_value(o, &v) != 0)
+			return -1;
+		time_html(out, v, now, nd->arg ? TIME_DATE : TIME_AUTO);
+		return 0;
+	case F_MONEY:
+		if (int_value(o, &v) != 0)
+			return -1;
+		money_micros(v, exact, sizeof(exact));
+		money_human(v, human, sizeof(human));
+		msg_countf(&w, "money.exact", v, "exact", exact, NULL);
+		buf_puts(out, "<span class=\"money\" title=\"");
+		esc_html(out, w.data, w.len);
+		buf_puts(out, "\">");
+		esc_html(out, human, strlen(human));
+		buf_puts(out, "</span>");
+		buf_free(&w);
+		return 0;
+	default:
+		return -1;
+	}
+	esc_html(out, w.data ? w.data : "", w.len);
+	buf_free(&w);
+	return 0;
+}
+
+static void emit(struct buf *out, struct json_object *o, const struct node *nd,
+    int64_t now)
+{
+	enum node_kind k = nd->kind;
+	enum filter f = nd->filter;
 	const char *s;
 	size_t n;
 
@@ -428,14 +550,16 @@ static void emit(struct buf *out, struct json_object *o, enum node_kind k,
 			buf_puts(out, "null");
 		return;
 	}
+	if (f >= F_COUNT && emit_words(out, o, nd, now) == 0)
+		return;
 	if (f == F_JSON) {
 		if (json_object_is_type(o, json_type_string))
 			esc_json_str(out, json_object_get_string(o),
 			    (size_t)json_object_get_string_len(o));
 		else {
 			struct buf tmp = { 0 };
-			s = json_object_to_json_string_ext(o,
-			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+			s = json_to_text(o, JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE, NULL);
 			/* Non-string values: re-escape the HTML-significant
 			 * characters that may appear inside nested strings. */
 			for (; *s; s++) {
@@ -452,10 +576,8 @@ static void emit(struct buf *out, struct json_object *o, enum node_kind k,
 	if (json_object_is_type(o, json_type_string)) {
 		s = json_object_get_string(o);
 		n = (size_t)json_object_get_string_len(o);
-	} else {
-		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-		n = strlen(s);
-	}
+	} else
+		s = json_to_text(o, JSON_C_TO_STRING_PLAIN, &n);
 	if (k == N_RAW)
 		buf_append(out, s, n);
 	else if (f == F_URL)
@@ -478,7 +600,7 @@ static int render_list(const struct tmpl_set *set, const struct node *n,
 			break;
 		case N_VAR:
 		case N_RAW:
-			emit(out, lookup(c, n->text), n->kind, n->filter);
+			emit(out, lookup(c, n->text), n, c->now);
 			break;
 		case N_INVERTED:
 			if (!truthy(lookup(c, n->text)) &&
@@ -526,6 +648,7 @@ int tmpl_render(const struct tmpl_set *set, const char *name,
 	if (set == NULL || (t = find(set, name)) == NULL)
 		return -1;
 	c.n = 0;
+	c.now = clock_now();
 	c.v[c.n++] = data;
 	return render_list(set, t->root, &c, 0, out);
 }

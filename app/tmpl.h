@@ -4,6 +4,18 @@
  *   {{name}}          the value, HTML-escaped (dotted names: {{user.email}})
  *   {{name|url}}      the value, percent-encoded for a URL component
  *   {{name|json}}     the value as a JSON literal, safe inside <script>
+ *   {{n|count:KEY}}   the plural form of catalog KEY for the integer n
+ *                     (msg_count: KEY.one, KEY.other, KEY.zero if any):
+ *                     {{versions|count:prompts.versions}} -> "2 versions"
+ *   {{code|msg:PFX}}  the catalog text of PFX.<value>, HTML-escaped:
+ *                     {{channel|msg:exec.channel}} -> "Run from the site"
+ *   {{t|time}}        a time (ISO text or epoch seconds) in words, "2 min
+ *                     ago" or "1 Dec 06:05 UTC", in a <time datetime
+ *                     title> element that holds the exact time;
+ *                     {{t|time:date}} always the date (timefmt.h)
+ *   {{m|money}}       micro-dollars as a person reads them ("$0.0031",
+ *                     money_human) in a <span title> holding the exact
+ *                     amount (money.exact)
  *   {{{name}}}        the value unescaped (only for HTML the app built)
  *   {{#name}}…{{/name}}  a section: once per element of an array, once
  *                     with the object pushed when an object, once when any
@@ -12,6 +24,8 @@
  *   {{>path/name}}    a partial: another template of the set, same context
  *   {{.}}             the current context value
  *   {{! comment }}
+ * A value that is not of a filter's kind is shown as it is. Numbers show
+ * as JSON writes them: doubles in their shortest form (json_double_text).
  * Falsy: missing, null, false, 0, "", an empty array.
  * Names resolve from the innermost context outwards, like mustache.
  */

@@ -430,7 +430,7 @@ static json_object *number_parse(const char *s, size_t n)
 	d = strtod(s, &end);
 	if (end != s + n || !isfinite(d))
 		return NULL;
-	return json_object_new_double(d);
+	return json_new_double(d);
 }
 
 /* Parse the form string s as a boolean. Returns a new boolean or NULL. */
@@ -451,7 +451,7 @@ static json_object *value_copy(json_object *v)
 	case json_type_boolean:
 		return json_object_new_boolean(json_object_get_boolean(v));
 	case json_type_double:
-		return json_object_new_double(json_object_get_double(v));
+		return json_new_double(json_object_get_double(v));
 	case json_type_string:
 		return json_object_new_string_len(json_object_get_string(v),
 		    json_object_get_string_len(v));

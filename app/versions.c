@@ -17,8 +17,8 @@
 
 static const char *json_text(struct json_object *o)
 {
-	return json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return json_to_text(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, NULL);
 }
 
 int64_t version_insert(struct db *db, int64_t prompt_id, int number,
@@ -94,6 +94,7 @@ static int latest_content(struct db *db, int64_t pid, int number,
 	json_object_object_add(o, "model", json_object_new_string(db_str(&res, 0, 1)));
 	json_object_object_add(o, "params", json_tokener_parse(db_str(&res, 0, 2)));
 	json_object_object_add(o, "variables", json_tokener_parse(db_str(&res, 0, 3)));
+	json_doubles_shortest(o);	/* a long form stored before */
 	db_res_free(&res);
 	*out = o;
 	return 0;
@@ -324,6 +325,7 @@ static struct json_object *version_json(struct db_res *res, size_t i,
 	    json_object_new_string(db_str(res, i, off + 6)));
 	json_object_object_add(o, "author", json_object_new_string(db_str(res, i, off + 7)));
 	json_add_time(o, "created_at", db_int(res, i, off + 8));
+	json_doubles_shortest(o);	/* a long form stored before */
 	return o;
 }
 

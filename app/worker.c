@@ -216,7 +216,8 @@ static void sweep_interrupted(void)
 	int n = admission_sweep(db, clock_now(), runner_gone);
 
 	if (n > 0)
-		log_warn("settled %d interrupted execution(s)", n);
+		log_warn("settled %d interrupted execution%s", n,
+		    n == 1 ? "" : "s");
 	db_close(db);
 }
 

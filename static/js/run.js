@@ -88,7 +88,7 @@
     meta.textContent = "";
     var u = d.usage || { input_tokens: d.input_tokens, output_tokens: d.output_tokens };
     meta.appendChild(document.createTextNode((u.input_tokens || 0) + " " + word("input") + " / " +
-      (u.output_tokens || 0) + " " + word("output") + " · " + d.cost +
+      (u.output_tokens || 0) + " " + word("output") + " · " + (d.cost_display || d.cost || "") +
       (d.latency_ms != null ? " · " + d.latency_ms + " ms" : "") + " · "));
     var a = document.createElement("a");
     a.href = "/executions/" + d.id;

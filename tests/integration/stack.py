@@ -642,6 +642,19 @@ def api(c, method, path, body=None, raw=None):
                      headers=headers)
 
 
+def stream_run(stack, c, server, slug, body):
+    """POST the url-encoded form body to /prompts/SLUG/run with c's
+    cookies, asking for a stream, on a connection of its own; returns
+    (connection, response) with the headers read, so that a test can read
+    some of the stream and then leave (conn.sock.close())."""
+    conn = http.client.HTTPConnection("127.0.0.1", stack.port_for(server), timeout=10)
+    cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
+    conn.request("POST", "/prompts/%s/run" % slug, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+        "Accept": "text/event-stream"})
+    return conn, conn.getresponse()
+
+
 def sse_events(body):
     """The events of a run's Server-Sent Events stream: [(event, data)]
     with data parsed as JSON; comments are skipped."""

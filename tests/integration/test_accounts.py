@@ -316,7 +316,7 @@ class AccountsTest(unittest.TestCase):
                 self.assertEqual(bad.login(email, "wrong-password-x").status, 401)
             r = bad.login(email, "wrong-password-x")
             self.assertEqual(r.status, 429)
-            self.assertIn("Too many failed log-in attempts. Try again in 15 minute(s).",
+            self.assertIn("Too many failed log-in attempts. Try again in 15 minutes.",
                           r.text)
             self.assertEqual(r.header("retry-after"), "900")
             # even the right password is refused while throttled
@@ -420,7 +420,7 @@ class SignupLimitTest(unittest.TestCase):
         r = Client(self.stack).signup("fourth@example.com", PASSWORD)
         self.assertEqual(r.status, 429, r.text)
         self.assertEqual(r.header("retry-after"), str(3600 - 60))
-        self.assertIn("Too many sign-ups from your network. Try again in 59 minute(s).", r.text)
+        self.assertIn("Too many sign-ups from your network. Try again in 59 minutes.", r.text)
         self.assertEqual(self.users(), before)          # nothing created
         # another address of the same /24 has its own count...
         for email in ("b1@example.com", "b2@example.com"):

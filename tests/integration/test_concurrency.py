@@ -267,7 +267,7 @@ class ProcessFaultsTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: self.running() == 0, 10))
         rows = self.stack.sql("SELECT status, error_type, runner IS NULL FROM executions")
         self.assertEqual(rows, [("FAILED", "interrupted", "1")] * 12)
-        self.assertIn("settled 12 interrupted execution(s)", self.stack.log_text())
+        self.assertIn("settled 12 interrupted executions", self.stack.log_text())
         self.assertEqual(self.stack.sql("SELECT SUM(running) FROM users"), [("0",)])
         new = self.stack.worker_pids()
         self.assertEqual(len(new), 1)

@@ -11,7 +11,7 @@ import time
 import unittest
 
 from tests.integration.stack import (PASSWORD, Client, Stack, api, clear_of_utc_midnight,
-                                     new_user, sse_events)
+                                     new_user, sse_events, stream_run)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 FREE_MODEL = "meta-llama/llama-3.1-8b-instruct:free"
@@ -139,13 +139,13 @@ class ExecutionTest(unittest.TestCase):
         rows = self.executions(c)
         self.assertEqual([x[0] for x in rows], ["SUCCEEDED"] * 6)
         page = c.get("/executions").text
-        self.assertIn("6 execution(s)", page)
+        self.assertIn("6 executions ·", page)
         self.assertIn(PAID_MODEL, page)
-        self.assertIn("$0.000070", page)
+        self.assertIn('title="$0.000070 exactly (70 micro-dollars)">&lt; $0.0001</span>', page)
         eid = res["id"]
         detail = c.get("/executions/%d" % eid).text
         self.assertIn("echo: Tell me about api", detail)
-        self.assertIn("API · SYSTEM", detail)
+        self.assertIn("Run through the API · Platform key", detail)
         r = user(self.stack).get("/executions/%d" % eid)          # someone else's
         self.assertEqual(r.status, 404)
         self.assertIn("There is nothing at this address.", r.text)
@@ -226,7 +226,7 @@ class ExecutionTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(self.executions(c)[-1][:2], ("FAILED", "interrupted"))
         self.assertEqual(self.day_count(c), 1)
-        self.assertIn("interrupted execution(s)", self.stack.log_text())
+        self.assertIn("interrupted execution", self.stack.log_text())
         # a run younger than the upstream timeout (2 s) plus a minute may be
         # live: left alone
         stale(age=30)
@@ -270,7 +270,7 @@ class ExecutionTest(unittest.TestCase):
                 {"variables": {"age": "x", "extra": 1}})
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["error"]["message"], 'The variable "age" must be a number.'
-                         ' (2 more problem(s) listed in the details.)')
+                         ' (2 more problems listed in the details.)')
         found = {(d["code"], d["variable"]) for d in r.json()["error"]["details"]}
         self.assertEqual(found, {("vars.missing", "name"), ("vars.type_number", "age"),
                                  ("vars.unknown", "extra")})
@@ -381,12 +381,7 @@ class ExecutionTest(unittest.TestCase):
         c = user(self.stack, server=server, plan="PRO")
         slug = make_prompt(c, template="{{topic}}", slug="leave-" + server)
         body = "_csrf=%s&var.topic=%s" % (c.api_token, "go+[[fake:words=400,chunk_delay_ms=50]]")
-        conn = http.client.HTTPConnection("127.0.0.1", self.stack.port_for(server), timeout=10)
-        cookie = "; ".join("%s=%s" % kv for kv in c.cookies.items())
-        conn.request("POST", "/prompts/%s/run" % slug, body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-            "Accept": "text/event-stream"})
-        resp = conn.getresponse()
+        conn, resp = stream_run(self.stack, c, server, slug, body)
         self.assertEqual(resp.status, 200)
         got = resp.read1(200)
         self.assertIn(b"event: delta", got)
@@ -434,7 +429,7 @@ class ExecutionTest(unittest.TestCase):
             self.assertEqual(api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
                                  {"variables": {"topic": "n%d" % i}}).status, 200)
         page1 = c.get("/executions").text
-        self.assertIn("27 execution(s)", page1)
+        self.assertIn("27 executions ·", page1)
         import re
         nxt = re.search(r'href="/executions\?(cursor=\d+)"', page1)
         self.assertIsNotNone(nxt)
@@ -498,12 +493,12 @@ class ExecutionTest(unittest.TestCase):
         self.assertEqual(run(c, b, {"topic": "[[fake:status=502]]"}).status, 502)
         self.assertEqual(run(c, b, {"topic": "z"}, model=PAID_MODEL).status, 200)
         page = c.get("/executions?prompt=alpha").text
-        self.assertIn("3 execution(s)", page)
-        self.assertIn("1 execution(s)", c.get("/executions?status=FAILED").text)
-        self.assertIn("1 execution(s)", c.get("/executions?model=" + PAID_MODEL).text)
-        self.assertIn("5 execution(s)", c.get("/executions?billing=SYSTEM").text)
+        self.assertIn("3 executions ·", page)
+        self.assertIn("1 execution ·", c.get("/executions?status=FAILED").text)
+        self.assertIn("1 execution ·", c.get("/executions?model=" + PAID_MODEL).text)
+        self.assertIn("5 executions ·", c.get("/executions?billing=SYSTEM").text)
         today = time.strftime("%Y-%m-%d", time.gmtime())
-        self.assertIn("5 execution(s)", c.get("/executions?from=%s&to=%s" % (today, today)).text)
+        self.assertIn("5 executions ·", c.get("/executions?from=%s&to=%s" % (today, today)).text)
         self.assertIn("No execution matches these filters.", c.get("/executions?from=2001-01-01&to=2001-01-02").text)
         r = c.get("/executions?from=yesterday")
         self.assertEqual(r.status, 400)
@@ -610,7 +605,7 @@ class CatalogRulesTest(unittest.TestCase):
                   "WHERE x.email = '%s' AND period = 'day' AND period_key = %d" % (c.email, day))
         r = run(c, slug, stream=True)
         self.assertEqual(r.status, 429)
-        self.assertIn("over your daily spend cap of $1.000000", r.json()["error"]["message"])
+        self.assertIn("over your daily spend cap of $1.00", r.json()["error"]["message"])
         c2 = user(stack)
         slug2 = make_prompt(c2, model="openai/gpt-4o-mini", params={"max_tokens": 60000})
         r = run(c2, slug2, stream=True)
@@ -631,7 +626,7 @@ class CatalogRulesTest(unittest.TestCase):
                   "SELECT id, 'month', %d, 5, 9999999 FROM users WHERE email = '%s'" % (month, c3.email))
         r = api(c3, "POST", "/api/v1/prompts/%s/execute" % slug3, {"variables": {"topic": "x"}})
         self.assertEqual(r.status, 429)
-        self.assertIn("monthly model budget of $10.000000", r.json()["error"]["message"])
+        self.assertIn("monthly model budget of $10.00", r.json()["error"]["message"])
         self.assertGreater(int(r.header("retry-after")), 0)
 
     def test_run_page_counts_per_seat_limits_like_admission(self):

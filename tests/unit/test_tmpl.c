@@ -1,4 +1,5 @@
-/* test_tmpl.c - escaping and the template engine. */
+/* test_tmpl.c - escaping and the template engine, its filters included
+ * (run from the checkout root: they read templates/messages/en). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "buf.h"
 #include "escape.h"
+#include "msg.h"
 #include "tmpl.h"
 
 static void test_escape(void **state)
@@ -129,6 +131,74 @@ static void test_partials(void **state)
 	tmpl_set_free(s);
 }
 
+/* The filters that put values in words: plurals, catalog words, times,
+ * money, and numbers in their shortest form. */
+static void test_filters(void **state)
+{
+	(void)state;
+	assert_string_equal(render("{{n|count:count.versions}}", "{\"n\":2}"),
+	    "2 versions");
+	assert_string_equal(render("{{n|count:count.versions}}", "{\"n\":1}"),
+	    "1 version");
+	assert_string_equal(render("{{n|count:count.uncategorised}}", "{\"n\":0}"),
+	    "No uncategorised prompts");
+	assert_string_equal(render("[{{n|count:count.versions}}]", "{}"), "[]");
+	assert_string_equal(render("{{n|count:count.versions}}", "{\"n\":\"x<\"}"),
+	    "x&lt;");
+	assert_string_equal(render("{{c|msg:exec.channel}}", "{\"c\":\"UI\"}"),
+	    "Run from the site");
+	assert_string_equal(render("{{m|money}}", "{\"m\":3100}"),
+	    "<span class=\"money\" title=\"$0.003100 exactly (3100 micro-dollars)\">"
+	    "$0.0031</span>");
+	assert_string_equal(render("{{m|money}}", "{\"m\":50}"),
+	    "<span class=\"money\" title=\"$0.000050 exactly (50 micro-dollars)\">"
+	    "&lt; $0.0001</span>");
+	assert_string_equal(render("{{m|money}}", "{\"m\":0}"),
+	    "<span class=\"money\" title=\"No cost\">$0</span>");
+	assert_string_equal(render("{{t|time:date}}", "{\"t\":\"2001-02-03T04:05:06Z\"}"),
+	    "<time datetime=\"2001-02-03T04:05:06Z\" title=\"2001-02-03 04:05:06 UTC\">"
+	    "3 Feb 2001, 04:05 UTC</time>");
+	assert_string_equal(render("{{t|time}}", "{\"t\":981173106}"),
+	    "<time datetime=\"2001-02-03T04:05:06Z\" title=\"2001-02-03 04:05:06 UTC\">"
+	    "3 Feb 2001, 04:05 UTC</time>");
+	assert_string_equal(render("{{t|time}}", "{\"t\":\"soon<\"}"), "soon&lt;");
+	/* Doubles in their shortest form, in text and in JSON. */
+	assert_string_equal(render("{{t}} {{p|json}}",
+	    "{\"t\":0.69999999999999996,\"p\":{\"top_p\":0.29999999999999999}}"),
+	    "0.7 {\"top_p\":0.3}");
+	/* Bad filters are refused when the template is loaded. */
+	assert_string_equal(render("{{n|count}}", "{}"),
+	    "ERR:t:1: filter needs an argument: count\n");
+	assert_string_equal(render("{{n|count:Bad Key}}", "{}"),
+	    "ERR:t:1: bad filter argument count:Bad Key\n");
+	assert_string_equal(render("{{n|money:x}}", "{}"),
+	    "ERR:t:1: bad filter argument money:x\n");
+	assert_string_equal(render("{{n|time:when}}", "{}"),
+	    "ERR:t:1: time takes no argument but date: time:when\n");
+	assert_string_equal(render("{{n|plural}}", "{}"),
+	    "ERR:t:1: unknown filter plural\n");
+}
+
+static int setup(void **state)
+{
+	struct buf err = { 0 };
+	int rc = msg_load("templates", "en", &err);
+
+	(void)state;
+	if (rc != 0)
+		fprintf(stderr, "catalog: %s (run from the checkout root)\n",
+		    buf_cstr(&err));
+	buf_free(&err);
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	msg_free();
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,7 +207,8 @@ int main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_partials),
+		cmocka_unit_test(test_filters),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
