@@ -103,7 +103,7 @@ class ApiKeysTest(unittest.TestCase):
         self.assertEqual(second.status, 429, second.text)
         err = second.json()["error"]
         self.assertEqual(err["type"], "quota_exceeded")
-        self.assertRegex(err["message"], r"^This API key's monthly spend cap of \$[0-9.]+ is"
+        self.assertRegex(err["message"], r"^This API key's monthly spend cap of (< )?\$[0-9.]+ is"
                          r" reached; it resets at \d{4}-\d\d-01 00:00:00 UTC\.$")
         self.assertIsNotNone(second.header("retry-after"))
         self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM executions WHERE api_key_id = %d"

@@ -271,7 +271,7 @@ class DiffPageTest(unittest.TestCase):
                                  {"name": "count", "type": "number", "default": 3}])
         version(c, slug, system="You are <b>kind</b>.",
                 user_template="Answer {{question}} in a {{tone}} voice.\nSign as {{name}}.",
-                model="anthropic/claude-3-haiku",
+                model="anthropic/claude-3-opus",
                 params={"temperature": 0.3, "max_tokens": 100},
                 variables=[{"name": "tone", "type": "enum", "choices": ["warm", "formal", "casual"],
                             "default": "warm", "required": False}])
@@ -298,7 +298,7 @@ class DiffPageTest(unittest.TestCase):
                for kind, what, name, words, old, new in rows]
         self.assertEqual(got, [
             ("changed", "Setting", "Model", "changed", "<del>openai/gpt-4o-mini</del>",
-             "<ins>anthropic/claude-3-haiku</ins>"),
+             "<ins>anthropic/claude-3-opus</ins>"),
             ("changed", "Setting", "temperature", "changed", "<del>0.7</del>", "<ins>0.3</ins>"),
             ("removed", "Setting", "stop", "removed", '<del>"END", "STOP"</del>', "—"),
             ("added", "Setting", "max_tokens", "added", "—", "<ins>100</ins>"),

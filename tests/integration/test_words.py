@@ -137,7 +137,7 @@ class WordsTest(unittest.TestCase):
         self.stack.sql("INSERT INTO prompt_versions (prompt_id, number, status, messages, model,"
                        " params, variables, commit_message, author_id, created_at)"
                        " SELECT v.prompt_id, 2, 'DRAFT', v.messages, v.model,"
-                       " '{\"temperature\":0.69999999999999996,\"top_p\":0.29999999999999999}',"
+                       " '{\"temperature\":0.69999999999999996,\"top_p\":0.40000000000000002}',"
                        " v.variables, 'old', v.author_id, v.created_at FROM prompt_versions v"
                        " JOIN prompts p ON p.id = v.prompt_id WHERE p.slug = 'legacy'"
                        " AND v.number = 1")
@@ -152,18 +152,20 @@ class WordsTest(unittest.TestCase):
             r = c.get(path)
             self.assertEqual(r.status, 200, path)
             self.assertNoLongDecimals(r.text, path)
-            self.assertIn("0.7", r.text, path)
+            # the diff shows what changed: top_p, 0.3 to 0.4
+            self.assertIn("0.4" if "diff" in path else "0.7", r.text, path)
         for path in ("/api/v1/prompts/legacy/versions/2", "/api/v1/prompts/legacy/export"):
             r = api(c, "GET", path)
             self.assertNoLongDecimals(r.text, path)
             self.assertIn('"temperature":0.7', r.text.replace(" ", ""), path)
         # a version made through the API from the stored one
-        r = api(c, "POST", "/api/v1/prompts/legacy/versions", {"commit_message": "again"})
+        r = api(c, "POST", "/api/v1/prompts/legacy/versions", {
+            "commit_message": "again", "user_template": "Tell me more about {{topic}}"})
         self.assertEqual(r.status, 201, r.text)
         self.assertNoLongDecimals(r.text, "create")
         stored = self.stack.sql("SELECT v.params FROM prompt_versions v JOIN prompts p"
                                 " ON p.id = v.prompt_id WHERE p.slug = 'legacy' AND v.number = 3")
-        self.assertEqual(stored[0][0].replace(" ", ""), '{"temperature":0.7,"top_p":0.3}')
+        self.assertEqual(stored[0][0].replace(" ", ""), '{"temperature":0.7,"top_p":0.4}')
 
     def test_number_variables_keep_their_short_form(self):
         c = new_user(self.stack, plan="PRO")
@@ -273,7 +275,8 @@ class WordsTest(unittest.TestCase):
         # the delete page counts the versions
         self.assertIn("The prompt and its 1 version disappear", c.get("/prompts/one/delete").text)
         self.assertEqual(api(c, "POST", "/api/v1/prompts/one/versions",
-                             {"commit_message": "v2"}).status, 201)
+                             {"commit_message": "v2",
+                              "user_template": "Tell me about {{topic}}, briefly"}).status, 201)
         self.assertIn("The prompt and its 2 versions disappear", c.get("/prompts/one/delete").text)
         # the executions' totals
         self.assertIn("0 executions · 0 input tokens and 0 output tokens",
