@@ -88,7 +88,9 @@ class Browser:
                 "--disable-features=Translate,MediaRouter,OptimizationHints",
                 "about:blank"]
         if os.geteuid() == 0:
-            args.insert(1, "--no-sandbox")
+            # root cannot have the sandbox; without it the renderers can be
+            # the browser's own children (no zygote), reaped when it closes
+            args[1:1] = ["--no-sandbox", "--no-zygote"]
         atexit.register(self.close)
         with open(self.log_path, "wb") as log:
             # its own process group: close() ends chromium and every helper
@@ -116,21 +118,27 @@ class Browser:
         return self
 
     def close(self):
-        """Kill chromium's process group and remove its profile; idempotent."""
+        """Stop chromium (asked to close, so that it reaps its helpers;
+        then its process group is killed, whatever is left of it) and remove
+        its profile; idempotent."""
         if self.ws is not None:
+            try:
+                self.send("Browser.close", timeout=5)
+            except Exception:
+                pass
             try:
                 self.ws.close()
             except Exception:
                 pass
             self.ws = None
         if self.proc is not None:
-            if self.proc.poll() is None:
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
                 try:
                     os.killpg(self.proc.pid, signal.SIGTERM)
                     self.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    pass
-                except ProcessLookupError:
+                except (subprocess.TimeoutExpired, ProcessLookupError):
                     pass
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)   # helpers left behind

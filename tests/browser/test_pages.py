@@ -31,6 +31,28 @@ ERROR_PAGES = {
     "pro": [("/executions/999999999", 404)],
     "admin": [],
 }
+# Forms sent with mistakes, and the status of the page that shows them:
+# (page, {field: text typed}, the submit button, status). The errors next
+# to the fields must fit too.
+FORMS = {
+    "anonymous": [
+        ("/signup", {"#email": "not-an-email", "#password": "short",
+                     "#password_confirm": "other"}, "main form button[type=submit]", 422),
+        ("/login", {"#email": "nobody@example.com", "#password": "not-the-password"},
+         "main form button[type=submit]", None),
+    ],
+    "free": [
+        ("/prompts/new", {"#name": "", "#user_template": ""},
+         "main form button[type=submit]", 422),
+        ("/prompts/import", {"#document": "{ this is not JSON"},
+         "main form button[type=submit]", 422),
+        ("/settings", {"#current_password": "not-the-password", "#new_password": "short",
+                       "#new_password_confirm": "other"},
+         'form[action="/settings/password"] button[type=submit]', 422),
+    ],
+    "pro": [],
+    "admin": [],
+}
 # Which visitors must have seen a page of each authentication level.
 MUST_SEE = {"AUTH_NONE": ("anonymous",), "AUTH_USER": ("free", "pro"),
             "AUTH_ADMIN": ("admin",)}
@@ -61,6 +83,10 @@ class EveryPageTest(BrowserCase):
                     for url, status in ERROR_PAGES[role]:
                         failures += self.visit(page, "%s %s %s" % (role, name, url), url,
                                                status, allow=("status of %d" % status,))
+                    for url, fields, submit, status in FORMS[role]:
+                        failures += self.send_form(page, "%s %s %s with mistakes"
+                                                   % (role, name, url), url, fields, submit,
+                                                   status)
                     if device == PHONE:
                         failures += self.menu_checks(page, "%s %s menu" % (role, name))
             finally:
@@ -79,6 +105,18 @@ class EveryPageTest(BrowserCase):
         if got != status:
             out.append("%s: answered %s, not %s" % (what, got, status))
         return out + self.page_checks(page, what, allow)
+
+    def send_form(self, page, what, url, fields, submit, status):
+        """The failures of a form page sent with mistakes: it must answer
+        status (any 4xx when None) and fit."""
+        page.navigate(self.stack.url(url))
+        for field, text in fields.items():
+            page.type(field, text)
+        got = page.click_and_wait(submit)
+        out = []
+        if (got != status) if status else not 400 <= (got or 0) < 500:
+            out.append("%s: answered %s, not %s" % (what, got, status or "4xx"))
+        return out + self.page_checks(page, what, allow=("status of %s" % got,))
 
     def menu_checks(self, page, what):
         """On a phone the menu opens from its button, and every entry of it
