@@ -7,7 +7,9 @@ no page logs a console error or throws.
 
 The pages are found by following the links of each account's pages from a
 few starting points; every GET page of app/routes.c must have been seen
-(a new page nobody links to fails here until it is added to START)."""
+(a new page nobody links to fails here until it is added to START, or to
+ERROR_PAGES when it is only seen with a bad link, such as an expired
+token)."""
 import urllib.parse
 
 from tests.browser.cdp import PHONE
@@ -61,6 +63,13 @@ MUST_SEE = {"AUTH_NONE": ("anonymous",), "AUTH_USER": ("free", "pro"),
 PER_PATTERN = 3
 
 
+def mark_seen(seen, routes, url, role):
+    """Note in seen ({pattern: {role}}) that role saw url's page."""
+    pattern = route_of(urllib.parse.urlsplit(url).path, routes)
+    if pattern:
+        seen.setdefault(pattern, set()).add(role)
+
+
 class EveryPageTest(BrowserCase):
     def test_every_page_fits_a_phone_and_a_desktop(self):
         routes = page_routes()
@@ -81,9 +90,11 @@ class EveryPageTest(BrowserCase):
                     for url in urls:
                         failures += self.visit(page, "%s %s %s" % (role, name, url), url, 200)
                     for url, status in ERROR_PAGES[role]:
+                        mark_seen(seen, routes, url, role)
                         failures += self.visit(page, "%s %s %s" % (role, name, url), url,
                                                status, allow=("status of %d" % status,))
                     for url, fields, submit, status in FORMS[role]:
+                        mark_seen(seen, routes, url, role)
                         failures += self.send_form(page, "%s %s %s with mistakes"
                                                    % (role, name, url), url, fields, submit,
                                                    status)
@@ -96,7 +107,8 @@ class EveryPageTest(BrowserCase):
                 if role not in seen.get(pattern, ()):
                     failures.append("%s was never visited as %s: link to it from a page, "
                                     "or add it to START in %s" % (pattern, role, __file__))
-        self.assertEqual(failures, [], "\n" + "\n".join(failures))
+        if failures:
+            self.fail("%d problems:\n%s" % (len(failures), "\n".join(failures)))
 
     def visit(self, page, what, url, status, allow=()):
         """The failures of one page at the page's current width."""
@@ -151,7 +163,7 @@ class EveryPageTest(BrowserCase):
                                 % (role, url, status))
                 continue
             counts[key] = counts.get(key, 0) + 1
-            seen.setdefault(pattern, set()).add(role)
+            mark_seen(seen, routes, url, role)
             urls.append(url)
             links = page.evaluate("""Array.prototype.map.call(
                 document.querySelectorAll("a[href]:not([download])"), function (a) {
