@@ -3,13 +3,15 @@
 # Refreshes the package lists first when they are empty (fresh machine).
 # Never starts the distribution's own services: the project runs its own.
 # clang, libclang-rt-14-dev (libFuzzer) and llvm (llvm-symbolizer, for
-# readable sanitizer reports) build and run the fuzz harnesses.
+# readable sanitizer reports) build and run the fuzz harnesses; chromium,
+# python3-websocket and a font run the browser tests (make browser).
 set -eu
 
 PKGS="build-essential pkg-config libfcgi-dev libfcgi-bin libmariadb-dev
 mariadb-server mariadb-client lighttpd apache2 libcurl4-openssl-dev
 libjson-c-dev libssl-dev libargon2-dev libcmocka-dev wrk curl python3
-ca-certificates clang libclang-rt-14-dev llvm"
+ca-certificates clang libclang-rt-14-dev llvm chromium python3-websocket
+fonts-dejavu-core"
 
 missing=""
 for p in $PKGS; do

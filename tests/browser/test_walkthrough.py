@@ -1,0 +1,199 @@
+"""A new user's first minutes, in a real browser, on a desktop and on a
+phone: sign up, create a prompt with typed variables, run it and watch the
+answer stream in, then find it on the dashboard. Every page on the way fits
+the screen (no sideways scrolling, controls in reach) and logs no console
+error; every click is a real mouse click on a visible, uncovered element.
+
+Written against the pages as they are while other parts of issue 10 land;
+the steps that change with them are marked "ADJUST" (see the report of the
+phone part)."""
+import contextlib
+import re
+
+from tests.browser.cdp import DESKTOP, PHONE
+from tests.browser.site import FREE_MODEL, BrowserCase, screenshot
+
+TEMPLATE = "Write {{count}} facts about {{topic}} in a {{tone}} tone."
+# The demo stand-in paces its answer with this directive (one word every
+# 70 ms), so that streaming is seen whatever its default pace.
+PACE = " [[fake:chunk_delay_ms=70]]"
+
+# ADJUST: True once the dashboard lists recent prompts and executions
+# (issue 10, "Dashboard and navigation"); until then the run is looked for
+# on the executions page the dashboard links to.
+DASHBOARD_LISTS_RECENT = False
+
+# Records, in the page, every length the streamed output takes while the
+# run's result line (#run-meta) is still empty, and whether it ended.
+WATCH_JS = r"""(function () {
+  var out = document.getElementById("run-output"), meta = document.getElementById("run-meta");
+  window.__stream = {lengths: [], ended: false};
+  function look() {
+    var s = window.__stream;
+    if (s.ended) return;
+    if (meta.textContent.trim()) { s.ended = true; s.final = out.textContent; return; }
+    var n = out.textContent.length;
+    if (n && n !== s.lengths[s.lengths.length - 1]) s.lengths.push(n);
+  }
+  new MutationObserver(look).observe(document.getElementById("run-output-card"),
+    {childList: true, characterData: true, subtree: true});
+  return true;
+})()"""
+
+
+class WalkthroughTest(BrowserCase):
+    n = 0
+
+    def test_desktop(self):
+        self.walk("desktop", DESKTOP)
+
+    def test_phone(self):
+        self.walk("phone", PHONE)
+
+    @contextlib.contextmanager
+    def step(self, page, name):
+        """A step of the walk: on failure the message names it and a
+        screenshot of the page is saved."""
+        try:
+            yield
+        except Exception as e:
+            path = screenshot(page, self.id().split(".")[-1], name)
+            raise AssertionError("step %r failed: %s\nscreenshot: %s\nat %s"
+                                 % (name, e, path, page.evaluate("location.href"))) from e
+
+    def check(self, page, what):
+        self.assertEqual(self.page_checks(page, what), [])
+
+    def walk(self, name, device):
+        page = self.browser.new_page()
+        self.addCleanup(page.close)
+        page.set_viewport(*device)
+        WalkthroughTest.n += 1
+        email = "walk-%s-%d-%d@example.com" % (name, WalkthroughTest.n, id(self) % 100000)
+        password = "correct-horse-battery"
+        prompt_name = "Facts for class %s" % name
+
+        with self.step(page, "sign up"):
+            page.navigate(self.stack.url("/"))
+            self.check(page, "home")
+            page.click_and_wait('main a[href="/signup"]')
+            self.check(page, "sign-up form")
+            page.type("#email", email)
+            page.type("#password", password)
+            page.type("#password_confirm", password)
+            page.click_and_wait("main form button[type=submit]")
+            self.assertRegex(page.url(), r"/dashboard$")
+            self.check(page, "dashboard after sign-up")
+
+        with self.step(page, "open the new-prompt form"):
+            # ADJUST: the first-steps guide of the new dashboard may link to
+            # /prompts/new directly; both ways are followed here
+            if not page.exists('main a[href="/prompts/new"]'):
+                page.click_and_wait('main a[href="/prompts"]')
+            page.click_and_wait('main a[href="/prompts/new"]')
+            self.assertRegex(page.url(), r"/prompts/new$")
+            self.check(page, "new-prompt form")
+
+        with self.step(page, "create a prompt with typed variables"):
+            page.type("#name", prompt_name)
+            # typed key by key, so that a form that detects the variables
+            # as they are typed sees every key
+            page.type("#user_template", TEMPLATE, per_key=True)
+            self.choose_model(page)
+            # ADJUST: when the new-prompt form detects the variables live,
+            # their types are set right here; today every placeholder is a
+            # string in v1 and the types are set in a second version
+            live = self.wait_optional(page, '[name="var.count.type"]')
+            if live:
+                self.type_variables(page)
+                self.check(page, "new-prompt form with its variables")
+            page.click_and_wait("main form button[type=submit]")
+            self.assertRegex(page.url(), r"/prompts/[a-z0-9-]+$")
+            self.check(page, "prompt page")
+            slug = page.url().rsplit("/", 1)[1]
+            if not live:
+                page.click_and_wait('main a[href="/prompts/%s/edit"]' % slug)
+                self.check(page, "new-version form")
+                self.type_variables(page)
+                page.click_and_wait("main form button[type=submit]")
+                self.check(page, "page of v2")
+            body = page.text("main")
+            self.assertIn(prompt_name, body)
+            self.assertRegex(body, r"count\s*number")     # the variables table
+            self.assertRegex(body, r"tone\s*enum")
+
+        with self.step(page, "run it and watch it stream"):
+            # ADJUST: saving a version shows the version page, which has no
+            # Run button today (issue 10, Versions): then it is the prompt's
+            run = 'main a[href^="/prompts/%s/run"]' % slug
+            if not page.exists(run):
+                page.click_and_wait('main a[href="/prompts/%s"]' % slug)
+            page.click_and_wait(run)
+            self.latest_version(page)
+            self.check(page, "run page")
+            # ADJUST: the run page fills a variable's default (count = 3)
+            # once that part lands; typed here either way
+            page.type("#var-count", "3")
+            page.type("#var-topic", "tides" + PACE)
+            page.select("#var-tone", "formal")
+            page.select("#model", FREE_MODEL)
+            page.evaluate(WATCH_JS)
+            page.click("#run-button")
+            page.wait_for("window.__stream.ended", timeout=30, what="the run to end")
+            s = page.evaluate("window.__stream")
+            self.assertIn("echo: Write 3 facts about tides", s["final"])
+            self.assertIn("formal tone", s["final"])
+            # the answer grew in at least two steps before the run ended
+            self.assertGreaterEqual(len(s["lengths"]), 2, s)
+            self.assertLess(s["lengths"][0], len(s["final"]), s)
+            meta = page.text("#run-meta")
+            self.assertRegex(meta, r"execution #\d+")
+            self.check(page, "run page after the run")
+
+        with self.step(page, "see it on the dashboard"):
+            page.click_and_wait("a.brand")
+            self.assertRegex(page.url(), r"/dashboard$")
+            self.check(page, "dashboard")
+            if DASHBOARD_LISTS_RECENT:
+                body = page.text("main")
+                self.assertIn(prompt_name, body)
+                self.assertRegex(body, r"(?i)succeeded")
+            else:
+                page.click_and_wait('main a[href="/executions"]')
+                self.check(page, "executions")
+                self.assertIn(prompt_name, page.text("main"))
+                self.assertRegex(page.text("main"), r"(?i)succeeded")
+
+    # -- pieces of the form, by field names the server reads
+    def choose_model(self, page):
+        """A model the FREE plan can run (the field is free text today; a
+        list of the catalog once the models part lands)."""
+        if page.evaluate("document.getElementById('model').tagName") == "SELECT":
+            page.select("#model", FREE_MODEL)
+        else:
+            page.type("#model", FREE_MODEL)
+
+    def type_variables(self, page):
+        """count: a number, 3 by default; tone: one of warm or formal."""
+        page.select('[name="var.count.type"]', "number")
+        page.type('[name="var.count.default"]', "3")
+        page.select('[name="var.tone.type"]', "enum")
+        page.type('[name="var.tone.choices"]', "warm, formal")
+
+    def wait_optional(self, page, selector, timeout=1.5):
+        """True when selector appears within timeout seconds."""
+        try:
+            page.wait_for("!!document.querySelector(%s)" % self.js(selector), timeout=timeout)
+            return True
+        except Exception:
+            return False
+
+    def latest_version(self, page):
+        """Run the newest version (the version list reloads the page)."""
+        newest = page.evaluate("""Math.max.apply(null, Array.prototype.map.call(
+            document.querySelectorAll('#version option'), function (o) { return +o.value; }))""")
+        if int(page.evaluate("document.getElementById('version').value")) != newest:
+            n = page.loads
+            page.select("#version", str(newest))
+            page.wait_load(n)
+        self.assertTrue(re.search(r"v%d" % newest, page.text("#version")))
