@@ -32,8 +32,8 @@ LONG_URL = "https://docs.example.com/support/playbooks/escalation/on-call-handov
 _ROUTE_RE = re.compile(r'\{\s*M_GET\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(AUTH_\w+)')
 # GET routes that are not pages a person looks at.
 NOT_PAGES = ("/api/", "/_", "/webhooks/")
-# Pages answered as a file to save, not shown.
-DOWNLOADS = {"/prompts/:slug/export"}
+# Answered as a file to save, or as JSON for a page's script: not pages.
+DOWNLOADS = {"/prompts/:slug/export", "/executions.csv", "/prompts/:slug/run/:id"}
 
 
 def page_routes():

@@ -4,9 +4,9 @@ answer stream in, then find it on the dashboard. Every page on the way fits
 the screen (no sideways scrolling, controls in reach) and logs no console
 error; every click is a real mouse click on a visible, uncovered element.
 
-Written against the pages as they are while other parts of issue 10 land;
-the steps that change with them are marked "ADJUST" (see the report of the
-phone part)."""
+The new-prompt form detects the variables as they are typed and lets
+their types be set there; the run page fills their defaults; the dashboard
+lists the run."""
 import contextlib
 import re
 
@@ -17,11 +17,6 @@ TEMPLATE = "Write {{count}} facts about {{topic}} in a {{tone}} tone."
 # The demo stand-in paces its answer with this directive (one word every
 # 70 ms), so that streaming is seen whatever its default pace.
 PACE = " [[fake:chunk_delay_ms=70]]"
-
-# ADJUST: True once the dashboard lists recent prompts and executions
-# (issue 10, "Dashboard and navigation"); until then the run is looked for
-# on the executions page the dashboard links to.
-DASHBOARD_LISTS_RECENT = False
 
 # Records, in the page, every length the streamed output takes while the
 # run's result line (#run-meta) is still empty, and whether it ended.
@@ -86,8 +81,7 @@ class WalkthroughTest(BrowserCase):
             self.check(page, "dashboard after sign-up")
 
         with self.step(page, "open the new-prompt form"):
-            # ADJUST: the first-steps guide of the new dashboard may link to
-            # /prompts/new directly; both ways are followed here
+            # the first-steps guide links to /prompts/new; else via /prompts
             if not page.exists('main a[href="/prompts/new"]'):
                 page.click_and_wait('main a[href="/prompts"]')
             page.click_and_wait('main a[href="/prompts/new"]')
@@ -100,40 +94,30 @@ class WalkthroughTest(BrowserCase):
             # as they are typed sees every key
             page.type("#user_template", TEMPLATE, per_key=True)
             self.choose_model(page)
-            # ADJUST: when the new-prompt form detects the variables live,
-            # their types are set right here; today every placeholder is a
-            # string in v1 and the types are set in a second version
-            live = self.wait_optional(page, '[name="var.count.type"]')
-            if live:
-                self.type_variables(page)
-                self.check(page, "new-prompt form with its variables")
+            # the form detects the variables as they are typed: their
+            # types are set right here, before the prompt exists
+            self.assertTrue(self.wait_optional(page, '[name="var.count.type"]'),
+                            "the new-prompt form did not detect {{count}} as it was typed")
+            self.type_variables(page)
+            self.check(page, "new-prompt form with its variables")
             page.click_and_wait("main form button[type=submit]")
             self.assertRegex(page.url(), r"/prompts/[a-z0-9-]+$")
             self.check(page, "prompt page")
             slug = page.url().rsplit("/", 1)[1]
-            if not live:
-                page.click_and_wait('main a[href="/prompts/%s/edit"]' % slug)
-                self.check(page, "new-version form")
-                self.type_variables(page)
-                page.click_and_wait("main form button[type=submit]")
-                self.check(page, "page of v2")
             body = page.text("main")
             self.assertIn(prompt_name, body)
             self.assertRegex(body, r"count\s*number")     # the variables table
             self.assertRegex(body, r"tone\s*enum")
 
         with self.step(page, "run it and watch it stream"):
-            # ADJUST: saving a version shows the version page, which has no
-            # Run button today (issue 10, Versions): then it is the prompt's
             run = 'main a[href^="/prompts/%s/run"]' % slug
             if not page.exists(run):
                 page.click_and_wait('main a[href="/prompts/%s"]' % slug)
             page.click_and_wait(run)
             self.latest_version(page)
             self.check(page, "run page")
-            # ADJUST: the run page fills a variable's default (count = 3)
-            # once that part lands; typed here either way
-            page.type("#var-count", "3")
+            # the default of count is filled in
+            self.assertEqual(page.evaluate("document.getElementById('var-count').value"), "3")
             page.type("#var-topic", "tides" + PACE)
             page.select("#var-tone", "formal")
             page.select("#model", FREE_MODEL)
@@ -154,24 +138,15 @@ class WalkthroughTest(BrowserCase):
             page.click_and_wait("a.brand")
             self.assertRegex(page.url(), r"/dashboard$")
             self.check(page, "dashboard")
-            if DASHBOARD_LISTS_RECENT:
-                body = page.text("main")
-                self.assertIn(prompt_name, body)
-                self.assertRegex(body, r"(?i)succeeded")
-            else:
-                page.click_and_wait('main a[href="/executions"]')
-                self.check(page, "executions")
-                self.assertIn(prompt_name, page.text("main"))
-                self.assertRegex(page.text("main"), r"(?i)succeeded")
+            body = page.text("main")
+            self.assertIn(prompt_name, body)
+            self.assertRegex(body, r"(?i)succeeded")
 
     # -- pieces of the form, by field names the server reads
     def choose_model(self, page):
-        """A model the FREE plan can run (the field is free text today; a
-        list of the catalog once the models part lands)."""
-        if page.evaluate("document.getElementById('model').tagName") == "SELECT":
-            page.select("#model", FREE_MODEL)
-        else:
-            page.type("#model", FREE_MODEL)
+        """A model the FREE plan can run, from the catalog's list."""
+        self.assertEqual(page.evaluate("document.getElementById('model').tagName"), "SELECT")
+        page.select("#model", FREE_MODEL)
 
     def type_variables(self, page):
         """count: a number, 3 by default; tone: one of warm or formal."""
