@@ -98,8 +98,11 @@ static int64_t insert_running(struct db *db, const struct admit_limits *l,
 	    " day_key, month_key, minute_key, streamed, input, variables, params,"
 	    " output, runner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
 	    " 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
-	    DB_ARGS(db_i(rq->user_id), db_i(rq->prompt_id), db_i(rq->version_id),
-	    db_i(rq->version_number), db_s(rq->model), db_s(rq->channel),
+	    DB_ARGS(db_i(rq->user_id),
+	    rq->prompt_id ? db_i(rq->prompt_id) : db_null(),
+	    rq->version_id ? db_i(rq->version_id) : db_null(),
+	    rq->version_number ? db_i(rq->version_number) : db_null(),
+	    db_s(rq->model), db_s(rq->channel),
 	    rq->api_key_id ? db_i(rq->api_key_id) : db_null(),
 	    db_s(rq->billing), db_i(rq->reserve_micros), db_i(rq->counted),
 	    db_i(key_counted(rq)),

@@ -27,10 +27,30 @@ static void annotate(struct json_object *details)
 	}
 }
 
+/* The JSON error of the OpenAI-compatible API: {"error": {"message",
+ * "type", "param", "code"}} with the field as param and the sentence's
+ * catalog key as code. */
+static struct json_object *openai_error(const char *type, const char *message,
+    const char *param, const char *code)
+{
+	struct json_object *o = json_object_new_object(), *e;
+
+	e = json_object_new_object();
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(e, "type", json_object_new_string(type));
+	json_object_object_add(e, "param", param ? json_object_new_string(param) :
+	    NULL);
+	json_object_object_add(e, "code", code ? json_object_new_string(code) :
+	    NULL);
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
 /* The error page or JSON body with status, type and message; for a JSON
- * answer the field and details of f (taken) when there are some. */
+ * answer the field and details of f (taken) when there are some; key is
+ * the sentence's catalog key (the code of an OpenAI-shaped error). */
 static void send_error(struct req *r, int status, const char *type,
-    const char *message, struct pm_fail *f)
+    const char *message, struct pm_fail *f, const char *key_used)
 {
 	struct json_object *o, *e;
 	char key[32];
@@ -41,6 +61,12 @@ static void send_error(struct req *r, int status, const char *type,
 	}
 	if (status >= 500)
 		log_warn("answering %d %s: %s", status, type, message);
+	if (r->openai_errors) {
+		resp_json(r, status, openai_error(type, message,
+		    f != NULL && status < 500 ? f->field : NULL,
+		    status < 500 ? key_used : NULL));
+		return;
+	}
 	if (r->is_api || app_templates == NULL) {
 		o = json_object_new_object();
 		e = json_object_new_object();
@@ -81,7 +107,8 @@ void answer_fail(struct req *r, int rc, struct pm_fail *f)
 	else if (f != NULL && f->retry_after > 0)
 		resp_header(r, "Retry-After", "%lld", (long long)f->retry_after);
 	pm_fail_text(rc, f, &m);
-	send_error(r, k->status, k->type, buf_cstr(&m), f);
+	send_error(r, k->status, k->type, buf_cstr(&m), f,
+	    f != NULL && f->key != NULL ? f->key : k->key);
 	buf_free(&m);
 	pm_fail_clear(f);
 }
@@ -97,7 +124,8 @@ void answer_error(struct req *r, int rc, const char *msg_key, ...)
 	va_end(ap);
 	if (rc == PM_DB_DOWN)
 		resp_header(r, "Retry-After", "5");
-	send_error(r, k->status, k->type, buf_cstr(&m), NULL);
+	send_error(r, k->status, k->type, buf_cstr(&m), NULL,
+	    msg_key != NULL ? msg_key : k->key);
 	buf_free(&m);
 }
 

@@ -131,6 +131,15 @@ static int relay_delta(void *arg, const char *text, size_t len)
 	return s->gone;
 }
 
+static int relay_chunk(void *arg, json_object *chunk)
+{
+	struct stream_ctx *s = arg;
+
+	if (s->in->on_chunk(s->in->arg, chunk) != 0)
+		s->gone = 1;
+	return s->gone;
+}
+
 static int relay_cancel(void *arg)
 {
 	struct stream_ctx *s = arg;
@@ -177,16 +186,34 @@ static int step_resolve(struct db *db, struct run *x)
 {
 	const struct exec_input *in = x->in;
 	const char *model_id;
+	size_t i;
 	int rc, from_default;
 
-	if ((rc = version_render_ids(db, in->user_id, in->slug, in->version,
-	    in->variables, &x->rendered, &x->prompt_id, &x->version_id,
-	    x->f)) != 0)
+	if (in->slug == NULL) {
+		/* A model called directly: the caller's messages only. */
+		x->rendered = json_object_new_object();
+		json_object_object_add(x->rendered, "messages",
+		    json_object_get(in->messages));
+		json_object_object_add(x->rendered, "params",
+		    json_object_new_object());
+	} else if ((rc = version_render_ids(db, in->user_id, in->slug,
+	    in->version, in->variables, &x->rendered, &x->prompt_id,
+	    &x->version_id, x->f)) != 0)
 		return rc;
 	x->number = json_object_get_int(json_object_object_get(x->rendered,
 	    "version"));
 	x->msgs = json_object_object_get(x->rendered, "messages");
 	x->params = json_object_object_get(x->rendered, "params");
+	/* A managed prompt called with messages: they follow the rendered
+	 * ones; parameters of the call override the version's. */
+	for (i = 0; in->slug != NULL && in->messages != NULL &&
+	    i < json_object_array_length(in->messages); i++)
+		json_object_array_add(x->msgs, json_object_get(
+		    json_object_array_get_idx(in->messages, i)));
+	if (in->extra != NULL) {
+		json_object_object_foreach(in->extra, k, v)
+			json_object_object_add(x->params, k, json_object_get(v));
+	}
 	from_default = in->model == NULL || *in->model == '\0';
 	model_id = from_default ? json_str_member(x->rendered, "model", NULL) :
 	    in->model;
@@ -314,6 +341,9 @@ static void step_call(struct run *x)
 	uq.on_delta = in->stream ? relay_delta : NULL;
 	uq.should_cancel = relay_cancel;
 	uq.arg = &x->sc;
+	uq.extra = in->extra;
+	uq.on_chunk = in->on_chunk != NULL ? relay_chunk : NULL;
+	uq.keep_doc = in->keep_doc;
 	if (!x->sc.gone)
 		upstream_chat(&uq, &x->rs, NULL);
 	else {
@@ -423,8 +453,10 @@ static json_object *run_result(struct run *x, int64_t id)
 
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "status", json_object_new_string(x->si.status));
-	json_object_object_add(o, "prompt", json_object_new_string(x->in->slug));
-	json_object_object_add(o, "version", json_object_new_int(x->number));
+	json_object_object_add(o, "prompt", x->in->slug ?
+	    json_object_new_string(x->in->slug) : NULL);
+	json_object_object_add(o, "version", x->number ?
+	    json_object_new_int(x->number) : NULL);
 	json_object_object_add(o, "model", json_object_new_string(x->model.id));
 	json_object_object_add(o, "output", json_object_new_string_len(
 	    rs->output.data ? rs->output.data : "", (int)rs->output.len));
@@ -445,6 +477,8 @@ static json_object *run_result(struct run *x, int64_t id)
 	    json_object_new_int64(x->si.latency_ms));
 	json_object_object_add(o, "ttft_ms", x->si.ttft_ms >= 0 ?
 	    json_object_new_int64(x->si.ttft_ms) : NULL);
+	if (rs->doc != NULL)
+		json_object_object_add(o, "completion", json_object_get(rs->doc));
 	return o;
 }
 

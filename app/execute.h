@@ -47,6 +47,17 @@ struct exec_input {
 	int		(*should_cancel)(void *arg);
 	void		*arg;
 	int64_t		 now;
+	/* The OpenAI-compatible API (NULL/0 otherwise). slug NULL: the model
+	 * is called directly with messages alone; with a slug, messages
+	 * follow the rendered ones. extra: parameters passed through to the
+	 * provider as they are (they override the version's; max_tokens goes
+	 * in max_tokens above). on_chunk: every chunk of a stream as it
+	 * arrives; keep_doc: the provider's whole answer in the result's
+	 * "completion". */
+	json_object	*messages;
+	json_object	*extra;
+	int		(*on_chunk)(void *arg, json_object *chunk);
+	int		 keep_doc;
 };
 
 /* Run one execution. Returns 0 with *result set to {"id", "status",

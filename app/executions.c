@@ -27,7 +27,7 @@ static int64_t parse_day(const char *s)
 }
 
 #define EXEC_WHERE \
-	" FROM executions e JOIN prompts p ON p.id = e.prompt_id" \
+	" FROM executions e LEFT JOIN prompts p ON p.id = e.prompt_id" \
 	" WHERE e.user_id = ?" \
 	" AND (? = '' OR p.slug = ?)" \
 	" AND (? = '' OR e.model = ?)" \
@@ -68,9 +68,12 @@ static struct json_object *exec_row(const struct db_res *res, size_t i)
 	char flag[32];
 
 	json_object_object_add(e, "id", json_object_new_int64(db_int(res, i, 0)));
-	json_object_object_add(e, "prompt", json_object_new_string(db_str(res, i, 1)));
-	json_object_object_add(e, "prompt_name", json_object_new_string(db_str(res, i, 2)));
-	json_object_object_add(e, "version", json_object_new_int64(db_int(res, i, 3)));
+	/* a model called directly through the API has no prompt */
+	json_object_object_add(e, "prompt", db_str(res, i, 1) ?
+	    json_object_new_string(db_str(res, i, 1)) : NULL);
+	json_object_object_add(e, "prompt_name", db_str(res, i, 2) ?
+	    json_object_new_string(db_str(res, i, 2)) : NULL);
+	json_object_object_add(e, "version", opt_int(res, i, 3));
 	json_object_object_add(e, "model", json_object_new_string(db_str(res, i, 4)));
 	json_object_object_add(e, "channel", json_object_new_string(db_str(res, i, 5)));
 	json_object_object_add(e, "billing", json_object_new_string(db_str(res, i, 6)));
@@ -175,7 +178,7 @@ int exec_get(struct db *db, int64_t uid, int64_t id, struct json_object **out)
 	n = db_query(db, "SELECT " EXEC_COLS ", e.error_message,"
 	    " e.upstream_status, e.cost_source, e.input, e.variables, e.params,"
 	    " e.output, e.finished_at, e.streamed"
-	    " FROM executions e JOIN prompts p ON p.id = e.prompt_id"
+	    " FROM executions e LEFT JOIN prompts p ON p.id = e.prompt_id"
 	    " WHERE e.id = ? AND e.user_id = ?", DB_ARGS(db_i(id), db_i(uid)), &res);
 	if (n != 1) {
 		db_res_free(&res);

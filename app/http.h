@@ -80,6 +80,7 @@ struct req {
 	enum http_method method;
 	int		 head;		/* HEAD: answer as GET, send no body */
 	int		 is_api;	/* path under /api/ */
+	int		 openai_errors;	/* JSON errors in OpenAI's shape */
 	int		 https;
 	const char	*path;		/* percent-decoded, without the query */
 	struct params	 query;

@@ -253,6 +253,8 @@ void app_dispatch(struct req *r)
 			    NULL);
 		return;
 	}
+	if (rt->flags & RF_OPENAI)
+		r->openai_errors = 1;
 	if (r->is_api && key_auth_in_query(r)) {
 		answer_error(r, PM_INVALID, "keys.in_query", NULL);
 		return;

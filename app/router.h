@@ -29,7 +29,8 @@ enum route_flags {
 	RF_TEST = 1 << 2,	/* exists only when test_mode is on */
 	RF_EXECUTE = 1 << 3,	/* runs a model: an API key needs "execute" */
 	RF_SESSION_ONLY = 1 << 4, /* never with an API key (managing keys) */
-	RF_READS = 1 << 5	/* a POST that changes nothing: "read" suffices */
+	RF_READS = 1 << 5,	/* a POST that changes nothing: "read" suffices */
+	RF_OPENAI = 1 << 6	/* errors in OpenAI's shape (answer.c) */
 };
 
 typedef void (*handler_fn)(struct req *r);

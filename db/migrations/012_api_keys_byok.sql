@@ -42,6 +42,12 @@ ALTER TABLE executions ADD COLUMN api_key_id BIGINT UNSIGNED NULL AFTER channel,
   ADD CONSTRAINT fk_exec_api_key FOREIGN KEY (api_key_id)
     REFERENCES api_keys (id) ON DELETE SET NULL;
 
+-- A call of the OpenAI-compatible API names a model, not a prompt: its
+-- execution has no prompt or version.
+ALTER TABLE executions MODIFY prompt_id BIGINT UNSIGNED NULL,
+  MODIFY version_id BIGINT UNSIGNED NULL,
+  MODIFY version_number INT UNSIGNED NULL;
+
 -- One key per provider per user, sealed (vault.h): never stored or shown
 -- in clear; last4 is all that is ever displayed.
 CREATE TABLE IF NOT EXISTS byok_keys (
