@@ -26,7 +26,8 @@ enum auth_level {
 enum route_flags {
 	RF_NO_SESSION = 1 << 0,	/* do not look up the session (no DB) */
 	RF_NO_CSRF = 1 << 1,	/* state-changing but not from our forms */
-	RF_TEST = 1 << 2	/* exists only when test_mode is on */
+	RF_TEST = 1 << 2,	/* exists only when test_mode is on */
+	RF_DEMO_MAIL = 1 << 3	/* exists only when demo_mail_dir is set */
 };
 
 typedef void (*handler_fn)(struct req *r);

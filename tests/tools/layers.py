@@ -23,12 +23,14 @@ APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app"
 
 CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields",
-        "error", "runner", "catalog_cache"}
+        "error", "runner", "catalog_cache", "mail_smtp"}
 WEB = {"http", "request", "response", "router", "routes", "session",
-       "answer", "pages", "event_stream", "app", "worker", "master", "server"}
+       "answer", "pages", "event_stream", "app", "worker", "master", "server",
+       "mail_sender"}
 DOMAIN = {"prompts", "categories", "versions", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
-          "execute", "executions", "upstream", "users"}
+          "execute", "executions", "upstream", "users", "mail_outbox",
+          "mail_tokens"}
 
 MAY_USE = {
     "core": {"core"},
