@@ -114,7 +114,8 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "links (reset, change of e-mail) asked for one address within the"
 	  " window" },
 	{ "reset_max_per_client", CFG_INT, "10",
-	  "links asked for by one client address within the window" },
+	  "password reset links asked for from one client address within the"
+	  " window" },
 	{ "reset_window_seconds", CFG_INT, "3600",
 	  "window of the reset and change-of-e-mail limits" },
 	{ "demo_mail_dir", CFG_STR, "",

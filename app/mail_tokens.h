@@ -9,7 +9,8 @@
  *
  * Requests for links are counted per address asked for and per client
  * address (mail_requests), whether or not the address has an account, for
- * the limits reset_max_per_address and reset_max_per_client.
+ * the limits reset_max_per_address and (password reset only)
+ * reset_max_per_client.
  */
 #ifndef PM_MAIL_TOKENS_H
 #define PM_MAIL_TOKENS_H

@@ -59,13 +59,12 @@ void h_email_change(struct req *r)
 	if (link_requests_count(r->db, LINK_EMAIL_CHANGE, cur_norm,
 	    r->remote_addr, r->now - window, &c) != 0)
 		goto db_down;
-	if (c.by_account >= cfg_int(CFG_RESET_MAX_PER_ADDRESS) ||
-	    c.by_addr >= cfg_int(CFG_RESET_MAX_PER_CLIENT)) {
+	/* Counted per account (the user is signed in), not per client. */
+	if (c.by_account >= cfg_int(CFG_RESET_MAX_PER_ADDRESS)) {
 		log_warn("change of e-mail throttled for user %lld",
 		    (long long)u.id);
 		account_throttled(r, d, "settings", "email.throttled", 1,
-		    c.by_account >= cfg_int(CFG_RESET_MAX_PER_ADDRESS) ?
-		    c.oldest_account : c.oldest_addr, window);
+		    c.oldest_account, window);
 		return;
 	}
 	email = req_strndup(r, email + strspn(email, " \t"), strlen(norm));

@@ -5,7 +5,7 @@ Usage
 -----
     python3 tests/fakes/smtp_sink.py --host 127.0.0.1 --port 0 \\
         --port-file FILE --dir DIR [--auth USER:PASSWORD] [--require-auth]
-        [--tls-cert CERT.pem --tls-key KEY.pem] [--require-tls]
+        [--tls-cert CERT.pem --tls-key KEY.pem] [--require-tls | --smtps]
         [--mode normal|refuse|tempfail|reject-data] [--mode-file FILE] [--quiet]
 
 --port 0 picks a free port; the chosen port is written (atomically, as
@@ -19,7 +19,9 @@ HELO) listing its extensions, STARTTLS when --tls-cert is given (without
 it the sink is STARTTLS-less: EHLO does not offer it and the command is
 refused), AUTH PLAIN and AUTH LOGIN when --auth is given (required for MAIL
 with --require-auth), MAIL FROM, RCPT TO (several), DATA with dot-unstuffing,
-RSET, NOOP, VRFY, QUIT. --require-tls refuses MAIL before STARTTLS.
+RSET, NOOP, VRFY, QUIT. --require-tls refuses MAIL before STARTTLS. With
+--smtps the connection is TLS from its first byte (smtps://, port 465 style)
+and STARTTLS is not offered.
 
 Every message accepted is written to DIR as NNNNNN.eml (the bytes received)
 and then NNNNNN.json (its presence means the message is complete):
@@ -382,16 +384,22 @@ class Sink:
 
     def handle(self, conn, peer):
         conn.settimeout(60)
-        s = Session(self, conn, peer)
+        session = None
         try:
-            s.run()
+            if self.args.smtps:
+                conn = self.tls_context.wrap_socket(conn, server_side=True)
+            session = Session(self, conn, peer)
+            session.tls = self.args.smtps
+            session.run()
         except (EOFError, OSError, ValueError, ssl.SSLError):
             pass
         finally:
-            try:
-                s.sock.close()
-            except OSError:
-                pass
+            # after STARTTLS the session holds the wrapped socket
+            for sock in {conn, session.sock if session else conn}:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
 
 
 def main(argv=None):
@@ -405,14 +413,15 @@ def main(argv=None):
     ap.add_argument("--tls-cert", help="certificate (PEM): offer STARTTLS")
     ap.add_argument("--tls-key", help="its private key (PEM)")
     ap.add_argument("--require-tls", action="store_true", help="refuse MAIL before STARTTLS")
+    ap.add_argument("--smtps", action="store_true", help="TLS from the first byte (needs --tls-cert)")
     ap.add_argument("--mode", choices=MODES, default="normal")
     ap.add_argument("--mode-file", help="file holding the mode (default DIR/.mode)")
     ap.add_argument("--quiet", action="store_true", help="no log on stderr")
     args = ap.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error("--tls-cert and --tls-key go together")
-    if args.require_tls and not args.tls_cert:
-        ap.error("--require-tls needs --tls-cert")
+    if (args.require_tls or args.smtps) and not args.tls_cert:
+        ap.error("--require-tls and --smtps need --tls-cert")
     if args.require_auth and not args.auth:
         ap.error("--require-auth needs --auth")
     sink = Sink(args)

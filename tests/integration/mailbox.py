@@ -79,6 +79,19 @@ class Mailbox:
                               " COALESCE(last_error, '') FROM mail_outbox WHERE "
                               + where + " ORDER BY id")
 
+    def wait_outbox(self, where, count=1, timeout=20):
+        """The rows of mail_outbox matching where, once there are count of
+        them (e.g. "attempts >= 1": a delivery failed)."""
+        deadline = time.time() + timeout
+        while True:
+            rows = self.outbox(where)
+            if len(rows) >= count:
+                return rows
+            if time.time() > deadline:
+                raise AssertionError("mail_outbox: %d row(s) where %s within %ss, not %d: %r"
+                                     % (len(rows), where, timeout, count, self.outbox()))
+            time.sleep(0.1)
+
     def wait_outbox_empty(self, timeout=20):
         deadline = time.time() + timeout
         while self.outbox():
