@@ -89,6 +89,8 @@ static struct json_object *message_view(struct json_object *m,
 			    strncmp(l, "https://", 8) == 0))
 				json_object_array_add(out, json_object_new_string(l));
 		}
+	json_object_object_add(v, "has_links",
+	    json_object_new_boolean(json_object_array_length(out) > 0));
 	json_object_object_add(v, "links", out);
 	return v;
 }

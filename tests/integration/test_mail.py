@@ -199,6 +199,20 @@ class ResetTest(MailStackTest):
         self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM mail_requests WHERE"
                                         " email_norm = '%s'" % unknown), [("1",)])
 
+    def test_links_come_from_public_base_url_not_the_host_header(self):
+        u = new_user(self.stack)
+        for server in ("lighttpd", "apache"):
+            c = Client(self.stack, server=server, source=source())
+            token = c.csrf("/forgot-password")
+            r = c.post("/forgot-password", form={"email": u.email, "_csrf": token},
+                       headers={"Host": "evil.example.com"})
+            self.assertEqual(r.status, 200)
+        for n in (1, 2):
+            msg = self.box.wait_for(u.email, n)
+            self.assertNotIn("evil.example.com", msg["text"])
+            self.assertTrue(all(link.startswith("http://127.0.0.1:%d/" % self.stack.port)
+                                for link in msg["links"]), msg["links"])
+
     def test_expired_link(self):
         u = new_user(self.stack)
         c, r = forgot(self.stack, u.email)
