@@ -172,10 +172,17 @@ int mail_retry_later(struct db *db, int64_t id, const char *claimer,
 	    " next_attempt_at = ?, status = ?, claimed_by = NULL,"
 	    " claimed_until = NULL, last_error = LEFT(?, 255)"
 	    " WHERE id = ? AND claimed_by = ?";
-	int64_t rc = db_exec(db, q, DB_ARGS(db_i(next_at),
+	/* Nothing of a deleted account is kept, not even its farewell. */
+	static const char drop[] = "DELETE FROM mail_outbox WHERE id = ?"
+	    " AND claimed_by = ? AND user_id IS NULL";
+	int64_t rc;
+
+	if (give_up && (rc = db_exec(db, drop, DB_ARGS(db_i(id),
+	    db_s(claimer)))) != 0)
+		return rc < 0 ? (int)rc : 0;
+	rc = db_exec(db, q, DB_ARGS(db_i(next_at),
 	    db_s(give_up ? "failed" : "queued"), db_s(error), db_i(id),
 	    db_s(claimer)));
-
 	return rc < 0 ? (int)rc : 0;
 }
 

@@ -73,7 +73,8 @@ void mail_jobs_free(struct mail_job *jobs, int n);
  * delete its row if claimer still holds it. Returns 0 or a db_err. */
 int mail_done(struct db *db, int64_t id, const char *claimer);
 /* An attempt failed with error (no secret in it): schedule the next one
- * at next_at, or (give_up) mark the row failed. Releases the claim.
+ * at next_at, or (give_up) mark the row failed; a message of no account
+ * (a deleted account's farewell) is deleted instead. Releases the claim.
  * Returns 0 or a db_err. */
 int mail_retry_later(struct db *db, int64_t id, const char *claimer,
     int64_t next_at, int give_up, const char *error);

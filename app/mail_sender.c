@@ -91,7 +91,8 @@ static void deliver(struct db *db, const struct mail_job *j, const char *me)
 	give_up = now - j->created_at >= cfg_int(CFG_MAIL_GIVE_UP_SECONDS);
 	if (give_up)
 		log_error("mail %lld (%s) not delivered after %lld attempts,"
-		    " giving up (kept in mail_outbox as failed): %s",
+		    " giving up (kept in mail_outbox as failed, unless its"
+		    " account is gone): %s",
 		    (long long)j->id, j->kind, (long long)failures, err.data);
 	else
 		log_warn("mail %lld (%s) not delivered (attempt %lld): %s",
@@ -114,6 +115,8 @@ static int send_due(struct db *db, const char *me)
 
 	n = mail_claim(db, me, clock_now(), lease, BATCH, &jobs);
 	db_release(db);
+	if (n == DB_RETRY)	/* a deadlock with another sender's claim */
+		return 0;
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n && !stopping(); i++) {

@@ -512,6 +512,30 @@ class OutageTest(MailStackTest):
                 self.box.wait_for(u.email, timeout=30)
                 self.box.wait_outbox_empty()
 
+    def test_gives_up_after_mail_give_up_seconds(self):
+        u = new_user(self.stack)
+        self.box.set_mode("refuse")
+        forgot(self.stack, u.email)
+        row = self.box.wait_outbox("kind = 'reset' AND attempts >= 1")[0]
+        # as if queued four days ago, with a farewell of a deleted account
+        old = int(time.time()) - 4 * 86400
+        self.stack.sql("INSERT INTO mail_outbox (user_id, kind, to_addr, subject, body,"
+                       " created_at, next_attempt_at) VALUES (NULL, 'account_deleted',"
+                       " 'gone@example.com', 's', 'b', %d, 0)" % old)
+        self.stack.sql("UPDATE mail_outbox SET created_at = %d WHERE id = %s" % (old, row[0]))
+        rows = self.box.wait_outbox("status = 'failed'")
+        self.assertEqual([(x[0], x[1], x[2]) for x in rows], [(row[0], "reset", u.email)])
+        deadline = time.time() + 20
+        while self.box.outbox("kind = 'account_deleted'"):
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.1)
+        self.assertIn("giving up", self.stack.log_text())
+        self.box.set_mode("normal")
+        time.sleep(2)
+        self.assertEqual(self.box.messages(u.email), [])       # failed: not retried
+        self.assertEqual(len(self.box.outbox("status = 'failed'")), 1)
+        self.stack.sql("DELETE FROM mail_outbox WHERE status = 'failed'")
+
     def test_a_sender_dying_mid_delivery_leaves_the_row_to_the_others(self):
         u = new_user(self.stack)
         self.box.set_mode("refuse")
