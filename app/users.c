@@ -202,8 +202,8 @@ int account_summary(struct db *db, int64_t user_id, struct account_summary *s)
 static const char *const account_rows[] = {
 	"DELETE FROM executions WHERE user_id = ?",
 	"DELETE FROM version_status_changes WHERE user_id = ?",
-	"DELETE v FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id"
-	" WHERE p.user_id = ?",
+	("DELETE v FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id"
+	 " WHERE p.user_id = ?"),
 	"DELETE FROM prompt_versions WHERE author_id = ?",
 	"DELETE FROM prompts WHERE user_id = ?",
 	"DELETE FROM categories WHERE user_id = ?",
