@@ -14,6 +14,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "mail_outbox.h"
 #include "mail_tokens.h"
 #include "msg.h"
 #include "session.h"
@@ -39,6 +40,8 @@ static struct json_object *form_page(struct req *r, const char *section,
 
 	json_object_object_add(d, "email", json_object_new_string(email ? email : ""));
 	json_object_object_add(d, "next", json_object_new_string(next_path(r)));
+	json_object_object_add(d, "reset_available",
+	    json_object_new_boolean(mail_links_configured()));
 	return d;
 }
 

@@ -722,6 +722,19 @@ class TlsAuthTest(unittest.TestCase):
         self.reload(smtp_starttls="off")
         box3.wait_for(u.email)
         self.box.wait_outbox_empty()
+        # no public address for links: no reset, no change of address
+        self.reload(public_base_url="")
+        self.assertNotIn("/forgot-password", Client(self.stack).get("/login").text)
+        c = Client(self.stack)
+        r = c.get("/forgot-password")
+        self.assertEqual(r.status, 503)
+        self.assertIn("Password reset by email is not set up on this site. Ask its "
+                      "administrator to reset your password.", main_text(r))
+        r = u.post_form("/settings/email", {"new_email": "x-" + u.email,
+                                            "email_password": PASSWORD})
+        self.assertEqual(r.status, 503)
+        self.assertIn("Changing your email address is not set up on this site", main_text(r))
+        self.assertEqual(self.box.outbox(), [])
 
 
 if __name__ == "__main__":
