@@ -359,6 +359,11 @@ void h_password_change(struct req *r)
 	resp_redirect(r, "/settings");
 }
 
+void link_page_private(struct req *r)
+{
+	resp_header(r, "Referrer-Policy", "no-referrer");
+}
+
 void link_refused(struct req *r, enum link_purpose purpose,
     enum link_state state, const char *email)
 {
@@ -382,5 +387,6 @@ void link_refused(struct req *r, enum link_purpose purpose,
 	json_object_object_add(d, purpose == LINK_RESET ? "is_reset" :
 	    "is_email_change", json_object_new_boolean(1));
 	buf_free(&m);
+	link_page_private(r);
 	resp_page(r, status, "account/link", d);
 }

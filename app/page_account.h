@@ -1,6 +1,6 @@
 /* page_account.h - what the account pages share (page_account.c): the
- * answer of a throttled form, the settings page, the page of a link that
- * does not work. */
+ * answer of a throttled form, the settings page, the pages of links sent
+ * by e-mail. */
 #ifndef PM_PAGE_ACCOUNT_H
 #define PM_PAGE_ACCOUNT_H
 
@@ -30,5 +30,11 @@ struct json_object *settings_data(struct req *r);
  * concerned (LINK_TAKEN). */
 void link_refused(struct req *r, enum link_purpose purpose,
     enum link_state state, const char *email);
+
+/* On a page whose address holds a link's token: ask the browser not to
+ * send that address on as a Referer (to this site's own requests either,
+ * whose logs would keep it). The header follows the site-wide
+ * "same-origin", and the last value wins. */
+void link_page_private(struct req *r);
 
 #endif

@@ -129,6 +129,7 @@ void h_email_confirm_form(struct req *r)
 	json_object_object_add(d, "old_email", json_object_new_string(l.email));
 	json_object_object_add(d, "new_email",
 	    json_object_new_string(l.new_email));
+	link_page_private(r);
 	resp_page(r, 200, "account/confirm_email", d);
 }
 

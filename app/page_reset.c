@@ -126,6 +126,7 @@ void h_reset_form(struct req *r)
 
 	if (!usable_link(r, token, &l))
 		return;
+	link_page_private(r);
 	resp_page(r, 200, "account/reset", reset_data(r, token, &l));
 }
 

@@ -160,6 +160,17 @@ class ResetTest(MailStackTest):
                 self.assertEqual(r.status, 410)
                 self.assertIn("This password reset link was already used.", main_text(r))
                 self.assertEqual(mail_state(self.stack), state)
+                # the token is in no log: the web servers log these paths
+                # without their query, and the pages send no Referer
+                self.assertEqual(r.header("referrer-policy"), "same-origin, no-referrer")
+                access = "%s-access.log" % server
+                deadline = time.time() + 15         # lighttpd writes it every few s
+                while "GET /reset-password HTTP/1.1" not in self.stack.log_text(access):
+                    self.assertLess(time.time(), deadline, self.stack.log_text(access))
+                    time.sleep(0.2)
+                for name in os.listdir(self.stack.path("log")):
+                    with open(self.stack.path("log", name), errors="replace") as f:
+                        self.assertNotIn(token, f.read(), name)
                 # the owner is told
                 notice = self.box.wait_for(u.email, 2)
                 self.assertEqual(notice["subject"], "Your Prompt Manager password was changed")
