@@ -75,6 +75,53 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "sign-up attempts per /24 (IPv4) or /64 (IPv6) within the window" },
 	{ "signup_window_seconds", CFG_INT, "3600",
 	  "window of the sign-up limits" },
+	{ "public_base_url", CFG_STR, "",
+	  "the site's address as users reach it (https://prompts.example.com):"
+	  " links in e-mail are built from it, never from a request's Host"
+	  " (empty: no password reset or change of e-mail)" },
+	{ "smtp_url", CFG_STR, "",
+	  "mail server: smtp://HOST:PORT or smtps://HOST:PORT (TLS from the"
+	  " start); empty: mail is queued and not sent" },
+	{ "smtp_starttls", CFG_STR, "required",
+	  "smtp:// only: required (refuse a server without STARTTLS), try, or"
+	  " off (plain text; a server on loopback)" },
+	{ "smtp_username", CFG_STR, "",
+	  "user name for SMTP AUTH (empty: no authentication)" },
+	{ "smtp_password_file", CFG_STR, "",
+	  "file holding the SMTP AUTH password" },
+	{ "smtp_ca_file", CFG_STR, "",
+	  "CA certificates (PEM) that sign the mail server's certificate"
+	  " (empty: the system's)" },
+	{ "smtp_timeout_seconds", CFG_INT, "30",
+	  "seconds one delivery may take, connection included" },
+	{ "mail_from", CFG_STR, "Prompt Manager <no-reply@localhost>",
+	  "sender of every message: an address, or Name <address>" },
+	{ "mail_poll_seconds", CFG_INT, "5",
+	  "how often each worker's sender looks for mail queued by others"
+	  " (its own is sent at once)" },
+	{ "mail_retry_seconds", CFG_INT, "30",
+	  "wait after a first failed delivery; doubled after each failure" },
+	{ "mail_retry_max_seconds", CFG_INT, "3600",
+	  "longest wait between two delivery attempts" },
+	{ "mail_give_up_seconds", CFG_INT, "259200",
+	  "a message undelivered this long after it was queued is marked"
+	  " failed (kept in mail_outbox, logged)" },
+	{ "reset_token_seconds", CFG_INT, "3600",
+	  "a password reset link works for this long" },
+	{ "email_change_token_seconds", CFG_INT, "86400",
+	  "a link confirming a new e-mail address works for this long" },
+	{ "reset_max_per_address", CFG_INT, "3",
+	  "links (reset, change of e-mail) asked for one address within the"
+	  " window" },
+	{ "reset_max_per_client", CFG_INT, "10",
+	  "password reset links asked for from one client address within the"
+	  " window" },
+	{ "reset_window_seconds", CFG_INT, "3600",
+	  "window of the reset and change-of-e-mail limits" },
+	{ "demo_mail_dir", CFG_STR, "",
+	  "demo and test stacks only: the directory where the local SMTP sink"
+	  " writes what it caught; when set, anyone who reaches the site reads"
+	  " those messages at /demo/mail (never set it on a real installation)" },
 	{ "argon2_memory_kib", CFG_INT, "19456",
 	  "argon2id memory cost in KiB (OWASP: 19 MiB)" },
 	{ "argon2_iterations", CFG_INT, "2", "argon2id time cost" },
@@ -214,6 +261,51 @@ static int load_file(struct config *c, const char *path, struct buf *err)
 	return rc;
 }
 
+/* The mail keys hold together: a known STARTTLS mode, an smtp(s) URL,
+ * an http(s) base URL without a trailing slash, timings that make sense.
+ * Returns 0, or -1 with a message in err. */
+static int mail_config_check(struct config *c, struct buf *err)
+{
+	const char *tls = c->str[CFG_SMTP_STARTTLS];
+	const char *url = c->str[CFG_SMTP_URL];
+	const char *base = c->str[CFG_PUBLIC_BASE_URL];
+	size_t n = strlen(base);
+
+	if (strcmp(tls, "required") != 0 && strcmp(tls, "try") != 0 &&
+	    strcmp(tls, "off") != 0) {
+		buf_printf(err, "smtp_starttls must be required, try or off");
+		return -1;
+	}
+	if (*url != '\0' && strncmp(url, "smtp://", 7) != 0 &&
+	    strncmp(url, "smtps://", 8) != 0) {
+		buf_printf(err, "smtp_url must start with smtp:// or smtps://");
+		return -1;
+	}
+	if (n > 0 && ((strncmp(base, "http://", 7) != 0 &&
+	    strncmp(base, "https://", 8) != 0) || base[n - 1] == '/' ||
+	    strpbrk(base, " \"<>?#") != NULL)) {
+		buf_printf(err, "public_base_url must be http(s)://host[:port][/path]"
+		    " without a trailing slash, query or fragment");
+		return -1;
+	}
+	if (c->num[CFG_SMTP_TIMEOUT_SECONDS] < 1 ||
+	    c->num[CFG_MAIL_POLL_SECONDS] < 1 ||
+	    c->num[CFG_MAIL_RETRY_SECONDS] < 1 ||
+	    c->num[CFG_MAIL_RETRY_MAX_SECONDS] < c->num[CFG_MAIL_RETRY_SECONDS]) {
+		buf_printf(err, "smtp_timeout_seconds, mail_poll_seconds and"
+		    " mail_retry_seconds must be at least 1, and"
+		    " mail_retry_max_seconds at least mail_retry_seconds");
+		return -1;
+	}
+	if (c->num[CFG_RESET_TOKEN_SECONDS] < 60 ||
+	    c->num[CFG_EMAIL_CHANGE_TOKEN_SECONDS] < 60) {
+		buf_printf(err, "reset_token_seconds and email_change_token_seconds"
+		    " must be at least 60");
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(struct config *c, const char *path, struct buf *err)
 {
 	char env[128], where[160];
@@ -264,6 +356,8 @@ int config_load(struct config *c, const char *path, struct buf *err)
 		buf_printf(err, "max_runs must not be negative");
 		return -1;
 	}
+	if (mail_config_check(c, err) != 0)
+		return -1;
 	return 0;
 }
 

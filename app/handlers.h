@@ -17,6 +17,10 @@ void h_logout(struct req *r);
 void h_settings(struct req *r);
 void h_password_change(struct req *r);
 
+/* page_account_delete.c */
+void h_account_delete_form(struct req *r);
+void h_account_delete(struct req *r);
+
 /* page_admin.c */
 void h_admin(struct req *r);
 void h_admin_free_tier(struct req *r);
@@ -26,6 +30,15 @@ void h_categories_page(struct req *r);
 void h_category_create(struct req *r);
 void h_category_rename(struct req *r);
 void h_category_delete(struct req *r);
+
+/* page_demo_mail.c */
+void h_demo_mail(struct req *r);
+
+/* page_email_change.c */
+void h_email_change(struct req *r);
+void h_email_change_cancel(struct req *r);
+void h_email_confirm_form(struct req *r);
+void h_email_confirm(struct req *r);
 
 /* page_executions.c */
 void h_executions_page(struct req *r);
@@ -47,6 +60,12 @@ void h_prompt_delete(struct req *r);
 void h_prompt_export_page(struct req *r);
 void h_import_page(struct req *r);
 void h_import(struct req *r);
+
+/* page_reset.c */
+void h_forgot_form(struct req *r);
+void h_forgot(struct req *r);
+void h_reset_form(struct req *r);
+void h_reset(struct req *r);
 
 /* page_run.c */
 void h_run_page(struct req *r);

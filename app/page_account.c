@@ -1,22 +1,25 @@
 /* page_account.c - sign-up, log-in (with throttling), log-out, the
- * settings page and the change of password. */
+ * settings page and the change of password, and what the other account
+ * pages share (page_account.h). */
+#include "page_account.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #include "answer.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "mail_outbox.h"
+#include "mail_tokens.h"
 #include "msg.h"
 #include "session.h"
 #include "users.h"
 #include "util.h"
-
-/* The cookie of a device that logged in (users.h). */
-#define DEVICE_COOKIE	"pm_device"
 
 /* Where to go after log-in: a local path from ?next=, else the dashboard. */
 static const char *next_path(struct req *r)
@@ -37,6 +40,8 @@ static struct json_object *form_page(struct req *r, const char *section,
 
 	json_object_object_add(d, "email", json_object_new_string(email ? email : ""));
 	json_object_object_add(d, "next", json_object_new_string(next_path(r)));
+	json_object_object_add(d, "reset_available",
+	    json_object_new_boolean(mail_links_configured()));
 	return d;
 }
 
@@ -76,11 +81,8 @@ static int remember_device(struct req *r, int64_t user_id, int64_t device)
 	return 0;
 }
 
-/* Refuse with 429: the form d of template tmpl with the catalog sentence
- * key (naming the minutes until the oldest counted attempt leaves the
- * window), and Retry-After. */
-static void throttled(struct req *r, struct json_object *d, const char *tmpl,
-    const char *key, int64_t oldest, int64_t window)
+void account_throttled(struct req *r, struct json_object *d, const char *tmpl,
+    const char *key, int plural, int64_t oldest, int64_t window)
 {
 	struct buf m = { 0 };
 	int64_t wait = oldest + window - r->now;
@@ -88,8 +90,12 @@ static void throttled(struct req *r, struct json_object *d, const char *tmpl,
 
 	if (wait < 1)
 		wait = 1;
-	snprintf(mins, sizeof(mins), "%lld", (long long)((wait + 59) / 60));
-	msg_fmt(&m, key, "minutes", mins, NULL);
+	if (plural)
+		msg_count(&m, key, (wait + 59) / 60);
+	else {
+		snprintf(mins, sizeof(mins), "%lld", (long long)((wait + 59) / 60));
+		msg_fmt(&m, key, "minutes", mins, NULL);
+	}
 	form_error_text(d, m.data);
 	buf_free(&m);
 	resp_header(r, "Retry-After", "%lld", (long long)wait);
@@ -113,7 +119,7 @@ static int signup_allowed(struct req *r, struct json_object *d)
 	if (c.by_addr >= cfg_int(CFG_SIGNUP_MAX_PER_ADDRESS) ||
 	    c.by_account >= cfg_int(CFG_SIGNUP_MAX_PER_NETWORK)) {
 		log_warn("sign-up throttled for %s (%s)", r->remote_addr, net);
-		throttled(r, d, "signup", "form.signup_throttled",
+		account_throttled(r, d, "signup", "form.signup_throttled", 0,
 		    c.by_addr >= cfg_int(CFG_SIGNUP_MAX_PER_ADDRESS) ?
 		    c.oldest_addr : c.oldest_account, window);
 		return 1;
@@ -128,6 +134,7 @@ void h_signup(struct req *r)
 	char norm[EMAIL_MAX + 1];
 	struct pm_fail f = { 0 };
 	struct json_object *d;
+	struct user_row u;
 	int64_t id;
 	int failed = 0, rc;
 
@@ -143,15 +150,27 @@ void h_signup(struct req *r)
 		}
 		return;
 	}
+	/* Every error at once: the address, the password, the confirmation. */
 	if (email_check(email, norm, &f) != 0) {
 		form_error(d, "email", f.key);
 		failed = 1;
-	} else	/* kept as typed, without the blanks around it */
+	} else {	/* kept as typed, without the blanks around it */
 		email = req_strndup(r, email + strspn(email, " \t"), strlen(norm));
+		if ((rc = user_find_by_email(r->db, norm, &u)) < 0) {
+			json_object_put(d);
+			answer_fail(r, PM_DB_DOWN, NULL);
+			return;
+		}
+		if (rc == 1) {
+			form_error(d, "email", "form.email_taken");
+			failed = 1;
+		}
+	}
 	if (password_check(pw, email, &f) != 0) {
 		form_error(d, "password", f.key);
 		failed = 1;
-	} else if (pw2 != NULL && strcmp(pw, pw2) != 0) {
+	}
+	if (pw2 != NULL && strcmp(pw, pw2) != 0) {
 		form_error(d, "password_confirm", "form.password_mismatch");
 		failed = 1;
 	}
@@ -218,14 +237,14 @@ void h_login(struct req *r)
 	if (c.by_account >= cfg_int(CFG_LOGIN_MAX_FAILURES_ACCOUNT)) {
 		log_warn("log-in throttled for an account%s", device ?
 		    " on a known device" : "");
-		throttled(r, d, "login", "form.login_throttled", c.oldest_account,
-		    window);
+		account_throttled(r, d, "login", "form.login_throttled", 0,
+		    c.oldest_account, window);
 		return;
 	}
 	if (device == 0 && c.by_addr >= cfg_int(CFG_LOGIN_MAX_FAILURES_ADDRESS)) {
 		log_warn("log-in throttled for address %s", r->remote_addr);
-		throttled(r, d, "login", "form.login_throttled", c.oldest_addr,
-		    window);
+		account_throttled(r, d, "login", "form.login_throttled", 0,
+		    c.oldest_addr, window);
 		return;
 	}
 	if (found == 1)
@@ -265,9 +284,38 @@ void h_logout(struct req *r)
 	resp_redirect(r, "/");
 }
 
+struct json_object *settings_data(struct req *r)
+{
+	struct json_object *d = page_data(r, "settings");
+	char pending[EMAIL_MAX + 1], until[32];
+	int64_t expires = 0;
+	int rc;
+
+	if ((rc = email_change_pending(r->db, r->user.id, r->now, pending,
+	    &expires)) < 0) {
+		json_object_put(d);
+		return NULL;
+	}
+	if (rc == 1) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "email", json_object_new_string(pending));
+		json_object_object_add(p, "until", json_object_new_string(
+		    clock_fmt(expires, until, sizeof(until))));
+		json_object_object_add(d, "pending_email", p);
+	}
+	return d;
+}
+
 void h_settings(struct req *r)
 {
-	resp_page(r, 200, "settings", page_data(r, "settings"));
+	struct json_object *d = settings_data(r);
+
+	if (d == NULL) {
+		answer_fail(r, PM_DB_DOWN, NULL);
+		return;
+	}
+	resp_page(r, 200, "settings", d);
 }
 
 void h_password_change(struct req *r)
@@ -276,11 +324,11 @@ void h_password_change(struct req *r)
 	const char *pw = req_form(r, "new_password");
 	const char *pw2 = req_form(r, "new_password_confirm");
 	struct pm_fail f = { 0 };
-	struct json_object *d = page_data(r, "settings");
+	struct json_object *d = settings_data(r);
 	struct user_row u;
 	int rc;
 
-	if ((rc = user_find_by_id(r->db, r->user.id, &u)) != 1) {
+	if (d == NULL || (rc = user_find_by_id(r->db, r->user.id, &u)) != 1) {
 		json_object_put(d);
 		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
@@ -298,12 +346,47 @@ void h_password_change(struct req *r)
 		return;
 	}
 	json_object_put(d);
+	/* The reset links sent before no longer work: they were asked with
+	 * the old password. */
 	if (user_set_password(r->db, r->user.id, pw, r->now) != 0 ||
-	    session_destroy_others(r, r->user.id, r->user.session_id) < 0) {
+	    session_destroy_others(r, r->user.id, r->user.session_id) < 0 ||
+	    reset_links_void(r->db, r->user.id) != 0) {
 		answer_fail(r, PM_DB_DOWN, NULL);
 		return;
 	}
 	log_info("user %lld changed password", (long long)r->user.id);
 	flash_set(r, "password_changed");
 	resp_redirect(r, "/settings");
+}
+
+void link_page_private(struct req *r)
+{
+	resp_header(r, "Referrer-Policy", "no-referrer");
+}
+
+void link_refused(struct req *r, enum link_purpose purpose,
+    enum link_state state, const char *email)
+{
+	static const char *const states[] = {
+		[LINK_OK] = "unknown", [LINK_UNKNOWN] = "unknown",
+		[LINK_EXPIRED] = "expired", [LINK_USED] = "used",
+		[LINK_VOID] = "void", [LINK_TAKEN] = "taken",
+	};
+	struct json_object *d = page_data(r, "link");
+	struct buf m = { 0 };
+	char key[64], mins[24];
+	int status = state == LINK_UNKNOWN || state == LINK_OK ? 404 :
+	    state == LINK_TAKEN ? 409 : 410;
+
+	snprintf(key, sizeof(key), "link.%s.%s",
+	    purpose == LINK_RESET ? "reset" : "email_change", states[state]);
+	snprintf(mins, sizeof(mins), "%lld",
+	    (long long)(cfg_int(CFG_RESET_TOKEN_SECONDS) / 60));
+	msg_fmt(&m, key, "minutes", mins, "email", email ? email : "", NULL);
+	json_object_object_add(d, "message", json_object_new_string(m.data));
+	json_object_object_add(d, purpose == LINK_RESET ? "is_reset" :
+	    "is_email_change", json_object_new_boolean(1));
+	buf_free(&m);
+	link_page_private(r);
+	resp_page(r, status, "account/link", d);
 }

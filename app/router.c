@@ -235,6 +235,8 @@ void app_dispatch(struct req *r)
 
 		if ((c->flags & RF_TEST) && !cfg_int(CFG_TEST_MODE))
 			continue;
+		if ((c->flags & RF_DEMO_MAIL) && !cfg_str(CFG_DEMO_MAIL_DIR)[0])
+			continue;
 		if (!route_match(r, c->pattern, r->path, &r->args))
 			continue;
 		if (c->method == r->method ||

@@ -30,7 +30,8 @@ enum route_flags {
 	RF_EXECUTE = 1 << 3,	/* runs a model: an API key needs "execute" */
 	RF_SESSION_ONLY = 1 << 4, /* never with an API key (managing keys) */
 	RF_READS = 1 << 5,	/* a POST that changes nothing: "read" suffices */
-	RF_OPENAI = 1 << 6	/* errors in OpenAI's shape (answer.c) */
+	RF_OPENAI = 1 << 6,	/* errors in OpenAI's shape (answer.c) */
+	RF_DEMO_MAIL = 1 << 7	/* exists only when demo_mail_dir is set */
 };
 
 typedef void (*handler_fn)(struct req *r);

@@ -101,6 +101,15 @@ const struct route routes[] = {
 	{ M_POST, "/signup",              h_signup,          AUTH_NONE, 0, NULL },
 	{ M_GET,  "/login",               h_login_form,      AUTH_NONE, 0, NULL },
 	{ M_POST, "/login",               h_login,           AUTH_NONE, 0, NULL },
+	{ M_GET,  "/forgot-password",     h_forgot_form,     AUTH_NONE, 0, NULL },
+	{ M_POST, "/forgot-password",     h_forgot,          AUTH_NONE, 0, NULL },
+	{ M_GET,  "/reset-password",      h_reset_form,      AUTH_NONE, 0, NULL },
+	{ M_POST, "/reset-password",      h_reset,           AUTH_NONE, 0, NULL },
+	{ M_GET,  "/confirm-email",       h_email_confirm_form, AUTH_NONE, 0, NULL },
+	{ M_POST, "/confirm-email",       h_email_confirm,   AUTH_NONE, 0, NULL },
+	/* The mail a demo stack's local SMTP sink caught (page_demo_mail.c) */
+	{ M_GET,  "/demo/mail",           h_demo_mail,       AUTH_NONE,
+	  RF_DEMO_MAIL, NULL },
 
 	/* The signed-in shell */
 	{ M_POST, "/logout",              h_logout,          AUTH_USER, 0, NULL },
@@ -137,6 +146,12 @@ const struct route routes[] = {
 	{ M_GET,  "/analytics",           h_analytics,       AUTH_USER, 0, NULL },
 	{ M_GET,  "/settings",            h_settings,        AUTH_USER, 0, NULL },
 	{ M_POST, "/settings/password",   h_password_change, AUTH_USER, 0, NULL },
+	{ M_POST, "/settings/email",      h_email_change,    AUTH_USER, 0, NULL },
+	{ M_POST, "/settings/email/cancel", h_email_change_cancel, AUTH_USER, 0,
+	  NULL },
+	{ M_GET,  "/settings/delete",     h_account_delete_form, AUTH_USER, 0,
+	  NULL },
+	{ M_POST, "/settings/delete",     h_account_delete,  AUTH_USER, 0, NULL },
 	{ M_GET,  "/billing",             h_billing,         AUTH_USER, 0, NULL },
 	{ M_GET,  "/admin",               h_admin,           AUTH_ADMIN, 0, NULL },
 	{ M_POST, "/admin/models/free-tier", h_admin_free_tier, AUTH_ADMIN, 0, NULL },

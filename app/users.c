@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "db.h"
+#include "mail_outbox.h"
 #include "util.h"
 
 int email_check(const char *email, char *out, struct pm_fail *f)
@@ -172,6 +173,101 @@ int user_make_admin(struct db *db, int64_t id, int64_t now)
 	return rc < 0 ? (int)rc : 0;
 }
 
+int account_summary(struct db *db, int64_t user_id, struct account_summary *s)
+{
+	static const char q[] =
+	    "SELECT (SELECT COUNT(*) FROM prompts WHERE user_id = ?"
+	    "   AND deleted_at IS NULL),"
+	    " (SELECT COUNT(*) FROM prompt_versions v JOIN prompts p"
+	    "   ON p.id = v.prompt_id WHERE p.user_id = ? AND p.deleted_at IS NULL),"
+	    " (SELECT COUNT(*) FROM executions WHERE user_id = ?),"
+	    " (SELECT COUNT(*) FROM categories WHERE user_id = ?)";
+	struct db_res res = { 0 };
+	int64_t rc = db_query(db, q, DB_ARGS(db_i(user_id), db_i(user_id),
+	    db_i(user_id), db_i(user_id)), &res);
+
+	if (rc > 0) {
+		s->prompts = db_int(&res, 0, 0);
+		s->versions = db_int(&res, 0, 1);
+		s->executions = db_int(&res, 0, 2);
+		s->categories = db_int(&res, 0, 3);
+	}
+	db_res_free(&res);
+	return rc < 0 ? (int)rc : 0;
+}
+
+/* Every row of an account, child tables first: executions refer to
+ * prompts and versions without cascading; the foreign keys would cascade
+ * the rest, deleting it by name says what goes. Each takes the user's id. */
+static const char *const account_rows[] = {
+	"DELETE FROM executions WHERE user_id = ?",
+	"DELETE FROM version_status_changes WHERE user_id = ?",
+	("DELETE v FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id"
+	 " WHERE p.user_id = ?"),
+	"DELETE FROM prompt_versions WHERE author_id = ?",
+	"DELETE FROM prompts WHERE user_id = ?",
+	"DELETE FROM categories WHERE user_id = ?",
+	"DELETE FROM usage_counters WHERE user_id = ?",
+	"DELETE FROM user_plans WHERE user_id = ?",
+	"DELETE FROM sessions WHERE user_id = ?",
+	"DELETE FROM login_devices WHERE user_id = ?",
+	"DELETE FROM mail_outbox WHERE user_id = ?",
+	"DELETE FROM mail_tokens WHERE user_id = ?",
+	"DELETE FROM users WHERE id = ?",
+};
+/* The rows kept by address, not by account. Each takes the address. */
+static const char *const address_rows[] = {
+	"DELETE FROM login_failures WHERE email_norm = ?",
+	"DELETE FROM mail_requests WHERE email_norm = ?",
+};
+
+struct delete_arg {
+	int64_t	 user_id, now;
+};
+
+static int user_delete_tx(struct db *db, void *arg)
+{
+	static const char lock[] = "SELECT email, email_norm FROM users"
+	    " WHERE id = ? FOR UPDATE";
+	struct delete_arg *a = arg;
+	struct buf subject = { 0 }, body = { 0 };
+	const char *names[] = { "email" }, *values[1];
+	char email[EMAIL_MAX + 1], norm[EMAIL_MAX + 1];
+	struct db_res res = { 0 };
+	int64_t rc;
+	size_t i;
+
+	rc = db_query(db, lock, DB_ARGS(db_i(a->user_id)), &res);
+	if (rc > 0) {
+		snprintf(email, sizeof(email), "%s", db_str(&res, 0, 0));
+		snprintf(norm, sizeof(norm), "%s", db_str(&res, 0, 1));
+	}
+	db_res_free(&res);
+	if (rc <= 0)
+		return rc < 0 ? (int)rc : PM_NOTFOUND;
+	for (i = 0; i < NELEM(account_rows); i++)
+		if ((rc = db_exec(db, account_rows[i],
+		    DB_ARGS(db_i(a->user_id)))) < 0)
+			return (int)rc;
+	for (i = 0; i < NELEM(address_rows); i++)
+		if ((rc = db_exec(db, address_rows[i], DB_ARGS(db_s(norm)))) < 0)
+			return (int)rc;
+	values[0] = email;
+	mail_compose("account_deleted", names, values, 1, &subject, &body);
+	rc = mail_queue(db, 0, "account_deleted", email, subject.data,
+	    body.data, a->now);
+	buf_free(&subject);
+	buf_free(&body);
+	return rc < 0 ? (int)rc : 0;
+}
+
+int user_delete(struct db *db, int64_t user_id, int64_t now)
+{
+	struct delete_arg a = { user_id, now };
+
+	return db_tx(db, user_delete_tx, &a);
+}
+
 int64_t login_device_find(struct db *db, const char *token, int64_t *user_id)
 {
 	char hash[SHA256_HEX_LEN + 1];
@@ -216,6 +312,22 @@ int login_device_touch(struct db *db, const char *token, int64_t now)
 	return rc < 0 ? (int)rc : 0;
 }
 
+int login_count_read(struct db *db, const char *q, const struct dbv *args,
+    size_t nargs, struct login_count *c)
+{
+	struct db_res res = { 0 };
+	int64_t rc = db_query(db, q, args, nargs, &res);
+
+	if (rc >= 0) {
+		c->by_account = db_int(&res, 0, 0);
+		c->oldest_account = db_int(&res, 0, 1);
+		c->by_addr = db_int(&res, 0, 2);
+		c->oldest_addr = db_int(&res, 0, 3);
+	}
+	db_res_free(&res);
+	return rc < 0 ? (int)rc : 0;
+}
+
 int login_failures_count(struct db *db, const char *email_norm,
     const char *addr, int64_t device, int64_t since, struct login_count *c)
 {
@@ -232,26 +344,13 @@ int login_failures_count(struct db *db, const char *email_norm,
 	    " (SELECT COUNT(*) FROM login_failures WHERE addr = ? AND at >= ?),"
 	    " (SELECT COALESCE(MIN(at), 0) FROM login_failures"
 	    "   WHERE addr = ? AND at >= ?)";
-	struct db_res res;
-	int64_t rc;
 
 	if (device > 0)
-		rc = db_query(db, q_device, DB_ARGS(db_i(device), db_i(since)),
-		    &res);
-	else
-		rc = db_query(db, q_unknown, DB_ARGS(db_s(email_norm),
-		    db_i(since), db_s(email_norm), db_i(since), db_s(addr),
-		    db_i(since), db_s(addr), db_i(since)), &res);
-	if (rc < 0) {
-		db_res_free(&res);
-		return (int)rc;
-	}
-	c->by_account = db_int(&res, 0, 0);
-	c->oldest_account = db_int(&res, 0, 1);
-	c->by_addr = db_int(&res, 0, 2);
-	c->oldest_addr = db_int(&res, 0, 3);
-	db_res_free(&res);
-	return 0;
+		return login_count_read(db, q_device, DB_ARGS(db_i(device),
+		    db_i(since)), c);
+	return login_count_read(db, q_unknown, DB_ARGS(db_s(email_norm),
+	    db_i(since), db_s(email_norm), db_i(since), db_s(addr),
+	    db_i(since), db_s(addr), db_i(since)), c);
 }
 
 int login_failure_add(struct db *db, const char *email_norm, const char *addr,
@@ -301,30 +400,20 @@ void signup_network(const char *addr, char *out, size_t size)
 int signup_attempts_count(struct db *db, const char *addr,
     const char *network, int64_t since, struct login_count *c)
 {
+	/* by_account counts the network */
 	static const char q[] =
 	    "SELECT (SELECT COUNT(*) FROM signup_attempts"
-	    "   WHERE addr = ? AND at >= ?),"
-	    " (SELECT COALESCE(MIN(at), 0) FROM signup_attempts"
-	    "   WHERE addr = ? AND at >= ?),"
-	    " (SELECT COUNT(*) FROM signup_attempts"
 	    "   WHERE network = ? AND at >= ?),"
 	    " (SELECT COALESCE(MIN(at), 0) FROM signup_attempts"
-	    "   WHERE network = ? AND at >= ?)";
-	struct db_res res;
-	int64_t rc = db_query(db, q, DB_ARGS(db_s(addr), db_i(since),
-	    db_s(addr), db_i(since), db_s(network), db_i(since),
-	    db_s(network), db_i(since)), &res);
+	    "   WHERE network = ? AND at >= ?),"
+	    " (SELECT COUNT(*) FROM signup_attempts"
+	    "   WHERE addr = ? AND at >= ?),"
+	    " (SELECT COALESCE(MIN(at), 0) FROM signup_attempts"
+	    "   WHERE addr = ? AND at >= ?)";
 
-	if (rc < 0) {
-		db_res_free(&res);
-		return (int)rc;
-	}
-	c->by_addr = db_int(&res, 0, 0);
-	c->oldest_addr = db_int(&res, 0, 1);
-	c->by_account = db_int(&res, 0, 2);	/* the network */
-	c->oldest_account = db_int(&res, 0, 3);
-	db_res_free(&res);
-	return 0;
+	return login_count_read(db, q, DB_ARGS(db_s(network), db_i(since),
+	    db_s(network), db_i(since), db_s(addr), db_i(since), db_s(addr),
+	    db_i(since)), c);
 }
 
 int signup_attempt_add(struct db *db, const char *addr, const char *network,

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "error.h"
 
 struct db;
@@ -47,6 +48,21 @@ int user_set_password(struct db *db, int64_t id, const char *password,
 /* Make an existing user an admin. Returns 0 or a negative enum db_err. */
 int user_make_admin(struct db *db, int64_t id, int64_t now);
 
+/* What an account holds, for the page that deletes it. */
+struct account_summary {
+	int64_t	 prompts, versions, executions, categories;
+};
+/* Count what user_id holds into s. Returns 0 or a db_err. */
+int account_summary(struct db *db, int64_t user_id, struct account_summary *s);
+/* Delete user_id and every row of theirs, in one transaction: executions,
+ * prompts with their versions and history, categories, usage counters,
+ * the plan assignment, sessions, devices, links and mail, log-in
+ * failures and link requests of the address, then the account; and queue
+ * one farewell message to the address (not tied to any account, deleted
+ * once delivered). Returns 0, PM_NOTFOUND when there is no such user, or
+ * a db_err. */
+int user_delete(struct db *db, int64_t user_id, int64_t now);
+
 /* Log-in throttling. A device that logged in as a user holds a cookie
  * (a token_new() token; only its SHA-256 is stored): its failures count on
  * it alone, so failures from elsewhere cannot lock the user out of the
@@ -61,6 +77,10 @@ struct login_count {
 	int64_t	 oldest_addr;
 };
 
+/* Run q, whose one row is by_account, oldest_account, by_addr,
+ * oldest_addr, into c. Returns 0 or a db_err. */
+int login_count_read(struct db *db, const char *q, const struct dbv *args,
+    size_t nargs, struct login_count *c);
 /* The device whose cookie is token (NULL or malformed: none). Returns its
  * id with the user it logged in as in *user_id, 0 when unknown, or a
  * db_err. */

@@ -26,6 +26,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "mail_sender.h"
 #include "runner.h"
 #include "upstream.h"
 #include "util.h"
@@ -271,6 +272,7 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 		_exit(2);
 	}
 	sweep_interrupted();
+	(void)mail_sender_start(w.pool);	/* logs why when it cannot */
 	atomic_store(&w.shared->slot_accepting[w.slot], 1);
 	tids = xcalloc((size_t)threads, sizeof(*tids));
 	pthread_attr_init(&attr);
@@ -299,6 +301,7 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 	for (i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	free(tids);
+	mail_sender_stop();
 	db_pool_close(w.pool);
 	close(w.wake[0]);
 	close(w.wake[1]);

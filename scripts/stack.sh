@@ -22,6 +22,7 @@
 #   run/  pid files, and links to the sockets and the public directory
 #   log/  every log file            mysql/  MariaDB data
 #   secrets/  db_password, api_key_secret, vault_key (0600)
+#   mail/     what the local SMTP sink caught
 # What the web servers' unprivileged processes reach lives in a public
 # directory outside DIR (see "public directory" below).
 #
@@ -475,6 +476,21 @@ db_stop() {
 	rm -f "$DB_PID"
 }
 
+# ---------------------------------------------------------------- fakes
+# port_wait PORTFILE LOG NAME: print the port a stand-in just started
+# (BG_PID) wrote to PORTFILE, waiting up to 10 s; die naming it if it
+# exits or does not write it.
+port_wait() {
+	local n=100
+	until [ -s "$1" ]; do
+		running "$BG_PID" || { tail_logs "$2" >&2; die "$3 exited"; }
+		n=$((n - 1))
+		[ $n -le 0 ] && die "$3 did not start"
+		sleep 0.1
+	done
+	cat "$1"
+}
+
 # ---------------------------------------------------------------- upstream
 # Without a platform OpenRouter key (no --set openrouter_key_file=...), the
 # local stand-in tests/fakes/openrouter.py serves the "demo models", so a
@@ -500,7 +516,7 @@ fake_demo_flag() {
 }
 
 fake_start() {
-	local n port
+	local port
 	uses_real_key && return 0
 	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
 	if [ ! -s "$DIR/secrets/openrouter_key" ]; then
@@ -513,16 +529,38 @@ fake_start() {
 	    --host 127.0.0.1 --port 0 --port-file "$RUN/openrouter.port" \
 	    --key-file "$DIR/secrets/openrouter_key" --quiet $(fake_demo_flag) ${STACK_FAKE_FLAGS:-}
 	echo "$BG_PID" > "$RUN/openrouter.pid"
-	n=100
-	until [ -s "$RUN/openrouter.port" ]; do
-		running "$BG_PID" || { tail_logs "$LOG/openrouter.log"; die "the fake OpenRouter exited"; }
-		n=$((n - 1))
-		[ $n -le 0 ] && die "the fake OpenRouter did not start"
-		sleep 0.1
-	done
-	port=$(cat "$RUN/openrouter.port")
+	port=$(port_wait "$RUN/openrouter.port" "$LOG/openrouter.log" "the fake OpenRouter")
 	FAKE_URL="http://127.0.0.1:$port/api/v1"
 	note "fake OpenRouter (demo models) on $FAKE_URL"
+}
+
+# ---------------------------------------------------------------- mail
+# Without a mail server of the caller's (no --set smtp_url=...), the local
+# sink tests/fakes/smtp_sink.py catches every message in DIR/mail (as .eml
+# and .json files), and the site shows them at /demo/mail (demo_mail_dir):
+# a newcomer can reset a password offline. STACK_SMTP_FLAGS adds options
+# of the sink (--auth, --tls-cert...); a test changes its mode at run time
+# in DIR/mail/.mode (refuse, tempfail, reject-data, normal).
+uses_real_smtp() {
+	local s
+	for s in ${SETS[@]+"${SETS[@]}"}; do
+		case $s in smtp_url=?*) return 0 ;; esac
+	done
+	[ -n "${PM_SMTP_URL:-}" ]
+}
+
+sink_start() {
+	local port
+	uses_real_smtp && return 0
+	stop_proc "SMTP sink" python3 "$RUN/smtp.pid" 5
+	rm -f "$RUN/smtp.port"
+	start_bg "$LOG/smtp-sink.log" "$PYTHON" "$ROOT/tests/fakes/smtp_sink.py" \
+	    --host 127.0.0.1 --port 0 --port-file "$RUN/smtp.port" \
+	    --dir "$DIR/mail" ${STACK_SMTP_FLAGS:-}
+	echo "$BG_PID" > "$RUN/smtp.pid"
+	port=$(port_wait "$RUN/smtp.port" "$LOG/smtp-sink.log" "the SMTP sink")
+	SINK_URL="smtp://127.0.0.1:$port"
+	note "SMTP sink on $SINK_URL (messages in $DIR/mail, and at /demo/mail)"
 }
 
 # ---------------------------------------------------------------- app
@@ -555,6 +593,14 @@ write_app_conf() {
 		if [ -n "${FAKE_URL:-}" ]; then
 			echo "openrouter_base_url = $FAKE_URL"
 			echo "openrouter_key_file = $DIR/secrets/openrouter_key"
+		fi
+		# Links in mail lead to the site as this stack serves it.
+		echo "public_base_url = http://127.0.0.1:${LIGHTTPD_PORT:-$APACHE_PORT}"
+		if [ -n "${SINK_URL:-}" ]; then
+			echo "smtp_url = $SINK_URL"
+			echo "smtp_starttls = off"
+			echo "mail_from = Prompt Manager <no-reply@localhost>"
+			echo "demo_mail_dir = $DIR/mail"
 		fi
 		for s in ${SETS[@]+"${SETS[@]}"}; do
 			echo "${s%%=*} = ${s#*=}"
@@ -739,6 +785,7 @@ do_start() {
 		stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
 	fi
 	fake_start
+	sink_start
 	write_app_conf
 	{
 		echo "server=$SERVER"
@@ -763,6 +810,7 @@ do_stop() {
 	web_stop
 	stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
 	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
+	stop_proc "SMTP sink" python3 "$RUN/smtp.pid" 5
 	rm -f "$PM_SOCK" "$RUN/stack.env"
 	db_stop
 	pub_remove
