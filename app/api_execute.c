@@ -13,18 +13,13 @@
 void h_api_execute(struct req *r)
 {
 	struct run_stream rs = { r, 0, 0, NULL, NULL };
-	struct exec_input in = { 0 };
+	struct exec_input in;
 	struct pm_fail f = { 0 };
 	json_object *v, *result = NULL;
 	int64_t id = 0;
 	int rc;
 
-	in.user_id = r->user.id;
-	in.plan_id = r->user.plan_id;
-	in.plan_source = r->user.plan_source;
-	in.catalog_gen = r->user.catalog_gen;
-	in.api_key_id = r->user.api_key_id;
-	in.key_cap_micros = r->user.key_cap_micros;
+	run_input_of(r, &in, "API");
 	in.slug = req_arg(r, "slug");
 	in.version = (v = json_member(r->json, "version")) ?
 	    json_object_get_int(v) : 0;
@@ -33,11 +28,9 @@ void h_api_execute(struct req *r)
 	    json_object_get_int64(v) : -1;
 	in.stream = json_object_get_boolean(json_member(r->json, "stream"));
 	in.variables = json_member(r->json, "variables");
-	in.channel = "API";
 	in.on_delta = in.stream ? stream_delta : NULL;
 	in.should_cancel = stream_cancel;
 	in.arg = &rs;
-	in.now = r->now;
 	rc = run_execute(r, &in, &result, &id, &f);
 	if (in.stream && rs.started) {
 		stream_end(&rs, rc, result, id, &f);

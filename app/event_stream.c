@@ -27,21 +27,41 @@ static int sse_send(struct run_stream *s, const char *event, json_object *data)
 	return rc;
 }
 
+void run_input_of(struct req *r, struct exec_input *in, const char *channel)
+{
+	memset(in, 0, sizeof(*in));
+	in->user_id = r->user.id;
+	in->plan_id = r->user.plan_id;
+	in->plan_source = r->user.plan_source;
+	in->catalog_gen = r->user.catalog_gen;
+	in->api_key_id = r->user.api_key_id;
+	in->key_cap_micros = r->user.api_key_id ? r->user.key_cap_micros : -1;
+	in->channel = channel;
+	in->max_tokens = -1;
+	in->now = r->now;
+}
+
+int stream_begin(struct run_stream *s)
+{
+	if (s->started)
+		return 0;
+	s->started = 1;
+	if (s->exec_id != NULL && *s->exec_id > 0)
+		resp_header(s->r, "X-Execution-Id", "%lld", (long long)*s->exec_id);
+	if (resp_stream_begin(s->r, 200, "text/event-stream; charset=utf-8"))
+		return 1;
+	s->last_write_us = clock_mono_us();
+	return 0;
+}
+
 int stream_delta(void *arg, const char *text, size_t len)
 {
 	struct run_stream *s = arg;
 	json_object *o;
 	int rc;
 
-	if (!s->started) {
-		s->started = 1;
-		if (s->exec_id != NULL && *s->exec_id > 0)
-			resp_header(s->r, "X-Execution-Id", "%lld",
-			    (long long)*s->exec_id);
-		if (resp_stream_begin(s->r, 200, "text/event-stream; charset=utf-8"))
-			return 1;
-		s->last_write_us = clock_mono_us();
-	}
+	if (!s->started && stream_begin(s))
+		return 1;
 	if (text == NULL)
 		return 0;
 	o = json_object_new_object();

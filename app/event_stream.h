@@ -33,6 +33,13 @@ struct run_stream {
 };
 
 
+/* Fill in the caller of request r: the user, what the session or the API
+ * key read of the plan, the key and its cap, the channel ("UI" or "API")
+ * and the time; the rest of in is zeroed. */
+void run_input_of(struct req *r, struct exec_input *in, const char *channel);
+/* Begin the 200 text/event-stream response of s once (with X-Execution-Id
+ * when s->exec_id is set). Returns non-zero when the client is gone. */
+int stream_begin(struct run_stream *s);
 /* execute_run()'s on_delta: the first call (text NULL, the run admitted)
  * begins the 200 text/event-stream response (with X-Execution-Id when
  * s->exec_id is set); each piece of output is a

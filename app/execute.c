@@ -328,6 +328,8 @@ static void step_call(struct run *x)
 	struct upstream_req uq = { 0 };
 
 	x->sc.in = in;
+	if (in->model_out != NULL)
+		snprintf(in->model_out, MODEL_ID_MAX + 1, "%s", x->model.id);
 	if (in->on_delta != NULL && in->on_delta(in->arg, NULL, 0) != 0)
 		x->sc.gone = 1;
 	uq.base_url = cfg_str(CFG_OPENROUTER_BASE_URL);

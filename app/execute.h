@@ -56,6 +56,9 @@ struct exec_input {
 	 * "completion". */
 	json_object	*messages;
 	json_object	*extra;
+	/* When set: the id of the model called, written before the call
+	 * (MODEL_ID_MAX + 1 bytes). */
+	char		*model_out;
 	int		(*on_chunk)(void *arg, json_object *chunk);
 	int		 keep_doc;
 };

@@ -115,9 +115,11 @@ int fields_check(const struct field *fields, struct json_object *body,
 				for (d = fields; d->name != NULL; d++)
 					buf_printf(&names, "%s%s", names.len ? ", " : "",
 					    d->name);
-				pm_refuse(f, PM_INVALID, names.len ?
-				    "error.field_unknown" : "error.field_none",
-				    key);
+				/* a list too long to read names the reference */
+				pm_refuse(f, PM_INVALID, names.len == 0 ?
+				    "error.field_none" : names.len > 200 ?
+				    "error.field_unknown_many" :
+				    "error.field_unknown", key);
 				pm_fail_arg(f, "field", "%.100s", key);
 				pm_fail_arg(f, "allowed", "%s", buf_cstr(&names));
 				buf_free(&names);

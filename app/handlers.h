@@ -94,6 +94,8 @@ void h_api_categories_list(struct req *r);
 void h_api_categories_create(struct req *r);
 void h_api_category_update(struct req *r);
 void h_api_category_delete(struct req *r);
+/* api_chat.c */
+void h_api_chat_completions(struct req *r);
 /* api_keys.c */
 void h_api_keys_list(struct req *r);
 void h_api_keys_create(struct req *r);

@@ -78,6 +78,44 @@ static const struct field body_execute[] = {
 	{ NULL, 0, 0, 0, 0 }
 };
 
+/* OpenAI's chat parameters, passed through to the provider as they are
+ * (api_chat.c), and "variables" for a managed prompt. */
+static const struct field body_chat[] = {
+	{ "model", FT_STRING, FF_REQUIRED, 1, MODEL_ID_MAX + 32 },
+	{ "messages", FT_ARRAY, FF_NULL, 0, 10000 },
+	{ "variables", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "stream", FT_BOOL, FF_NULL, 0, 0 },
+	{ "stream_options", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "temperature", FT_NUMBER, FF_NULL, 0, 2 },
+	{ "top_p", FT_NUMBER, FF_NULL, 0, 1 },
+	{ "max_tokens", FT_INT, FF_NULL, 1, MAX_TOKENS_MAX },
+	{ "max_completion_tokens", FT_INT, FF_NULL, 1, MAX_TOKENS_MAX },
+	{ "stop", FT_ANY, FF_NULL, 0, 0 },
+	{ "seed", FT_INT, FF_NULL, INT64_MIN, INT64_MAX },
+	{ "frequency_penalty", FT_NUMBER, FF_NULL, -2, 2 },
+	{ "presence_penalty", FT_NUMBER, FF_NULL, -2, 2 },
+	{ "logit_bias", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "logprobs", FT_BOOL, FF_NULL, 0, 0 },
+	{ "top_logprobs", FT_INT, FF_NULL, 0, 20 },
+	{ "response_format", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "tools", FT_ARRAY, FF_NULL, 0, 512 },
+	{ "tool_choice", FT_ANY, FF_NULL, 0, 0 },
+	{ "parallel_tool_calls", FT_BOOL, FF_NULL, 0, 0 },
+	{ "functions", FT_ARRAY, FF_NULL, 0, 512 },
+	{ "function_call", FT_ANY, FF_NULL, 0, 0 },
+	{ "user", FT_STRING, FF_NULL, 0, 256 },
+	{ "n", FT_INT, FF_NULL, 1, 128 },
+	{ "metadata", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "store", FT_BOOL, FF_NULL, 0, 0 },
+	{ "modalities", FT_ARRAY, FF_NULL, 0, 8 },
+	{ "audio", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "prediction", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "reasoning_effort", FT_STRING, FF_NULL, 0, 32 },
+	{ "service_tier", FT_STRING, FF_NULL, 0, 32 },
+	{ "web_search_options", FT_OBJECT, FF_NULL, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
 static const struct field body_key_create[] = {
 	{ "name", FT_STRING, FF_REQUIRED, 0, 100 },
 	{ "scope", FT_STRING, FF_REQUIRED, 0, 10 },
@@ -198,6 +236,8 @@ const struct route routes[] = {
 	  body_category },
 	{ M_DELETE, "/api/v1/categories/:id", h_api_category_delete,  AUTH_USER, 0,
 	  body_none },
+	{ M_POST,   "/api/v1/chat/completions", h_api_chat_completions, AUTH_USER,
+	  RF_EXECUTE | RF_OPENAI, body_chat },
 	{ M_GET,    "/api/v1/keys",           h_api_keys_list,   AUTH_USER,
 	  RF_SESSION_ONLY, NULL },
 	{ M_POST,   "/api/v1/keys",           h_api_keys_create, AUTH_USER,

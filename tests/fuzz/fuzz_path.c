@@ -19,10 +19,13 @@
 #include "fuzz.h"
 
 #include <fcgiapp.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "buf.h"
 #include "config.h"
+#include "crypto.h"
 #include "escape.h"
 #include "http.h"
 #include "log.h"
@@ -35,6 +38,26 @@
 
 static struct config conf;
 
+/* A file of 64 random hex digits, named by the environment variable var
+ * (a configuration key's override). Returns 0 or -1. */
+static int secret_file(const char *var)
+{
+	char path[] = "/tmp/pm-fuzz-secret-XXXXXX", hex[65];
+	unsigned char k[32];
+	int fd, ok;
+
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	rand_bytes(k, sizeof(k));
+	hex_encode(k, sizeof(k), hex);
+	ok = write(fd, hex, 64) == 64;
+	close(fd);
+	if (!ok)
+		return -1;
+	setenv(var, path, 1);
+	return 0;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct buf err = { 0 };
@@ -42,6 +65,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	setenv("PM_TEMPLATES_DIR", FUZZ_TEMPLATES_DIR, 0);
+	/* the process's secrets: throwaway ones */
+	if (secret_file("PM_API_KEY_SECRET_FILE") != 0 ||
+	    secret_file("PM_VAULT_KEY_FILE") != 0) {
+		fprintf(stderr, "fuzz_path: cannot write a secret file\n");
+		exit(1);
+	}
 	log_init("fuzz_path", LOG_ERROR);
 	if (config_load(&conf, NULL, &err) != 0) {
 		fprintf(stderr, "fuzz_path: configuration: %s\n", buf_cstr(&err));
@@ -53,6 +82,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		    buf_cstr(&err));
 		exit(1);
 	}
+	/* read once at start: the files can go */
+	unlink(getenv("PM_API_KEY_SECRET_FILE"));
+	unlink(getenv("PM_VAULT_KEY_FILE"));
 	buf_free(&err);
 	return 0;
 }
