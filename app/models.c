@@ -483,6 +483,8 @@ int models_list(struct db *db, json_object **out)
 		json_object_object_add(o, "context_length",
 		    m.context_length >= 0 ?
 		    json_object_new_int64(m.context_length) : NULL);
+		json_object_object_add(o, "created",
+		    json_object_new_int64(m.created_at));
 		json_object_array_add(list, o);
 		model_free(&m);
 	}

@@ -205,18 +205,32 @@ void money_cents(int64_t cents, char *out, size_t len)
 }
 
 
+/* v / 10^decimals as exact decimal text without trailing zeros. */
+static char *decimal_text(uint64_t v, int decimals, char *out, size_t size)
+{
+	char frac[20];
+	uint64_t unit = 1;
+	int i, n = decimals;
+
+	for (i = 0; i < decimals; i++)
+		unit *= 10;
+	snprintf(frac, sizeof(frac), "%0*llu", decimals,
+	    (unsigned long long)(v % unit));
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	snprintf(out, size, "%llu%s%s", (unsigned long long)(v / unit),
+	    n ? "." : "", frac);
+	return out;
+}
+
 char *money_usd_per_m(int64_t nanos, char *out, size_t size)
 {
 	/* nanos per token * 1e6 tokens = nanos / 1000 USD. */
-	uint64_t v = nanos < 0 ? 0 : (uint64_t)nanos;
-	char frac[4];
-	int n = 3;
+	return decimal_text(nanos < 0 ? 0 : (uint64_t)nanos, 3, out, size);
+}
 
-	snprintf(frac, sizeof(frac), "%03u", (unsigned)(v % 1000));
-	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	snprintf(out, size, "%llu%s%s", (unsigned long long)(v / 1000),
-	    n ? "." : "", frac);
-	return out;
+char *money_nanos_usd(int64_t nanos, char *out, size_t size)
+{
+	return decimal_text(nanos < 0 ? 0 : (uint64_t)nanos, 9, out, size);
 }
 

@@ -48,5 +48,8 @@ void money_cents(int64_t cents, char *out, size_t len);
  * 150 -> "0.15", 2500 -> "2.5", 0 -> "0". out needs 32 bytes. Returns
  * out. */
 char *money_usd_per_m(int64_t nanos, char *out, size_t size);
+/* Format nanos as exact USD per token, as OpenRouter writes prices:
+ * 150 -> "0.00000015", 0 -> "0". out needs 32 bytes. Returns out. */
+char *money_nanos_usd(int64_t nanos, char *out, size_t size);
 
 #endif

@@ -199,14 +199,20 @@ class ModelsUiTest(unittest.TestCase):
         r = api(c, "GET", "/api/v1/models")
         self.assertEqual(r.status, 200, r.text)
         body = r.json()
-        self.assertEqual(body["plan"], {"code": "FREE", "name": "Free"})
-        by_id = {m["id"]: m for m in body["models"]}
-        self.assertTrue(by_id[FREE_MODEL]["allowed"])
-        self.assertFalse(by_id[PAID_MODEL]["allowed"])
-        self.assertEqual((by_id[PAID_MODEL]["prompt_usd_per_m"],
-                          by_id[PAID_MODEL]["context_length"]), ("2.5", 128000))
+        # OpenAI's list shape, of the models the plan can run
+        self.assertEqual((body["object"], body["plan"]),
+                         ("list", {"code": "FREE", "name": "Free"}))
+        by_id = {m["id"]: m for m in body["data"]}
+        self.assertIn(FREE_MODEL, by_id)
+        self.assertNotIn(PAID_MODEL, by_id)
+        self.assertEqual(by_id[FREE_MODEL]["object"], "model")
         r = api(new_user(self.stack, plan="PRO"), "GET", "/api/v1/models")
-        self.assertTrue(all(m["allowed"] for m in r.json()["models"]))
+        by_id = {m["id"]: m for m in r.json()["data"]}
+        self.assertEqual((by_id[PAID_MODEL]["prompt_usd_per_m"],
+                          by_id[PAID_MODEL]["context_length"],
+                          by_id[PAID_MODEL]["pricing"], by_id[PAID_MODEL]["owned_by"]),
+                         ("2.5", 128000, {"prompt": "0.0000025", "completion": "0.00001"},
+                          "openai"))
         self.assertEqual(Client(self.stack).get("/api/v1/models").status, 401)
 
 
