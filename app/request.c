@@ -1,6 +1,7 @@
 /* request.c - reading and validating one FastCGI request (the edge). */
 #include "answer.h"
 #include "http.h"
+#include "router.h"
 #include "jsonx.h"
 
 #include <ctype.h>
@@ -452,6 +453,9 @@ int req_begin(struct req *r, struct FCGX_Request *fcgi, struct db *db)
 	}
 	r->path = req_strndup(r, path.data, path.len);
 	r->is_api = is_api_path(path.data, path.len);
+	/* the OpenAI-compatible routes answer even a bad body in OpenAI's
+	 * shape */
+	r->openai_errors = router_openai_path(r->path);
 	buf_free(&path);
 
 	if (q != NULL && parse_urlencoded_at(r, q + 1, strlen(q + 1), &r->query,

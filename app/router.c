@@ -169,6 +169,12 @@ int router_init(struct buf *err)
 			}
 			p += 2;
 		}
+		if ((routes[i].flags & RF_OPENAI) &&
+		    strchr(routes[i].pattern, ':') != NULL) {
+			buf_printf(err, "route %s: an OpenAI-shaped route must be"
+			    " literal", routes[i].pattern);
+			return -1;
+		}
 		if (takes_body(&routes[i]) && routes[i].body == NULL &&
 		    !(routes[i].flags & RF_NO_CSRF)) {
 			buf_printf(err, "route %s: no table of body fields",
@@ -221,6 +227,17 @@ static void answer_405(struct req *r, unsigned allow)
 		    r->method < M__MAX ? http_method_names[r->method] : "?",
 		    "allow", b.data, NULL);
 	buf_free(&b);
+}
+
+int router_openai_path(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < nroutes; i++)
+		if ((routes[i].flags & RF_OPENAI) &&
+		    strcmp(routes[i].pattern, path) == 0)
+			return 1;
+	return 0;
 }
 
 void app_dispatch(struct req *r)

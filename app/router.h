@@ -55,5 +55,8 @@ int route_match(struct req *r, const char *pattern, const char *path,
  * literal segments beside :slug (slug_reserve). Returns 0, or -1 with the
  * offending pattern in err. */
 int router_init(struct buf *err);
+/* Whether path is one of the routes answered in OpenAI's shape
+ * (RF_OPENAI; their patterns are literal). */
+int router_openai_path(const char *path);
 
 #endif
