@@ -62,12 +62,27 @@ static int over(struct pm_fail *f, const char *key, int64_t limit,
 	if (strstr(key, "spend") != NULL || strstr(key, "budget") != NULL) {
 		money_human(limit, amount, sizeof(amount));
 		pm_fail_arg(f, "limit", "%s", amount);
-	} else
+	} else {
 		pm_fail_arg(f, "limit", "%lld", (long long)limit);
+		if (f != NULL)
+			f->rate_limit = limit;
+	}
 	pm_fail_arg(f, "reset", "%s UTC",
 	    clock_fmt(reset_at, when, sizeof(when)));
 	f->retry_after = reset_at > now ? reset_at - now : 1;
 	return PM_QUOTA;
+}
+
+/* Note in tk the counter of executions with the fewest left (limit -1:
+ * none), used counting this run: the X-RateLimit-* of its answer. */
+static void rate_note(struct admit_ticket *tk, int64_t limit, int64_t used,
+    int64_t reset_at)
+{
+	if (limit < 0 || (tk->rl_limit >= 0 && limit - used >= tk->rl_remaining))
+		return;
+	tk->rl_limit = limit;
+	tk->rl_remaining = limit - used > 0 ? limit - used : 0;
+	tk->rl_reset = reset_at;
 }
 
 /* Refuse as over the cap of runs at once, with the number running. */
@@ -197,6 +212,10 @@ static int reserve_counters(struct db *db, struct admit_tx *t, int64_t day,
 	    rq->reserve_micros > l->monthly_budget_micros - m_spend)
 		return over(t->f, "quota.monthly_budget",
 		    l->monthly_budget_micros, next_utc_month(rq->now), rq->now);
+	rate_note(t->tk, l->per_day, d_exec + 1, next_utc_day(rq->now));
+	rate_note(t->tk, l->per_month, m_exec + 1, next_utc_month(rq->now));
+	rate_note(t->tk, l->burst_day, d_exec + 1, next_utc_day(rq->now));
+	rate_note(t->tk, l->burst_minute, min_exec + 1, (minute + 1) * 60);
 	rc = db_exec(db, "INSERT INTO usage_counters (user_id, period,"
 	    " period_key, executions, spend_micros) VALUES"
 	    " (?, 'day', ?, 1, ?), (?, 'month', ?, 1, ?), (?, 'minute', ?, 1, 0)"
@@ -269,6 +288,7 @@ static int admit_fn(struct db *db, void *arg)
 	int rc;
 
 	period_keys(t->rq->now, &day, &month, &minute);
+	t->tk->rl_limit = -1;		/* (again when the transaction is retried) */
 	if (t->rq->counted &&
 	    (rc = reserve_counters(db, t, day, month, minute)) != 0)
 		return rc;
@@ -295,6 +315,7 @@ int64_t admission_admit(struct db *db, const struct admit_limits *lim,
 	struct admit_tx t = { lim, rq, f, tk };
 	int rc;
 
+	tk->rl_limit = -1;
 	/* Nothing counted: a single INSERT, no transaction. */
 	rc = rq->counted || key_counted(rq) ? db_tx(db, admit_fn, &t) :
 	    admit_uncounted(db, &t);

@@ -74,6 +74,9 @@ struct admit_ticket {
 	int		 counted;
 	int64_t		 api_key_id;
 	int		 key_counted;	/* reserved against the key's cap */
+	/* The counter of executions with the fewest left after this run
+	 * (rl_limit -1: none), for the X-RateLimit-* headers. */
+	int64_t		 rl_limit, rl_remaining, rl_reset;
 };
 
 /* Admit one execution. Returns the new execution id (tk filled), PM_QUOTA

@@ -106,6 +106,13 @@ void answer_fail(struct req *r, int rc, struct pm_fail *f)
 		resp_header(r, "Retry-After", "5");
 	else if (f != NULL && f->retry_after > 0)
 		resp_header(r, "Retry-After", "%lld", (long long)f->retry_after);
+	if (f != NULL && f->rate_limit > 0) {
+		/* a count of executions at its limit */
+		resp_header(r, "X-RateLimit-Limit", "%lld", (long long)f->rate_limit);
+		resp_header(r, "X-RateLimit-Remaining", "0");
+		resp_header(r, "X-RateLimit-Reset", "%lld",
+		    (long long)(r->now + f->retry_after));
+	}
 	pm_fail_text(rc, f, &m);
 	send_error(r, k->status, k->type, buf_cstr(&m), f,
 	    f != NULL && f->key != NULL ? f->key : k->key);

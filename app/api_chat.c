@@ -223,7 +223,7 @@ static void chat_stream_end(struct chat_stream *cs, int rc, struct pm_fail *f)
 
 void h_api_chat_completions(struct req *r)
 {
-	struct chat_stream cs = { { r, 0, 0, NULL, NULL }, "", 0, 0 };
+	struct chat_stream cs = { .rs = { .r = r } };
 	struct exec_input in;
 	struct pm_fail f = { 0 };
 	char slug[SLUG_MAX + 1];
@@ -246,6 +246,7 @@ void h_api_chat_completions(struct req *r)
 		in.keep_doc = 1;
 	in.should_cancel = stream_cancel;
 	in.arg = &cs;
+	in.rate_out = &cs.rs.rate;
 	rc = run_execute(r, &in, &result, &id, &f);
 	json_object_put(in.extra);
 	if (in.stream && cs.rs.started) {
@@ -263,5 +264,6 @@ void h_api_chat_completions(struct req *r)
 	    "model")));
 	json_object_put(result);
 	resp_header(r, "X-Execution-Id", "%lld", (long long)id);
+	rate_headers(r, &cs.rs.rate);
 	resp_json(r, 200, doc);
 }

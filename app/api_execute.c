@@ -12,7 +12,7 @@
  * types routes.c declares. */
 void h_api_execute(struct req *r)
 {
-	struct run_stream rs = { r, 0, 0, NULL, NULL };
+	struct run_stream rs = { .r = r };
 	struct exec_input in;
 	struct pm_fail f = { 0 };
 	json_object *v, *result = NULL;
@@ -31,6 +31,7 @@ void h_api_execute(struct req *r)
 	in.on_delta = in.stream ? stream_delta : NULL;
 	in.should_cancel = stream_cancel;
 	in.arg = &rs;
+	in.rate_out = &rs.rate;
 	rc = run_execute(r, &in, &result, &id, &f);
 	if (in.stream && rs.started) {
 		stream_end(&rs, rc, result, id, &f);
@@ -38,6 +39,8 @@ void h_api_execute(struct req *r)
 	}
 	if (rc != 0)
 		answer_fail(r, rc, &f);
-	else
+	else {
+		rate_headers(r, &rs.rate);
 		resp_json(r, 200, result);
+	}
 }

@@ -87,6 +87,9 @@ struct pm_fail {
 	int			 nargs;
 	struct json_object	*details;	/* variable errors, owned */
 	int64_t			 retry_after;	/* seconds, 0: none */
+	/* A count of executions refused at its limit: the limit, for the
+	 * X-RateLimit-* headers of the answer (0: none). */
+	int64_t			 rate_limit;
 };
 
 /* Record a refusal in f (which may be NULL): its key and field, replacing

@@ -41,11 +41,21 @@ void run_input_of(struct req *r, struct exec_input *in, const char *channel)
 	in->now = r->now;
 }
 
+void rate_headers(struct req *r, const struct exec_rate *rt)
+{
+	if (rt->limit <= 0)
+		return;
+	resp_header(r, "X-RateLimit-Limit", "%lld", (long long)rt->limit);
+	resp_header(r, "X-RateLimit-Remaining", "%lld", (long long)rt->remaining);
+	resp_header(r, "X-RateLimit-Reset", "%lld", (long long)rt->reset);
+}
+
 int stream_begin(struct run_stream *s)
 {
 	if (s->started)
 		return 0;
 	s->started = 1;
+	rate_headers(s->r, &s->rate);
 	if (s->exec_id != NULL && *s->exec_id > 0)
 		resp_header(s->r, "X-Execution-Id", "%lld", (long long)*s->exec_id);
 	if (resp_stream_begin(s->r, 200, "text/event-stream; charset=utf-8"))

@@ -20,7 +20,7 @@ struct req;
 int run_execute(struct req *r, const struct exec_input *in,
     json_object **result, int64_t *exec_id, struct pm_fail *f);
 
-/* Streaming state of one run; start it as { r, 0, 0, NULL, NULL }. */
+/* Streaming state of one run; start it as { .r = r }. */
 struct run_stream {
 	struct req	*r;
 	int		 started;
@@ -30,7 +30,14 @@ struct run_stream {
 	const int64_t	*exec_id;
 	/* When set, its members are added to the end event (taken). */
 	json_object	*end_extra;
+	/* The run's rate limit (point exec_input.rate_out here): sent as
+	 * X-RateLimit-* headers when the stream begins. */
+	struct exec_rate rate;
 };
+
+/* The X-RateLimit-Limit, -Remaining and -Reset headers of a run that
+ * counted against a limit (rt->limit > 0); nothing otherwise. */
+void rate_headers(struct req *r, const struct exec_rate *rt);
 
 
 /* Fill in the caller of request r: the user, what the session or the API

@@ -291,6 +291,7 @@ static int64_t step_admit(struct db *db, struct run *x)
 	const struct exec_input *in = x->in;
 	struct admit_limits lim;
 	struct admit_req ar = { 0 };
+	int64_t id;
 
 	limits_of(&x->plan, &lim);
 	ar.user_id = in->user_id;
@@ -317,7 +318,13 @@ static int64_t step_admit(struct db *db, struct run *x)
 	    JSON_C_TO_STRING_PLAIN);
 	ar.runner = runner_self();
 	ar.now = in->now;
-	return admission_admit(db, &lim, &ar, &x->ticket, x->f);
+	id = admission_admit(db, &lim, &ar, &x->ticket, x->f);
+	if (id > 0 && in->rate_out != NULL) {
+		in->rate_out->limit = x->ticket.rl_limit;
+		in->rate_out->remaining = x->ticket.rl_remaining;
+		in->rate_out->reset = x->ticket.rl_reset;
+	}
+	return id;
 }
 
 /* 4. The upstream call, streaming or not; the client may leave at any

@@ -22,6 +22,13 @@ struct plan_ref;
 struct db;
 struct pm_fail;
 
+/* The counter of executions an admitted run has the fewest left of: the
+ * X-RateLimit-Limit, -Remaining and -Reset (epoch seconds) of its answer;
+ * limit -1 when it counts against none. */
+struct exec_rate {
+	int64_t		 limit, remaining, reset;
+};
+
 struct exec_input {
 	int64_t		 user_id;
 	/* What the session read: the assigned plan (0: none), its enum
@@ -59,6 +66,8 @@ struct exec_input {
 	/* When set: the id of the model called, written before the call
 	 * (MODEL_ID_MAX + 1 bytes). */
 	char		*model_out;
+	/* When set: the run's rate limit, written once it is admitted. */
+	struct exec_rate *rate_out;
 	int		(*on_chunk)(void *arg, json_object *chunk);
 	int		 keep_doc;
 };
