@@ -96,6 +96,10 @@ void h_api_category_update(struct req *r);
 void h_api_category_delete(struct req *r);
 /* api_chat.c */
 void h_api_chat_completions(struct req *r);
+/* api_executions.c */
+void h_api_executions_list(struct req *r);
+void h_api_execution_get(struct req *r);
+void h_api_usage(struct req *r);
 /* api_keys.c */
 void h_api_keys_list(struct req *r);
 void h_api_keys_create(struct req *r);

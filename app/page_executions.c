@@ -19,19 +19,6 @@
  * older ones). */
 #define EXEC_CSV_MAX	10000
 
-/* The history's filters from the query string into q. */
-static void query_of(struct req *r, struct exec_query *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->prompt = req_query(r, "prompt");
-	q->model = req_query(r, "model");
-	q->status = req_query(r, "status");
-	q->billing = req_query(r, "billing");
-	q->from = req_query(r, "from");
-	q->to = req_query(r, "to");
-	q->cursor = req_query(r, "cursor");
-}
-
 /* The filters of q as a query string (for the next page and the CSV
  * link). */
 static void filters_query(const struct exec_query *q, struct buf *out)
@@ -52,7 +39,7 @@ void h_executions_page(struct req *r)
 	struct buf next = { 0 }, csv = { 0 };
 	int rc;
 
-	query_of(r, &q);
+	exec_query_of(r, &q);
 	if ((rc = exec_list(r->db, r->user.id, &q, &list, &f)) != 0) {
 		answer_fail(r, rc, &f);
 		return;
@@ -155,7 +142,7 @@ void h_executions_csv(struct req *r)
 	size_t j, rows = 0;
 	int rc;
 
-	query_of(r, &q);
+	exec_query_of(r, &q);
 	q.limit = LIST_LIMIT_MAX;
 	q.no_totals = 1;
 	for (j = 0; j < NELEM(csv_columns); j++)

@@ -10,6 +10,7 @@
 
 #include "answer.h"
 #include "buf.h"
+#include "executions.h"
 #include "http.h"
 #include "jsonx.h"
 #include "model_picker.h"
@@ -507,3 +508,14 @@ void version_form(struct req *r, int status, struct json_object *d,
 	resp_page(r, status, tmpl, d);
 }
 
+void exec_query_of(struct req *r, struct exec_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->prompt = req_query(r, "prompt");
+	q->model = req_query(r, "model");
+	q->status = req_query(r, "status");
+	q->billing = req_query(r, "billing");
+	q->from = req_query(r, "from");
+	q->to = req_query(r, "to");
+	q->cursor = req_query(r, "cursor");
+}

@@ -7,6 +7,7 @@
 
 struct req;
 struct prompt_query;
+struct exec_query;
 struct pm_fail;
 
 /* The prompt list's options from the query string (q, category: an id
@@ -17,6 +18,10 @@ int prompt_query_parse(struct req *r, struct prompt_query *pq,
 
 /* Page data for a section of the signed-in shell with its own title key
  * (a catalog key under "title."). */
+/* The execution history's filters from the query string into q (the
+ * history page, its CSV and the API): prompt, model, status, billing,
+ * from, to, cursor. */
+void exec_query_of(struct req *r, struct exec_query *q);
 struct json_object *page_with_title(struct req *r, const char *section,
     const char *title_key);
 /* The owner's categories as options [{"id","name","selected"}] in *out

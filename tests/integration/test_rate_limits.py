@@ -72,3 +72,68 @@ class RateLimitHeadersTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class UsageAndHistoryApiTest(unittest.TestCase):
+    """GET /api/v1/usage (each counter with its limit and reset time, per
+    plan and per key) and the execution history through the API."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(server="lighttpd", workers=1).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def test_usage_and_history(self):
+        c = new_user(self.stack, plan="PRO")
+        self.assertEqual(api(c, "POST", "/api/v1/prompts", {
+            "name": "U", "slug": "u", "model": "openai/gpt-4o-mini",
+            "user_template": "hi"}).status, 201)
+        k = api(c, "POST", "/api/v1/keys", {"name": "k", "scope": "execute",
+                                             "monthly_spend_cap_micros": 5000000}).json()
+        h = {"Authorization": "Bearer " + k["key"]}
+        ids = []
+        for _ in range(3):
+            r = Client(self.stack).request("POST", "/api/v1/prompts/u/execute", headers=h,
+                                           json={})
+            self.assertEqual(r.status, 200, r.text)
+            ids.append(r.json()["id"])
+        cost = sum(int(x[0]) for x in self.stack.sql(
+            "SELECT cost_micros FROM executions WHERE id IN (%s)" % ",".join(map(str, ids))))
+        r = Client(self.stack).request("GET", "/api/v1/usage", headers=h)
+        self.assertEqual(r.status, 200, r.text)
+        u = r.json()
+        self.assertEqual(u["plan"], {"code": "PRO", "name": "Pro"})
+        by = {x["name"]: x for x in u["limits"]}
+        self.assertEqual(by["executions_per_day"]["limit"], None)       # PRO: unlimited
+        self.assertEqual(by["concurrent_executions"], {
+            "name": "concurrent_executions", "unit": "executions", "limit": 10, "used": 0,
+            "remaining": 10, "reset_at": None})
+        self.assertEqual(u["api_key"]["id"], k["id"])
+        self.assertEqual(u["api_key"]["monthly_spend_micros"], cost)
+        self.assertEqual(u["api_key"]["remaining_micros"], 5000000 - cost)
+        # with the session: no key part
+        self.assertNotIn("api_key", api(c, "GET", "/api/v1/usage").json())
+        # the history: newest first, a page at a time, filters
+        r = Client(self.stack).request("GET", "/api/v1/executions?limit=2", headers=h)
+        self.assertEqual(r.status, 200, r.text)
+        page = r.json()
+        self.assertEqual([e["id"] for e in page["items"]], ids[::-1][:2])
+        self.assertEqual(page["totals"]["executions"], 3)
+        r = Client(self.stack).request("GET", "/api/v1/executions?limit=2&cursor=%s"
+                                       % page["next_cursor"], headers=h)
+        self.assertEqual([e["id"] for e in r.json()["items"]], ids[:1])
+        r = Client(self.stack).request("GET", "/api/v1/executions/%d" % ids[0], headers=h)
+        self.assertEqual((r.status, r.json()["id"], r.json()["status"]),
+                         (200, ids[0], "SUCCEEDED"))
+        for bad, status in (("/api/v1/executions?limit=0", 400),
+                            ("/api/v1/executions?status=DONE", 400),
+                            ("/api/v1/executions/999999999", 404)):
+            r = Client(self.stack).request("GET", bad, headers=h)
+            self.assertEqual(r.status, status, (bad, r.text))
+        # another user's execution is not found
+        other = new_user(self.stack, plan="PRO")
+        self.assertEqual(api(other, "GET", "/api/v1/executions/%d" % ids[0]).status, 404)
+        self.assertEqual(api(other, "GET", "/api/v1/executions").json()["items"], [])

@@ -29,7 +29,7 @@ WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
        "model_picker", "mail_sender"}
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
-          "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok",
+          "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok", "usage",
           "mail_tokens"}
 
 MAY_USE = {
