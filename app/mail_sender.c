@@ -135,8 +135,8 @@ static void housekeeping(struct db *db, int64_t now)
 	int64_t n = mail_release_gone(db, runner_gone);
 
 	if (n > 0)
-		log_warn("mail: %lld message(s) left by a stopped process will be"
-		    " sent again", (long long)n);
+		log_warn("mail: messages left by a stopped process will be"
+		    " sent again: %lld", (long long)n);
 	if (mail_purge(db, now - LINKS_KEPT,
 	    now - cfg_int(CFG_RESET_WINDOW_SECONDS)) != 0)
 		log_warn("mail: old links could not be purged");
