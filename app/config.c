@@ -284,7 +284,7 @@ static int mail_config_check(struct config *c, struct buf *err)
 	if (n > 0 && ((strncmp(base, "http://", 7) != 0 &&
 	    strncmp(base, "https://", 8) != 0) || base[n - 1] == '/' ||
 	    strpbrk(base, " \"<>?#") != NULL)) {
-		buf_printf(err, "public_base_url must be http(s)://host[:port][/path]"
+		buf_printf(err, "public_base_url must be http://host[:port][/path] or https://..."
 		    " without a trailing slash, query or fragment");
 		return -1;
 	}
