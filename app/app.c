@@ -8,6 +8,7 @@
 
 #include "keys.h"
 #include "config.h"
+#include "handlers.h"
 #include "msg.h"
 #include "router.h"
 #include "tmpl.h"
@@ -61,7 +62,8 @@ int app_load(struct buf *err)
 {
 	struct tmpl_set *t;
 
-	if (router_init(err) != 0 || secrets_load(err) != 0)
+	if (router_init(err) != 0 || api_docs_check(err) != 0 ||
+	    secrets_load(err) != 0)
 		return -1;
 	if ((t = tmpl_load_dir(cfg_str(CFG_TEMPLATES_DIR), err)) == NULL)
 		return -1;

@@ -7,6 +7,7 @@
 #define PM_HANDLERS_H
 
 struct req;
+struct buf;
 
 /* page_account.c */
 void h_signup_form(struct req *r);
@@ -96,6 +97,13 @@ void h_api_category_update(struct req *r);
 void h_api_category_delete(struct req *r);
 /* api_chat.c */
 void h_api_chat_completions(struct req *r);
+/* page_api_docs.c */
+void h_api_docs_page(struct req *r);
+/* api_docs.c: the OpenAPI document; api_docs_check() at start: every
+ * /api route has its summary and every summary its route (returns 0, or
+ * -1 with the first mismatch in err). */
+void h_api_openapi(struct req *r);
+int api_docs_check(struct buf *err);
 /* api_executions.c */
 void h_api_executions_list(struct req *r);
 void h_api_execution_get(struct req *r);

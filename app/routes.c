@@ -135,6 +135,7 @@ const struct route routes[] = {
 	/* Public pages */
 	{ M_GET,  "/",                    h_home,            AUTH_NONE, 0, NULL },
 	{ M_GET,  "/pricing",             h_pricing,         AUTH_NONE, 0, NULL },
+	{ M_GET,  "/docs/api",            h_api_docs_page,   AUTH_NONE, 0, NULL },
 	{ M_GET,  "/signup",              h_signup_form,     AUTH_NONE, 0, NULL },
 	{ M_POST, "/signup",              h_signup,          AUTH_NONE, 0, NULL },
 	{ M_GET,  "/login",               h_login_form,      AUTH_NONE, 0, NULL },
@@ -196,6 +197,8 @@ const struct route routes[] = {
 
 	/* JSON API */
 	{ M_GET,  "/api/health",          h_health,          AUTH_NONE,
+	  RF_NO_SESSION, NULL },
+	{ M_GET,  "/api/openapi.json",    h_api_openapi,     AUTH_NONE,
 	  RF_NO_SESSION, NULL },
 	{ M_GET,  "/api/v1/me",           h_api_me,          AUTH_USER, 0, NULL },
 	{ M_GET,  "/api/v1/models",       h_api_models,      AUTH_USER, 0, NULL },

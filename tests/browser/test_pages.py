@@ -19,7 +19,7 @@ from tests.browser.site import (WIDTHS, BrowserCase, make_admin, page_routes, ro
 # Where each visitor starts; "{slug}" is the account's main prompt. The
 # crawl adds every page these link to.
 START = {
-    "anonymous": ["/", "/pricing", "/signup", "/login"],
+    "anonymous": ["/", "/pricing", "/signup", "/login", "/demo/mail"],
     "free": ["/dashboard", "/prompts/{slug}/diff?a=1&b=3"],
     "pro": ["/dashboard", "/prompts/{slug}/diff?a=1&b=3"],
     "admin": ["/admin", "/dashboard"],
@@ -28,7 +28,10 @@ START = {
 # the error page itself must fit too. The browser logs the status of such
 # a document as a console error, which is expected here.
 ERROR_PAGES = {
-    "anonymous": [("/no-such-page", 404), ("/static/error.html", 200)],
+    "anonymous": [("/no-such-page", 404), ("/static/error.html", 200),
+                  # the links of mails, seen here with a token nobody made
+                  ("/reset-password?token=" + "A" * 43, 404),
+                  ("/confirm-email?token=" + "A" * 43, 404)],
     "free": [("/prompts/no-such-prompt", 404), ("/admin", 403)],
     "pro": [("/executions/999999999", 404)],
     "admin": [],
