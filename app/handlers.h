@@ -97,6 +97,10 @@ void h_api_category_update(struct req *r);
 void h_api_category_delete(struct req *r);
 /* api_chat.c */
 void h_api_chat_completions(struct req *r);
+/* page_keys.c */
+void h_keys_page(struct req *r);
+void h_key_create(struct req *r);
+void h_key_revoke(struct req *r);
 /* page_api_docs.c */
 void h_api_docs_page(struct req *r);
 /* api_docs.c: the OpenAPI document; api_docs_check() at start: every

@@ -14,3 +14,14 @@ document.addEventListener("change", function (ev) {
     document.getElementById(id).value = text;
   });
 });
+
+/* <button data-copy=ID>: copy #ID's text, then show the [data-copied]
+ * note beside it. */
+document.addEventListener("click", function (ev) {
+  var b = ev.target, id = b.getAttribute && b.getAttribute("data-copy");
+  if (!id || !navigator.clipboard) return;
+  navigator.clipboard.writeText(document.getElementById(id).textContent).then(function () {
+    var note = b.parentNode.querySelector("[data-copied]");
+    if (note) note.hidden = false;
+  });
+});

@@ -298,3 +298,79 @@ class KeyCountTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class KeysPageTest(unittest.TestCase):
+    """Settings > API keys on the site."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(server="lighttpd", workers=1).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def test_create_show_once_and_revoke(self):
+        c = new_user(self.stack, plan="PRO")
+        page = c.get("/settings/keys")
+        self.assertEqual(page.status, 200)
+        self.assertIn("No key yet", page.text)
+        token = c.csrf("/settings/keys")
+        r = c.request("POST", "/settings/keys", form={
+            "_csrf": token, "name": "Billing job", "scope": "read", "expires": "2099-12-31",
+            "cap": "2.50"})
+        self.assertEqual(r.status, 200, r.text[:500])
+        m = re.search(r'id="new-key-text">(pm_live_[0-9A-Za-z]{44})<', r.text)
+        self.assertIsNotNone(m, r.text[:2000])
+        key = m.group(1)
+        self.assertIn("it is shown this once", r.text)
+        row = self.stack.sql("SELECT name, scope, expires_at, monthly_spend_cap_micros"
+                             " FROM api_keys k JOIN users u ON u.id = k.user_id"
+                             " WHERE u.email = '%s'" % c.email)
+        self.assertEqual(row, [("Billing job", "read", "4102444800", "2500000")])
+        # the key works, then the page never shows it again
+        self.assertEqual(keyed(self.stack, key, "GET", "/api/v1/me").status, 200)
+        again = c.get("/settings/keys").text
+        self.assertNotIn(key, again)
+        self.assertIn(key[:16] + "…", again)
+        self.assertIn("Billing job", again)
+        # bad input: the form again with the message, nothing created
+        for form, text in (({"name": "", "scope": "read"}, "Give the key a name"),
+                           ({"name": "x", "scope": "root"}, "The scope must be one of"),
+                           ({"name": "x", "scope": "read", "expires": "tomorrow"},
+                            "Give the expiry as a date"),
+                           ({"name": "x", "scope": "read", "expires": "2001-01-01"},
+                            "The expiry date must be in the future."),
+                           ({"name": "x", "scope": "read", "cap": "lots"},
+                            "Give the monthly cap in dollars")):
+            form["_csrf"] = token
+            r = c.request("POST", "/settings/keys", form=form)
+            self.assertEqual(r.status, 422, form)
+            self.assertIn(text, r.text, form)
+            self.assertIsNone(re.search(r"pm_live_[0-9A-Za-z]{44}", r.text))
+        self.assertEqual(len(api(c, "GET", "/api/v1/keys").json()["items"]), 1)
+        # revoke, confirmed on the page (data-confirm), then refused
+        kid = api(c, "GET", "/api/v1/keys").json()["items"][0]["id"]
+        self.assertIn('data-confirm="Revoke the key', again)
+        r = c.request("POST", "/settings/keys/%d/revoke" % kid, form={"_csrf": token})
+        self.assertEqual(r.status, 303)
+        self.assertIn("The key is revoked", c.get("/settings/keys").text)
+        self.assertEqual(keyed(self.stack, key, "GET", "/api/v1/me").status, 401)
+        self.assertEqual(c.request("POST", "/settings/keys/%d/revoke" % kid,
+                                   form={"_csrf": token}).status, 404)
+        # without the CSRF token nothing is created
+        r = c.request("POST", "/settings/keys", form={"name": "x", "scope": "read"})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(len(api(c, "GET", "/api/v1/keys").json()["items"]), 1)
+
+    def test_free_sees_what_it_is(self):
+        c = new_user(self.stack)
+        page = c.get("/settings/keys").text
+        self.assertIn("Not in your Free plan", page)
+        self.assertIn('href="/pricing"', page)
+        self.assertNotIn('action="/settings/keys"', page)
+        r = c.request("POST", "/settings/keys", form={
+            "_csrf": c.csrf("/settings/keys"), "name": "x", "scope": "read"})
+        self.assertEqual(r.status, 403)
+        self.assertIn("Your plan does not include API keys", r.text)
