@@ -330,6 +330,14 @@ class ExecutionTest(unittest.TestCase):
             ("[[fake:status=503]]", 502, "upstream_error",
              "The model provider failed (HTTP 503): No available provider. The run was not"
              " counted against your quota."),
+            # every documented error of OpenRouter: a clear message, nothing counted
+            ("[[fake:status=400]]", 502, "upstream_error", "(HTTP 400)"),
+            ("[[fake:status=401]]", 502, "upstream_error", "(HTTP 401)"),
+            ("[[fake:status=402]]", 502, "upstream_error",
+             "The model provider failed (HTTP 402): Insufficient credits."),
+            ("[[fake:status=403]]", 502, "upstream_error", "(HTTP 403)"),
+            ("[[fake:status=408]]", 502, "upstream_error",
+             "The model provider failed (HTTP 408): Request timed out."),
         ]
         for directive, status, etype, text in cases:
             with self.subTest(directive=directive):
@@ -340,10 +348,11 @@ class ExecutionTest(unittest.TestCase):
                     self.assertEqual(r.header("retry-after"), "7")
         self.assertEqual(self.day_count(c), 0)           # nothing consumed
         rows = self.executions(c)
-        self.assertEqual([x[0] for x in rows], ["FAILED"] * 4)
+        self.assertEqual([x[0] for x in rows], ["FAILED"] * 9)
         self.assertEqual([x[1] for x in rows], ["upstream_timeout", "upstream_bad_response",
-                                                "upstream_rate_limited", "upstream_error"])
-        self.assertEqual(len(self.stack.openrouter_requests()), 4)
+                                                "upstream_rate_limited"] +
+                         ["upstream_error"] * 6)
+        self.assertEqual(len(self.stack.openrouter_requests()), 9)
         # mid-stream failures after HTTP 200
         for directive, text in (("[[fake:error_chunk_after=2]]", "Provider disconnected"),
                                 ("[[fake:drop_after=2]]", "lost before the answer was complete")):
