@@ -190,12 +190,20 @@ class ApiKeysTest(unittest.TestCase):
         finally:
             self.stack.set_clock(None)
         # a key in the address is refused, even a good one, before anything runs
-        for path in ("/api/v1/me?api_key=" + k["key"], "/api/v1/prompts?x=" + k["key"]):
-            r = Client(self.stack).get(path)
+        for path, server in (("/api/v1/me?api_key=" + k["key"], "lighttpd"),
+                             ("/api/v1/prompts?x=" + k["key"], "apache")):
+            r = Client(self.stack, server=server).get(path)
             self.assertEqual(r.status, 400)
             self.assertEqual(r.json()["error"]["message"],
                              "API keys go in the Authorization header, never in the address:"
                              " this one may now be in a log. Revoke it and create another.")
+        # and no log of the stack holds it (nor any key used above)
+        logs = self.stack.path("log")
+        for name in os.listdir(logs):
+            with open(os.path.join(logs, name), errors="replace") as f:
+                text = f.read()
+            for key in (k["key"], expiring["key"], revoked["key"]):
+                self.assertNotIn(key[16:], text, name)
 
     def test_keys_reach_only_their_owner(self):
         a = new_user(self.stack, plan="PRO")
