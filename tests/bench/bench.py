@@ -63,21 +63,23 @@ def post_script(body, headers):
     return f.name
 
 
-def users_script(body, users):
+def users_script(body, users, key=False):
     """A wrk Lua script that POSTs body as JSON, each request as the next
-    of users [(cookie, csrf token)], so that no account reaches its cap
-    of runs at once."""
+    of users [(cookie, csrf token, api key)], so that no account reaches
+    its cap of runs at once: with the session, or with the API key."""
     f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     f.write("local body = %s\nlocal users = {\n" % json.dumps(json.dumps(body)))
-    for cookie, token in users:
-        f.write("  {%s, %s},\n" % (json.dumps(cookie), json.dumps(token)))
+    for u in users:
+        f.write("  {%s},\n" % ", ".join(json.dumps(x) for x in u))
+    headers = ('[\"Authorization\"] = \"Bearer \" .. u[3]' if key else
+               '[\"Cookie\"] = u[1], [\"X-CSRF-Token\"] = u[2]')
     f.write("}\nlocal i = 0\n"
             "request = function()\n"
             "  i = i + 1\n"
-            "  local u = users[(i % #users) + 1]\n"
-            "  return wrk.format(\"POST\", nil, {[\"Cookie\"] = u[1],"
-            " [\"X-CSRF-Token\"] = u[2], [\"Content-Type\"] = \"application/json\"}, body)\n"
-            "end\n")
+            "  local u = users[(i %% #users) + 1]\n"
+            "  return wrk.format(\"POST\", nil, {%s,"
+            " [\"Content-Type\"] = \"application/json\"}, body)\n"
+            "end\n" % headers)
     f.close()
     return f.name
 
@@ -140,12 +142,17 @@ def execute_bench(stack, up):
             "name": "Exec bench", "slug": "exec-bench", "model": "fake/fast",
             "user_template": "Say {{text}}"})
         assert r.status == 201, r.text
-        users.append(("pm_session=" + c.cookies["pm_session"], token))
-    cookie, token = users[0]
+        r = c.request("POST", "/api/v1/keys", headers={"X-CSRF-Token": token},
+                      json={"name": "bench", "scope": "execute"})
+        assert r.status == 201, r.text
+        users.append(("pm_session=" + c.cookies["pm_session"], token, r.json()["key"]))
+    cookie, token, key = users[0]
     upstream = up.base + "/chat/completions"
     direct = post_script({"model": "fake/fast", "messages": [
         {"role": "user", "content": "Say hello"}]}, {"Authorization": "Bearer " + up.key})
     via = users_script({"variables": {"text": "hello"}}, users)
+    chat = users_script({"model": "fake/fast", "messages": [
+        {"role": "user", "content": "Say hello"}]}, users, key=True)
     path = "/api/v1/prompts/exec-bench/execute"
     rows = []
     for conns in (CONNECTIONS, "1"):
@@ -156,8 +163,13 @@ def execute_bench(stack, up):
             wrk(url, (), via, connections=conns)
             rows.append(("execute, %s, %s conn." % (server, conns),)
                         + wrk(url, (), via, connections=conns))
+        url = stack.url("/api/v1/chat/completions")
+        wrk(url, (), chat, connections=conns)
+        rows.append(("chat+key, lighttpd, %s conn." % conns,)
+                    + wrk(url, (), chat, connections=conns))
     os.unlink(direct)
     os.unlink(via)
+    os.unlink(chat)
     ttfts = [("direct", ttft(
         lambda: http.client.HTTPConnection("127.0.0.1", up.port, timeout=30),
         "POST", "/api/v1/chat/completions", json.dumps({
@@ -172,6 +184,13 @@ def execute_bench(stack, up):
             "POST", path, json.dumps({"variables": {"text": "hello"}, "stream": True}),
             {"Cookie": cookie, "X-CSRF-Token": token, "Content-Type": "application/json"},
             b"event: delta")))
+    ttfts.append(("chat+key lighttpd", ttft(
+        lambda: http.client.HTTPConnection("127.0.0.1", stack.port_for("lighttpd"), timeout=30),
+        "POST", "/api/v1/chat/completions", json.dumps({
+            "model": "fake/fast", "stream": True,
+            "messages": [{"role": "user", "content": "Say hello"}]}),
+        {"Authorization": "Bearer " + key, "Content-Type": "application/json"},
+        b'"content"')))
     return rows, ttfts
 
 
@@ -357,12 +376,12 @@ def fast_bench(parts):
             print("%-28s %10s %8s %8s %8s %7s %6s" % ("target", "req/s", "p50 ms", "p90 ms",
                                                      "p99 ms", "/direct", "non2xx"))
             for i, (name, rps, pct, errs) in enumerate(erows):
-                d = erows[i - i % 3]
+                d = erows[i - i % 4]
                 print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
                     name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
                     100 * rps / d[1], errs))
-            for i in (1, 2, 4, 5):
-                d, v = erows[i - i % 3], erows[i]
+            for i in (1, 2, 3, 5, 6, 7):
+                d, v = erows[i - i % 4], erows[i]
                 print("added latency, %s: p50 %.2f ms, p99 %.2f ms" % (
                     v[0], v[2].get("50", 0) - d[2].get("50", 0),
                     v[2].get("99", 0) - d[2].get("99", 0)))
