@@ -205,19 +205,28 @@ void money_cents(int64_t cents, char *out, size_t len)
 }
 
 
-/* v / 10^decimals as exact decimal text without trailing zeros. */
+/* v / 10^decimals (0..18) as exact decimal text without trailing zeros. */
 static char *decimal_text(uint64_t v, int decimals, char *out, size_t size)
 {
 	char frac[20];
-	uint64_t unit = 1;
-	int i, n = decimals;
+	uint64_t unit = 1, rest;
+	int i, n;
 
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 18)
+		decimals = 18;
 	for (i = 0; i < decimals; i++)
 		unit *= 10;
-	snprintf(frac, sizeof(frac), "%0*llu", decimals,
-	    (unsigned long long)(v % unit));
+	rest = v % unit;
+	for (i = decimals - 1; i >= 0; i--) {
+		frac[i] = (char)('0' + rest % 10);
+		rest /= 10;
+	}
+	n = decimals;
 	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
+		n--;
+	frac[n] = '\0';
 	snprintf(out, size, "%llu%s%s", (unsigned long long)(v / unit),
 	    n ? "." : "", frac);
 	return out;

@@ -133,6 +133,11 @@ static void test_costs(void **state)
 	assert_string_equal(money_usd_per_m(75000, s, sizeof(s)), "75");
 	assert_string_equal(money_usd_per_m(1, s, sizeof(s)), "0.001");
 	assert_string_equal(money_usd_per_m(0, s, sizeof(s)), "0");
+	assert_string_equal(money_nanos_usd(150, s, sizeof(s)),
+	    "0.00000015");
+	assert_string_equal(money_nanos_usd(2000000001, s, sizeof(s)),
+	    "2.000000001");
+	assert_string_equal(money_nanos_usd(3000000000, s, sizeof(s)), "3");
 	model_free(&m);
 }
 
