@@ -23,14 +23,15 @@ APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app"
 
 CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields", "timefmt",
-        "error", "runner", "catalog_cache", "vault", "mail_smtp"}
+        "error", "runner", "catalog_cache", "vault", "mail_smtp",
+        "text_metrics", "json_schema"}
 WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
        "answer", "pages", "event_stream", "app", "worker", "master", "server",
        "model_picker", "mail_sender"}
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
           "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok", "usage",
-          "mail_tokens"}
+          "mail_tokens", "checks", "check_json", "judge", "samples"}
 
 MAY_USE = {
     "core": {"core"},
