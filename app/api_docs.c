@@ -55,6 +55,22 @@ static const struct api_doc docs[] = {
 	  "Put a version in production (the one there is archived)" },
 	{ M_POST, "/api/v1/prompts/{slug}/versions/{n}/archive", 200,
 	  "Archive a version" },
+	{ M_GET, "/api/v1/prompts/{slug}/regressions", 200,
+	  "A prompt's regression runs, newest first (\"before\": a run id)" },
+	{ M_POST, "/api/v1/prompts/{slug}/regressions", 201,
+	  "Run a version against every golden sample of its prompt, in the"
+	  " background; \"wait\": true answers when the run ends (202 with the"
+	  " run as it stands after run_wait_seconds)" },
+	{ M_GET, "/api/v1/regressions/{id}", 200,
+	  "A regression run: progress, every sample's result and checks, the"
+	  " baseline" },
+	{ M_GET, "/api/v1/prompts/{slug}/benchmarks", 200,
+	  "A prompt's model benchmarks, newest first" },
+	{ M_POST, "/api/v1/prompts/{slug}/benchmarks", 201,
+	  "Run a version on several models at once, against every golden"
+	  " sample or one set of variable values" },
+	{ M_GET, "/api/v1/benchmarks/{id}", 200,
+	  "A model benchmark: every result side by side and the models ranked" },
 	{ M_GET, "/api/v1/categories", 200, "The caller's categories with counts" },
 	{ M_POST, "/api/v1/categories", 201, "Create a category" },
 	{ M_PATCH, "/api/v1/categories/{id}", 200, "Rename a category" },

@@ -145,6 +145,15 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "file holding the master key sealing users' provider keys (64 hex digits)" },
 	{ "vault_old_key_file", CFG_STR, "",
 	  "during a rotation: the previous master key (opens only)" },
+	{ "run_threads", CFG_INT, "4",
+	  "background threads per worker running the samples of regression"
+	  " runs and benchmarks (0: this process runs none)" },
+	{ "run_poll_ms", CFG_INT, "500",
+	  "how often an idle background thread looks for samples queued by"
+	  " other processes (its own process's are taken at once)" },
+	{ "run_wait_seconds", CFG_INT, "600",
+	  "longest wait of an API request asking for a run's end (\"wait\":"
+	  " true); after it the answer is 202 with the run as it stands" },
 };
 
 static int set_value(struct config *c, enum cfg_key k, const char *val,

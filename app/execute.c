@@ -196,6 +196,11 @@ static int step_resolve(struct db *db, struct run *x)
 		    json_object_get(in->messages));
 		json_object_object_add(x->rendered, "params",
 		    json_object_new_object());
+	} else if (in->draft != NULL) {
+		if ((rc = version_render_draft(db, in->user_id, in->slug,
+		    in->draft, in->variables, &x->rendered, &x->prompt_id,
+		    x->f)) != 0)
+			return rc;
 	} else if ((rc = version_render_ids(db, in->user_id, in->slug,
 	    in->version, in->variables, &x->rendered, &x->prompt_id,
 	    &x->version_id, x->f)) != 0)

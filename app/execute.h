@@ -70,6 +70,10 @@ struct exec_input {
 	struct exec_rate *rate_out;
 	int		(*on_chunk)(void *arg, json_object *chunk);
 	int		 keep_doc;
+	/* A trial of golden samples (run_item.c): unsaved content of the
+	 * prompt slug to render instead of a version (version_render_draft;
+	 * NULL: none). The execution has the prompt and no version. */
+	json_object	*draft;
 };
 
 /* Run one execution. Returns 0 with *result set to {"id", "status",

@@ -137,6 +137,14 @@ void h_health(struct req *r);
 void h_hello(struct req *r);
 void h_test_sleep(struct req *r);
 
+/* api_runs.c */
+void h_api_regressions_list(struct req *r);
+void h_api_regressions_create(struct req *r);
+void h_api_regression_get(struct req *r);
+void h_api_benchmarks_list(struct req *r);
+void h_api_benchmarks_create(struct req *r);
+void h_api_benchmark_get(struct req *r);
+
 /* api_versions.c */
 void h_api_versions_list(struct req *r);
 void h_api_versions_create(struct req *r);

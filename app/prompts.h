@@ -198,6 +198,13 @@ int version_render(struct db *db, int64_t uid, const char *slug, int number,
 int version_render_ids(struct db *db, int64_t uid, const char *slug,
     int number, struct json_object *values, struct json_object **out,
     int64_t *pid, int64_t *vid, struct pm_fail *f);
+/* version_render_ids() of draft, unsaved content of the owner's prompt
+ * slug ({messages, model, params, variables}, as version_content gives
+ * it; borrowed) instead of a stored version: "version" is null. Returns
+ * the same; *pid (may be NULL) gets the prompt's id. */
+int version_render_draft(struct db *db, int64_t uid, const char *slug,
+    struct json_object *draft, struct json_object *values,
+    struct json_object **out, int64_t *pid, struct pm_fail *f);
 
 /* --- prompt_io.c: export and import as one JSON document --- */
 

@@ -53,6 +53,25 @@ static const struct field body_version_create[] = {
 	{ NULL, 0, 0, 0, 0 }
 };
 
+/* A regression run: the version, its model (default: the version's),
+ * and whether to answer when it ends. */
+static const struct field body_regression[] = {
+	{ "version", FT_INT, FF_REQUIRED, 1, VERSION_MAX },
+	{ "model", FT_STRING, FF_NULL, 1, MODEL_ID_MAX },
+	{ "wait", FT_BOOL, FF_NULL, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+/* A model benchmark: the version, its models, one set of variable values
+ * (default: every golden sample). */
+static const struct field body_benchmark[] = {
+	{ "version", FT_INT, FF_REQUIRED, 1, VERSION_MAX },
+	{ "models", FT_ARRAY, FF_REQUIRED, 1, 8 },
+	{ "variables", FT_OBJECT, FF_NULL, 0, 0 },
+	{ "wait", FT_BOOL, FF_NULL, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
 /* A prompt export document (prompt_io.c checks its members). */
 static const struct field body_prompt_import[] = {
 	{ "format", FT_STRING, FF_REQUIRED, 0, 0 },
@@ -234,6 +253,18 @@ const struct route routes[] = {
 	  h_api_version_promote, AUTH_USER, 0, body_none },
 	{ M_POST,   "/api/v1/prompts/:slug/versions/:n/archive",
 	  h_api_version_archive, AUTH_USER, 0, body_none },
+	{ M_GET,    "/api/v1/prompts/:slug/regressions", h_api_regressions_list,
+	  AUTH_USER, 0, NULL },
+	{ M_POST,   "/api/v1/prompts/:slug/regressions", h_api_regressions_create,
+	  AUTH_USER, RF_EXECUTE, body_regression },
+	{ M_GET,    "/api/v1/regressions/:id", h_api_regression_get, AUTH_USER, 0,
+	  NULL },
+	{ M_GET,    "/api/v1/prompts/:slug/benchmarks", h_api_benchmarks_list,
+	  AUTH_USER, 0, NULL },
+	{ M_POST,   "/api/v1/prompts/:slug/benchmarks", h_api_benchmarks_create,
+	  AUTH_USER, RF_EXECUTE, body_benchmark },
+	{ M_GET,    "/api/v1/benchmarks/:id", h_api_benchmark_get, AUTH_USER, 0,
+	  NULL },
 	{ M_GET,    "/api/v1/categories",     h_api_categories_list,  AUTH_USER, 0,
 	  NULL },
 	{ M_POST,   "/api/v1/categories",     h_api_categories_create, AUTH_USER, 0,

@@ -17,6 +17,7 @@
 #ifndef PM_RUN_QUEUE_H
 #define PM_RUN_QUEUE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;

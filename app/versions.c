@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
+#include "gate.h"
 #include "jsonx.h"
 #include "models.h"
 #include "prompts.h"
@@ -41,8 +42,8 @@ int64_t version_insert(struct db *db, int64_t prompt_id, int number,
 		return rc;
 	vid = db_insert_id(db);
 	rc = db_exec(db, "INSERT INTO version_status_changes (version_id,"
-	    " from_status, to_status, user_id, created_at)"
-	    " VALUES (?, NULL, ?, ?, ?)",
+	    " from_status, to_status, user_id, created_at, action)"
+	    " VALUES (?, NULL, ?, ?, ?, 'create')",
 	    DB_ARGS(db_i(vid), db_s(status), db_i(uid), db_i(now)));
 	if (rc >= 0 && strcmp(status, "PRODUCTION") == 0)
 		rc = db_exec(db, "UPDATE prompts SET production_version = ?"
@@ -408,17 +409,28 @@ struct status_tx {
 	struct pm_fail	*f;
 };
 
+/* What a status change is about, for the prompt's history: the action
+ * (promote, rollback, archive, replaced), the version in production
+ * before (0: none) and the run that let it through the gate (0: none). */
+struct change_why {
+	const char	*action;
+	int		 from_version;
+	int64_t		 gating_run;
+};
+
 static int change_status(struct db *db, int64_t vid, const char *from,
-    const char *to, int64_t uid, int64_t now)
+    const char *to, int64_t uid, int64_t now, const struct change_why *w)
 {
 	int64_t rc = db_exec(db, "UPDATE prompt_versions SET status = ? WHERE id = ?",
 	    DB_ARGS(db_s(to), db_i(vid)));
 
 	if (rc >= 0)
 		rc = db_exec(db, "INSERT INTO version_status_changes (version_id,"
-		    " from_status, to_status, user_id, created_at)"
-		    " VALUES (?, ?, ?, ?, ?)",
-		    DB_ARGS(db_i(vid), db_s(from), db_s(to), db_i(uid), db_i(now)));
+		    " from_status, to_status, user_id, created_at, action,"
+		    " from_version, gating_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    DB_ARGS(db_i(vid), db_s(from), db_s(to), db_i(uid), db_i(now),
+		    db_s(w->action), w->from_version ? db_i(w->from_version) :
+		    db_null(), w->gating_run ? db_i(w->gating_run) : db_null()));
 	return rc < 0 ? (int)rc : 0;
 }
 
@@ -429,6 +441,8 @@ static int status_fn(struct db *db, void *arg)
 {
 	struct status_tx *t = arg;
 	struct db_res res = { 0 };
+	struct change_why archive = { "archive", 0, 0 }, replaced = { "replaced",
+	    0, 0 }, why = { "promote", 0, 0 };
 	int64_t pid = lock_prompt(db, t->uid, t->slug, NULL), n, vid, old = 0;
 	char status[16];
 	int rc;
@@ -452,22 +466,31 @@ static int status_fn(struct db *db, void *arg)
 		if (strcmp(status, "ARCHIVED") == 0)
 			return pm_refuse(t->f, PM_CONFLICT,
 			    "versions.already_archived", NULL);
-		return change_status(db, vid, status, "ARCHIVED", t->uid, t->now);
+		return change_status(db, vid, status, "ARCHIVED", t->uid, t->now,
+		    &archive);
 	}
 	if (strcmp(status, "PRODUCTION") == 0)
 		return pm_refuse(t->f, PM_CONFLICT, "versions.already_production",
 		    NULL);
-	n = db_query(db, "SELECT id FROM prompt_versions WHERE prompt_id = ?"
+	/* The gate, in this transaction: no way of promoting passes by it. */
+	if ((rc = gate_check(db, pid, t->number, &why.gating_run, t->f)) != 0)
+		return rc;
+	n = db_query(db, "SELECT id, number FROM prompt_versions WHERE prompt_id = ?"
 	    " AND status = 'PRODUCTION'", DB_ARGS(db_i(pid)), &res);
-	if (n == 1)
+	if (n == 1) {
 		old = db_int(&res, 0, 0);
+		why.from_version = (int)db_int(&res, 0, 1);
+	}
 	db_res_free(&res);
 	if (n < 0)
 		return (int)n;
+	why.action = why.from_version > t->number ? "rollback" : "promote";
+	replaced.from_version = why.from_version;
 	if (old != 0 && (rc = change_status(db, old, "PRODUCTION", "ARCHIVED",
-	    t->uid, t->now)) != 0)
+	    t->uid, t->now, &replaced)) != 0)
 		return rc;
-	if ((rc = change_status(db, vid, status, "PRODUCTION", t->uid, t->now)))
+	if ((rc = change_status(db, vid, status, "PRODUCTION", t->uid, t->now,
+	    &why)))
 		return rc;
 	n = db_exec(db, "UPDATE prompts SET production_version = ?, updated_at = ?"
 	    " WHERE id = ?", DB_ARGS(db_i(t->number), db_i(t->now), db_i(pid)));
@@ -496,21 +519,16 @@ int version_render(struct db *db, int64_t uid, const char *slug, int number,
 	return version_render_ids(db, uid, slug, number, values, out, NULL, NULL, f);
 }
 
-int version_render_ids(struct db *db, int64_t uid, const char *slug,
-    int number, struct json_object *values, struct json_object **out,
-    int64_t *pid, int64_t *vid, struct pm_fail *f)
+/* Render content v ({messages, variables, number, model, params}, taken)
+ * of prompt slug with values into *out (see version_render). */
+static int render_content(struct json_object *v, const char *slug,
+    struct json_object *values, struct json_object **out, struct pm_fail *f)
 {
-	struct json_object *v, *msgs, *decls, *rendered, *o;
+	struct json_object *msgs, *decls, *rendered, *o;
 	struct vars_errors ve = { 0 };
 	struct buf b = { 0 };
 	size_t i;
-	int rc;
 
-	if (values != NULL && !json_object_is_type(values, json_type_object))
-		return pm_refuse(f, PM_INVALID, "versions.variables_object",
-		    "variables");
-	if ((rc = version_fetch(db, uid, slug, number, 0, &v, pid, vid)) != 0)
-		return rc;
 	msgs = json_object_object_get(v, "messages");
 	decls = json_object_object_get(v, "variables");
 	rendered = json_object_new_array();
@@ -548,4 +566,44 @@ int version_render_ids(struct db *db, int64_t uid, const char *slug,
 	json_object_put(v);
 	*out = o;
 	return 0;
+}
+
+int version_render_ids(struct db *db, int64_t uid, const char *slug,
+    int number, struct json_object *values, struct json_object **out,
+    int64_t *pid, int64_t *vid, struct pm_fail *f)
+{
+	struct json_object *v;
+	int rc;
+
+	if (values != NULL && !json_object_is_type(values, json_type_object))
+		return pm_refuse(f, PM_INVALID, "versions.variables_object",
+		    "variables");
+	if ((rc = version_fetch(db, uid, slug, number, 0, &v, pid, vid)) != 0)
+		return rc;
+	return render_content(v, slug, values, out, f);
+}
+
+int version_render_draft(struct db *db, int64_t uid, const char *slug,
+    struct json_object *draft, struct json_object *values,
+    struct json_object **out, int64_t *pid, struct pm_fail *f)
+{
+	struct db_res res = { 0 };
+	struct json_object *v;
+	int64_t n;
+
+	if (values != NULL && !json_object_is_type(values, json_type_object))
+		return pm_refuse(f, PM_INVALID, "versions.variables_object",
+		    "variables");
+	n = db_query(db, "SELECT id FROM prompts WHERE user_id = ?"
+	    " AND live_slug = ?", DB_ARGS(db_i(uid), db_s(slug)), &res);
+	if (n == 1 && pid != NULL)
+		*pid = db_int(&res, 0, 0);
+	db_res_free(&res);
+	if (n != 1)
+		return n < 0 ? (int)n : PM_NOTFOUND;
+	v = json_object_new_object();
+	json_object_object_foreach(draft, k, val)
+		json_object_object_add(v, k, json_object_get(val));
+	json_object_object_add(v, "number", NULL);
+	return render_content(v, slug, values, out, f);
 }

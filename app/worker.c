@@ -27,6 +27,7 @@
 #include "http.h"
 #include "log.h"
 #include "mail_sender.h"
+#include "run_worker.h"
 #include "runner.h"
 #include "upstream.h"
 #include "util.h"
@@ -273,6 +274,7 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 	}
 	sweep_interrupted();
 	(void)mail_sender_start(w.pool);	/* logs why when it cannot */
+	(void)run_worker_start(w.pool);		/* likewise */
 	atomic_store(&w.shared->slot_accepting[w.slot], 1);
 	tids = xcalloc((size_t)threads, sizeof(*tids));
 	pthread_attr_init(&attr);
@@ -302,6 +304,7 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 		pthread_join(tids[i], NULL);
 	free(tids);
 	mail_sender_stop();
+	run_worker_stop();
 	db_pool_close(w.pool);
 	close(w.wake[0]);
 	close(w.wake[1]);

@@ -40,7 +40,8 @@ DELETE /__fake/requests         clear the request log
 Deterministic output
 --------------------
 content  = "echo: " + content of the last "user" message ("echo:" when that
-           is empty), or "w1 w2 ... wN" with the words=N directive.
+           is empty), or "w1 w2 ... wN" with the words=N directive, or
+           TEXT with the reply=TEXT directive.
 prompt_tokens     = whitespace-separated words over every message's content
                     + 4 * number of messages
 completion_tokens = words in the output (at least 1); with max_tokens (or
@@ -109,6 +110,9 @@ words.  Unknown keys or bad values give a 400 naming the problem.
                       lines; a conforming client ignores all of them.
   no_cost=1           usage without "cost" (and without cost_details/is_byok).
   words=N             output "w1 w2 ... wN" instead of the echo.
+  reply=TEXT          output TEXT instead of the echo (a judge's answer such
+                      as "PASS: clear"; TEXT cannot contain "," or "]").
+                      words=N wins when both are given.
   framing=close       stream: no chunked transfer encoding; the body is
                       delimited by closing the connection (default: chunked).
   ws_keepalive=1      non-stream with delay_ms: send the 200 headers at once
@@ -258,7 +262,7 @@ INT_KEYS = ("status", "retry_after", "delay_ms", "chunk_delay_ms", "drop_after",
             "error_chunk_after", "words")
 FLAG_KEYS = ("finish_error", "garbage", "unknown_fields", "no_cost", "drop_rst",
              "ws_keepalive")
-STR_KEYS = ("message", "framing")
+STR_KEYS = ("message", "framing", "reply")
 DIRECTIVE_RE = re.compile(r"\[\[fake:([^\]]*)\]\]")
 
 
@@ -849,6 +853,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         if "words" in d:
             text = " ".join("w%d" % (i + 1) for i in range(d["words"]))
+        elif "reply" in d:
+            text = d["reply"]
         else:
             text = "echo: " + last_user if last_user else "echo:"
         pieces = split_words(text)

@@ -27,11 +27,12 @@ CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "text_metrics", "json_schema"}
 WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
        "answer", "pages", "event_stream", "app", "worker", "master", "server",
-       "model_picker", "mail_sender"}
+       "model_picker", "mail_sender", "run_worker"}
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
           "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok", "usage",
-          "mail_tokens", "checks", "check_json", "judge", "samples"}
+          "mail_tokens", "checks", "check_json", "judge", "samples",
+          "golden_runs", "run_queue", "run_item", "gate", "history", "benchmarks"}
 
 MAY_USE = {
     "core": {"core"},
