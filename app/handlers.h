@@ -137,6 +137,22 @@ void h_health(struct req *r);
 void h_hello(struct req *r);
 void h_test_sleep(struct req *r);
 
+/* page_runs.c */
+void h_regression_start(struct req *r);
+void h_trial_start(struct req *r);
+void h_regressions_page(struct req *r);
+void h_regression_page(struct req *r);
+
+/* page_benchmarks.c */
+void h_benchmarks_page(struct req *r);
+void h_benchmark_start(struct req *r);
+void h_benchmark_page(struct req *r);
+
+/* page_gate.c */
+void h_gate_page(struct req *r);
+void h_gate_save(struct req *r);
+void h_history_page(struct req *r);
+
 /* api_runs.c */
 void h_api_regressions_list(struct req *r);
 void h_api_regressions_create(struct req *r);

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "jsonx.h"
 #include "msg.h"
+#include "page_runs.h"
 #include "page_versions.h"
 #include "pages.h"
 #include "prompts.h"
@@ -231,7 +232,8 @@ static void status_change(struct req *r, int promote)
 	rc = promote ? version_promote(r->db, r->user.id, slug, n, r->now, &f) :
 	    version_archive(r->db, r->user.id, slug, n, r->now, &f);
 	if (rc != 0) {
-		answer_fail(r, rc, &f);
+		if (!gate_refused_page(r, slug, n, rc, &f))
+			answer_fail(r, rc, &f);
 		return;
 	}
 	snprintf(path, sizeof(path), "/prompts/%s", slug);

@@ -1,0 +1,273 @@
+/* page_runs.c - HTML pages of regression runs and trials: start one from
+ * a version page (or, as a trial, from the unsaved editor), the run page
+ * with its live progress bar and results as they arrive (the page
+ * refreshes its live part from itself, static/js/runs.js), its summary
+ * and its baseline, the list of a prompt's runs, and the page shown when
+ * the promotion gate refuses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+#include "buf.h"
+#include "golden_runs.h"
+#include "handlers.h"
+#include "http.h"
+#include "jsonx.h"
+#include "model_picker.h"
+#include "msg.h"
+#include "page_runs.h"
+#include "pages.h"
+#include "plans.h"
+#include "prompts.h"
+#include "run_worker.h"
+
+const char *run_text(json_object *o, const char *key)
+{
+	const char *s = json_str_member(o, key, NULL);
+
+	return s != NULL ? s : "";
+}
+
+static void flag(json_object *o, const char *name, int on)
+{
+	if (on)
+		json_object_object_add(o, name, json_object_new_boolean(1));
+}
+
+/* "is_<status>" on o for its "status" member. */
+static void status_flag(json_object *o)
+{
+	const char *st = json_str_member(o, "status", NULL);
+	char name[40];
+
+	if (st == NULL)
+		return;
+	snprintf(name, sizeof(name), "is_%s", st);
+	flag(o, name, 1);
+}
+
+/* A number with its sign, for deltas: "+0.25", "-3". */
+static void add_signed(json_object *o, const char *name, json_object *v)
+{
+	char t[48];
+
+	if (v == NULL)
+		return;
+	snprintf(t, sizeof(t), "%s%s", json_object_get_double(v) > 0 ? "+" : "",
+	    json_object_get_string(v));
+	json_object_object_add(o, name, json_object_new_string(t));
+}
+
+void run_decorate(json_object *run)
+{
+	json_object *items = json_object_object_get(run, "items"), *b, *v;
+	size_t i, k;
+	char t[48];
+
+	status_flag(run);
+	flag(run, "is_trial", strcmp(run_text(run, "kind"),
+	    "trial") == 0);
+	flag(run, "result_passed", json_object_object_get(run, "result") &&
+	    strcmp(run_text(run, "result"), "passed") == 0);
+	if ((v = json_object_object_get(run, "time_ms")) != NULL) {
+		snprintf(t, sizeof(t), "%.1f s", json_object_get_int64(v) / 1000.0);
+		json_object_object_add(run, "time_text", json_object_new_string(t));
+	}
+	if ((v = json_object_object_get(run, "score")) != NULL) {
+		snprintf(t, sizeof(t), "%.0f%%", json_object_get_double(v) * 100);
+		json_object_object_add(run, "score_pct", json_object_new_string(t));
+	}
+	for (i = 0; i < json_object_array_length(items); i++) {
+		json_object *it = json_object_array_get_idx(items, i), *cs;
+
+		status_flag(it);
+		if ((v = json_object_object_get(it, "score")) != NULL) {
+			snprintf(t, sizeof(t), "%.0f%%",
+			    json_object_get_double(v) * 100);
+			json_object_object_add(it, "score_pct",
+			    json_object_new_string(t));
+		}
+		cs = json_object_object_get(it, "checks");
+		for (k = 0; k < json_object_array_length(cs); k++) {
+			json_object *c = json_object_array_get_idx(cs, k);
+			char name[40];
+
+			snprintf(name, sizeof(name), "is_%s",
+			    run_text(c, "state"));
+			flag(c, name, 1);
+		}
+	}
+	if ((b = json_object_object_get(run, "baseline")) != NULL) {
+		add_signed(b, "score_delta_text", json_object_object_get(b,
+		    "score_delta"));
+		add_signed(b, "latency_delta_text", json_object_object_get(b,
+		    "latency_delta_ms"));
+		flag(b, "cost_up", json_object_get_int64(json_object_object_get(b,
+		    "cost_delta_micros")) > 0);
+		flag(b, "cost_down", json_object_get_int64(json_object_object_get(b,
+		    "cost_delta_micros")) < 0);
+		v = json_object_object_get(b, "cost_delta_micros");
+		json_object_object_add(b, "cost_delta_abs", json_object_new_int64(
+		    llabs(json_object_get_int64(v))));
+		flag(b, "unchanged", json_object_array_length(
+		    json_object_object_get(b, "newly_failing")) == 0 &&
+		    json_object_array_length(json_object_object_get(b,
+		    "newly_passing")) == 0);
+	}
+}
+
+/* Start a run from a page; answer with the run page, or the refusal. */
+static void start_page(struct req *r, struct run_start *rs, const char *what)
+{
+	struct plan_ref ref;
+	struct pm_fail f = { 0 };
+	char path[SLUG_MAX + 64];
+	int64_t id;
+
+	user_plan_ref(r, &ref);
+	rs->ref = &ref;
+	rs->slug = req_arg(r, "slug");
+	rs->channel = "UI";
+	rs->now = r->now;
+	if ((id = golden_run_start(r->db, r->user.id, rs, &f)) < 0) {
+		answer_fail(r, (int)id, &f);
+		return;
+	}
+	run_kick();
+	snprintf(path, sizeof(path), "/prompts/%s/%s/%lld", rs->slug, what,
+	    (long long)id);
+	redirect_flash(r, path, strcmp(rs->kind, "trial") == 0 ?
+	    "trial_started" : "run_started");
+}
+
+/* The form's one model, or none (the version's). */
+static json_object *form_models(struct req *r, const char *field)
+{
+	const char *m = req_form(r, field);
+	json_object *a;
+
+	if (m == NULL || *m == '\0')
+		return NULL;
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_string(m));
+	return a;
+}
+
+void h_regression_start(struct req *r)
+{
+	struct run_start rs = { 0 };
+
+	rs.kind = "regression";
+	rs.version = (int)req_num(r, "n");
+	rs.models = form_models(r, "model");
+	start_page(r, &rs, "regressions");
+	json_object_put(rs.models);
+}
+
+void h_trial_start(struct req *r)
+{
+	struct run_start rs = { 0 };
+	struct pm_fail f = { 0 };
+	json_object *in = version_form_fields(r), *content = NULL;
+	int rc;
+
+	if ((rc = version_content(in, NULL, &content, &f)) != 0) {
+		json_object_put(in);
+		answer_fail(r, rc, &f);
+		return;
+	}
+	json_object_put(in);
+	rs.kind = "trial";
+	rs.draft = content;
+	start_page(r, &rs, "regressions");
+	json_object_put(content);
+}
+
+void h_regression_page(struct req *r)
+{
+	const char *slug = req_arg(r, "slug");
+	json_object *run, *p, *d;
+	int rc;
+
+	if ((rc = golden_run_get(r->db, r->user.id, req_num(r, "id"), NULL,
+	    &run)) != 0 || (rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		if (rc == 0)
+			json_object_put(run);
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	if (strcmp(run_text(run, "prompt"), slug) != 0 ||
+	    strcmp(run_text(run, "kind"), "benchmark") == 0) {
+		json_object_put(run);
+		json_object_put(p);
+		answer_fail(r, PM_NOTFOUND, NULL);
+		return;
+	}
+	run_decorate(run);
+	d = page_with_title(r, "prompts", "regression");
+	json_object_object_add(d, "prompt", p);
+	json_object_object_add(d, "run", run);
+	resp_page(r, 200, "runs/show", d);
+}
+
+void h_regressions_page(struct req *r)
+{
+	const char *slug = req_arg(r, "slug");
+	json_object *list = NULL, *trials = NULL, *p, *d, *a;
+	size_t i;
+	int rc;
+
+	if ((rc = prompt_get(r->db, r->user.id, slug, &p)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	if ((rc = golden_run_list(r->db, r->user.id, slug, "regression", 0,
+	    &list)) != 0 || (rc = golden_run_list(r->db, r->user.id, slug,
+	    "trial", 0, &trials)) != 0) {
+		json_object_put(list);
+		json_object_put(p);
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	a = json_object_object_get(list, "items");
+	for (i = 0; i < json_object_array_length(a); i++)
+		run_decorate(json_object_array_get_idx(a, i));
+	a = json_object_object_get(trials, "items");
+	for (i = 0; i < json_object_array_length(a); i++)
+		run_decorate(json_object_array_get_idx(a, i));
+	d = page_with_title(r, "prompts", "regressions");
+	json_object_object_add(d, "prompt", p);
+	json_object_object_add(d, "runs", json_object_get(
+	    json_object_object_get(list, "items")));
+	json_object_object_add(d, "trials", json_object_get(
+	    json_object_object_get(trials, "items")));
+	json_object_put(list);
+	json_object_put(trials);
+	resp_page(r, 200, "runs/list", d);
+}
+
+int gate_refused_page(struct req *r, const char *slug, int number, int rc,
+    struct pm_fail *f)
+{
+	json_object *d, *p, *last = NULL;
+	struct buf m = { 0 };
+	int64_t pid;
+
+	if (rc != PM_CONFLICT || f->key == NULL || strncmp(f->key, "gate.", 5) != 0)
+		return 0;
+	if (prompt_get(r->db, r->user.id, slug, &p) != 0)
+		return 0;
+	pid = json_object_get_int64(json_object_object_get(p, "id"));
+	if (golden_run_last(r->db, pid, number, &last) == 1)
+		run_decorate(last);
+	pm_fail_text(rc, f, &m);
+	d = page_with_title(r, "prompts", "gate_refused");
+	json_object_object_add(d, "prompt", p);
+	json_object_object_add(d, "number", json_object_new_int(number));
+	json_object_object_add(d, "message", json_object_new_string(buf_cstr(&m)));
+	json_object_object_add(d, "last", last);
+	buf_free(&m);
+	resp_page(r, 409, "runs/gate_refused", d);
+	return 1;
+}
