@@ -13,7 +13,6 @@
 #include "money.h"
 #include "msg.h"
 #include "plans.h"
-#include "samples.h"
 #include "util.h"
 
 static const char *text_of(json_object *o)
@@ -29,8 +28,8 @@ struct start_ctx {
 	int		 number;
 	const struct run_start *rs;
 	json_object	*models;	/* the checked ids */
-	struct sample_list samples;
-	int64_t		 id;
+	struct pm_fail	*f;
+	int64_t		 id, total;
 };
 
 /* The prompt (and the version, unless a trial) of the run. */
@@ -136,23 +135,40 @@ static int check_models(struct db *db, struct start_ctx *c,
 	return rc;
 }
 
-static int insert_item(struct db *db, struct start_ctx *c, int position,
-    const struct sample *s, const char *model)
+/* The items of the run: a copy of every golden sample of the prompt (in
+ * the samples' order, by id) for each model, made by the database in one
+ * statement per model; or one set of values without checks. */
+static int insert_items(struct db *db, struct start_ctx *c)
 {
-	static const char q[] =
+	static const char q_samples[] =
 	    "INSERT INTO golden_run_items (run_id, user_id, position, sample_id,"
 	    " sample_name, variables, expected, checks, threshold, judge_model,"
-	    " model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	json_object *checks = s->checks.n ? checks_to_json(&s->checks) :
-	    json_object_new_array();
-	int64_t rc;
+	    " model) SELECT ?, ?, (ROW_NUMBER() OVER (ORDER BY s.id) - 1) * ? + ?,"
+	    " s.id, s.name, s.variables, s.expected_output, s.checks, s.threshold,"
+	    " s.judge_model, ? FROM golden_samples s"
+	    " WHERE s.user_id = ? AND s.prompt_id = ?";
+	static const char q_values[] =
+	    "INSERT INTO golden_run_items (run_id, user_id, position, sample_name,"
+	    " variables, checks, model) VALUES (?, ?, ?, ?, ?, '[]', ?)";
+	size_t nm = json_object_array_length(c->models), k;
+	int64_t rc = 0;
 
-	rc = db_exec(db, q, DB_ARGS(db_i(c->id), db_i(c->uid), db_i(position),
-	    s->id ? db_i(s->id) : db_null(), db_s(s->name),
-	    db_s(text_of(s->variables)), db_s(s->expected), db_s(text_of(checks)),
-	    s->has_threshold ? db_d(s->threshold) : db_null(),
-	    db_s(s->judge_model), db_s(model)));
-	json_object_put(checks);
+	for (k = 0; k < nm && rc >= 0; k++) {
+		const char *model = json_object_get_string(
+		    json_object_array_get_idx(c->models, k));
+
+		rc = c->rs->variables != NULL ?
+		    db_exec(db, q_values, DB_ARGS(db_i(c->id), db_i(c->uid),
+		    db_i((int64_t)k), db_s(msg_get("runs.values_sample")),
+		    db_s(text_of(c->rs->variables)), db_s(model))) :
+		    db_exec(db, q_samples, DB_ARGS(db_i(c->id), db_i(c->uid),
+		    db_i((int64_t)nm), db_i((int64_t)k), db_s(model),
+		    db_i(c->uid), db_i(c->pid)));
+	}
+	if (rc >= 0)
+		rc = db_exec(db, "UPDATE golden_runs SET items_total = (SELECT"
+		    " COUNT(*) FROM golden_run_items WHERE run_id = ?) WHERE id = ?",
+		    DB_ARGS(db_i(c->id), db_i(c->id)));
 	return rc < 0 ? (int)rc : 0;
 }
 
@@ -160,30 +176,32 @@ static int start_fn(struct db *db, void *arg)
 {
 	struct start_ctx *c = arg;
 	const struct run_start *rs = c->rs;
-	size_t nm = json_object_array_length(c->models), i, k;
+	struct db_res res = { 0 };
 	int64_t rc;
-	int pos = 0;
 
 	rc = db_exec(db, "INSERT INTO golden_runs (user_id, prompt_id, kind,"
 	    " version_id, version_number, draft, models, channel, api_key_id,"
-	    " items_total, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " items_total, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
 	    DB_ARGS(db_i(c->uid), db_i(c->pid), db_s(rs->kind),
 	    c->vid ? db_i(c->vid) : db_null(),
 	    c->number ? db_i(c->number) : db_null(),
 	    db_s(rs->draft ? text_of(rs->draft) : NULL),
 	    db_s(text_of(c->models)), db_s(rs->channel),
-	    rs->api_key_id ? db_i(rs->api_key_id) : db_null(),
-	    db_i((int64_t)(c->samples.n * nm)), db_i(rs->now)));
+	    rs->api_key_id ? db_i(rs->api_key_id) : db_null(), db_i(rs->now)));
 	if (rc < 0)
 		return (int)rc;
 	c->id = db_insert_id(db);
-	for (i = 0; i < c->samples.n; i++)
-		for (k = 0; k < nm; k++)
-			if ((rc = insert_item(db, c, pos++, &c->samples.v[i],
-			    json_object_get_string(json_object_array_get_idx(
-			    c->models, k)))) != 0)
-				return (int)rc;
-	return 0;
+	if ((rc = insert_items(db, c)) != 0)
+		return (int)rc;
+	rc = db_query(db, "SELECT items_total FROM golden_runs WHERE id = ?",
+	    DB_ARGS(db_i(c->id)), &res);
+	c->total = rc == 1 ? db_int(&res, 0, 0) : 0;
+	db_res_free(&res);
+	if (rc < 0)
+		return (int)rc;
+	/* No sample: nothing is kept. */
+	return c->total == 0 ? pm_refuse(c->f, PM_CONFLICT, "runs.no_samples",
+	    NULL) : 0;
 }
 
 int64_t golden_run_start(struct db *db, int64_t uid, const struct run_start *rs,
@@ -199,24 +217,10 @@ int64_t golden_run_start(struct db *db, int64_t uid, const struct run_start *rs,
 	if ((rc = resolve(db, &c, model, sizeof(model))) != 0 ||
 	    (rc = check_models(db, &c, model, f)) != 0)
 		goto out;
-	if (rs->variables != NULL) {
-		/* One set of values, no checks: a model passes when it
-		 * answers. */
-		c.samples.v = xcalloc(1, sizeof(*c.samples.v));
-		c.samples.n = 1;
-		c.samples.v[0].name = xstrdup(msg_get("runs.values_sample"));
-		c.samples.v[0].variables = json_object_get(rs->variables);
-	} else if ((rc = samples_load(db, uid, c.pid, &c.samples)) < 0)
-		goto out;
-	if (c.samples.n == 0) {
-		rc = pm_refuse(f, PM_CONFLICT, "runs.no_samples", NULL);
-		goto out;
-	}
+	c.f = f;
 	if ((rc = db_tx(db, start_fn, &c)) != 0)
 		goto out;
-	rc = 0;
 out:
-	sample_list_free(&c.samples);
 	json_object_put(c.models);
 	return rc != 0 ? rc : c.id;
 }
@@ -493,8 +497,10 @@ int golden_run_get(struct db *db, int64_t uid, int64_t id, const char *kind,
 
 	n = db_query(db, "SELECT " RUN_COLS " FROM golden_runs r"
 	    " JOIN prompts p ON p.id = r.prompt_id"
-	    " WHERE r.id = ? AND r.user_id = ? AND (? IS NULL OR r.kind = ?)",
-	    DB_ARGS(db_i(id), db_i(uid), db_s(kind), db_s(kind)), &res);
+	    " WHERE r.id = ? AND r.user_id = ? AND (? IS NULL OR r.kind = ?"
+	    "   OR (? = 'regression' AND r.kind = 'trial'))",
+	    DB_ARGS(db_i(id), db_i(uid), db_s(kind), db_s(kind), db_s(kind)),
+	    &res);
 	if (n != 1) {
 		db_res_free(&res);
 		return n < 0 ? (int)n : PM_NOTFOUND;

@@ -50,8 +50,8 @@ struct run_start {
 int64_t golden_run_start(struct db *db, int64_t uid, const struct run_start *rs,
     struct pm_fail *f);
 
-/* Run id of the owner as JSON (kind NULL: any, else that kind; a run of
- * another kind is PM_NOTFOUND): {"id","kind","status","ended","result"
+/* Run id of the owner as JSON (kind NULL: any, else that kind, where
+ * "regression" takes in trials; a run of another kind is PM_NOTFOUND): {"id","kind","status","ended","result"
  * ("passed"|"failed"|null until it ended),"message","prompt",
  * "prompt_name","version","models","channel","total","done","passed",
  * "failed","errors","interrupted","skipped","percent","score",

@@ -49,8 +49,11 @@ void h_benchmarks_page(struct req *r)
 	for (i = 0; i < json_object_array_length(a); i++)
 		run_decorate(json_object_array_get_idx(a, i));
 	d = page_with_title(r, "prompts", "benchmarks");
+	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "runs", json_object_get(a));
+	json_object_object_add(d, "has_runs", json_object_new_boolean(
+	    json_object_array_length(a) > 0));
 	json_object_object_add(d, "versions", versions);
 	json_object_object_add(d, "has_versions", json_object_new_boolean(
 	    json_object_array_length(versions) > 0));
@@ -171,6 +174,7 @@ void h_benchmark_page(struct req *r)
 	ranking = bench_ranking(run);
 	bench_chart_svg(ranking, &svg);
 	d = page_with_title(r, "prompts", "benchmark");
+	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "ranking", ranking);
 	json_object_object_add(d, "rows", side_by_side(run));

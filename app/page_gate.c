@@ -22,6 +22,8 @@ static void gate_form(struct req *r, int status, json_object *d,
 {
 	char t[40];
 
+	json_object_object_add(d, "slug", json_object_get(
+	    json_object_object_get(p, "slug")));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "gate", gate_json(g));
 	if (g->max_cost_micros >= 0) {
@@ -86,6 +88,7 @@ void h_gate_save(struct req *r)
 		return;
 	}
 	d = page_with_title(r, "prompts", "gate");
+	json_object_object_add(d, "slug", json_object_new_string(slug));
 	rc = form_fail(d, rc, &f);
 	gate_form(r, rc, d, &g, p);
 }
@@ -112,6 +115,7 @@ void h_history_page(struct req *r)
 		json_object_object_add(e, name, json_object_new_boolean(1));
 	}
 	d = page_with_title(r, "prompts", "history");
+	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "history", h);
 	json_object_object_add(d, "has_history", json_object_new_boolean(

@@ -29,10 +29,26 @@ const char *run_text(json_object *o, const char *key)
 	return s != NULL ? s : "";
 }
 
+/* The length of array a; 0 when it is not one (absent). */
+static size_t len_of(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ?
+	    json_object_array_length(a) : 0;
+}
+
 static void flag(json_object *o, const char *name, int on)
 {
 	if (on)
 		json_object_object_add(o, name, json_object_new_boolean(1));
+}
+
+/* "has_<name>" on o when its array member name is not empty. */
+static void has(json_object *o, const char *name)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "has_%s", name);
+	flag(o, key, len_of(json_object_object_get(o, name)) > 0);
 }
 
 /* "is_<status>" on o for its "status" member. */
@@ -66,6 +82,12 @@ void run_decorate(json_object *run)
 	char t[48];
 
 	status_flag(run);
+	has(run, "failing");
+	has(run, "items");
+	flag(run, "many_models", json_object_array_length(
+	    json_object_object_get(run, "models")) > 1);
+	json_object_object_add(run, "model_text", json_object_get(
+	    json_object_array_get_idx(json_object_object_get(run, "models"), 0)));
 	flag(run, "is_trial", strcmp(run_text(run, "kind"),
 	    "trial") == 0);
 	flag(run, "result_passed", json_object_object_get(run, "result") &&
@@ -78,7 +100,7 @@ void run_decorate(json_object *run)
 		snprintf(t, sizeof(t), "%.0f%%", json_object_get_double(v) * 100);
 		json_object_object_add(run, "score_pct", json_object_new_string(t));
 	}
-	for (i = 0; i < json_object_array_length(items); i++) {
+	for (i = 0; i < len_of(items); i++) {
 		json_object *it = json_object_array_get_idx(items, i), *cs;
 
 		status_flag(it);
@@ -89,16 +111,19 @@ void run_decorate(json_object *run)
 			    json_object_new_string(t));
 		}
 		cs = json_object_object_get(it, "checks");
-		for (k = 0; k < json_object_array_length(cs); k++) {
+		for (k = 0; k < len_of(cs); k++) {
 			json_object *c = json_object_array_get_idx(cs, k);
 			char name[40];
 
 			snprintf(name, sizeof(name), "is_%s",
 			    run_text(c, "state"));
 			flag(c, name, 1);
+			has(c, "diff");
 		}
 	}
 	if ((b = json_object_object_get(run, "baseline")) != NULL) {
+		has(b, "newly_failing");
+		has(b, "newly_passing");
 		add_signed(b, "score_delta_text", json_object_object_get(b,
 		    "score_delta"));
 		add_signed(b, "latency_delta_text", json_object_object_get(b,
@@ -206,6 +231,7 @@ void h_regression_page(struct req *r)
 	}
 	run_decorate(run);
 	d = page_with_title(r, "prompts", "regression");
+	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "run", run);
 	resp_page(r, 200, "runs/show", d);
@@ -237,6 +263,13 @@ void h_regressions_page(struct req *r)
 	for (i = 0; i < json_object_array_length(a); i++)
 		run_decorate(json_object_array_get_idx(a, i));
 	d = page_with_title(r, "prompts", "regressions");
+	json_object_object_add(d, "slug", json_object_new_string(slug));
+	has(list, "items");
+	has(trials, "items");
+	json_object_object_add(d, "has_runs", json_object_get(
+	    json_object_object_get(list, "has_items")));
+	json_object_object_add(d, "has_trials", json_object_get(
+	    json_object_object_get(trials, "has_items")));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "runs", json_object_get(
 	    json_object_object_get(list, "items")));
@@ -263,6 +296,7 @@ int gate_refused_page(struct req *r, const char *slug, int number, int rc,
 		run_decorate(last);
 	pm_fail_text(rc, f, &m);
 	d = page_with_title(r, "prompts", "gate_refused");
+	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "number", json_object_new_int(number));
 	json_object_object_add(d, "message", json_object_new_string(buf_cstr(&m)));

@@ -23,6 +23,23 @@ static int at_cap(int rc, const struct pm_fail *f)
 	    strcmp(f->key, "quota.concurrent") == 0;
 }
 
+/* The sentence of a failure, with every variable error of its details
+ * (a page shows only the first; an item keeps them all). */
+static void fail_text(int rc, const struct pm_fail *f, struct buf *out)
+{
+	size_t i, n = f->details ? json_object_array_length(f->details) : 0;
+
+	if (n == 0) {
+		pm_fail_text(rc, f, out);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_puts(out, " ");
+		pm_detail_text(json_object_array_get_idx(f->details, i), out);
+	}
+}
+
 /* The exec_input of a background execution of job j: the account's plan
  * read afresh (no session), on the run's channel, never streamed. */
 static void input_of(const struct run_job *j, int (*cancel)(void *),
@@ -272,7 +289,7 @@ enum item_verdict run_item(struct db *db, const struct run_job *j,
 	if (rc != 0) {
 		/* A variable mismatch, an upstream failure, a model the plan
 		 * no longer allows: this sample's error; the run goes on. */
-		pm_fail_text(rc, &f, &ir->error);
+		fail_text(rc, &f, &ir->error);
 		pm_fail_clear(&f);
 		goto error;
 	}
