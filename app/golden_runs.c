@@ -13,6 +13,7 @@
 #include "money.h"
 #include "msg.h"
 #include "plans.h"
+#include "prompts.h"
 #include "util.h"
 
 static const char *text_of(json_object *o)
@@ -42,12 +43,12 @@ static int resolve(struct db *db, struct start_ctx *c, char *model,
 	int64_t n;
 
 	if (rs->draft != NULL) {
-		n = db_query(db, "SELECT id FROM prompts WHERE user_id = ?"
-		    " AND live_slug = ?", DB_ARGS(db_i(c->uid), db_s(rs->slug)),
-		    &res);
-		c->pid = n == 1 ? db_int(&res, 0, 0) : 0;
+		if ((n = prompt_id_of(db, c->uid, rs->slug)) < 0)
+			return (int)n;
+		c->pid = n;
 		m = json_str_member(rs->draft, "model", NULL);
 		snprintf(model, size, "%s", m ? m : "");
+		return 0;
 	} else {
 		n = db_query(db, "SELECT p.id, v.id, v.number, v.model FROM prompts p"
 		    " JOIN prompt_versions v ON v.prompt_id = p.id"
@@ -532,11 +533,8 @@ int golden_run_list(struct db *db, int64_t uid, const char *slug,
 	json_object *a, *o;
 	int64_t n, i;
 
-	n = db_query(db, "SELECT id FROM prompts WHERE user_id = ?"
-	    " AND live_slug = ?", DB_ARGS(db_i(uid), db_s(slug)), &res);
-	db_res_free(&res);
-	if (n != 1)
-		return n < 0 ? (int)n : PM_NOTFOUND;
+	if ((n = prompt_id_of(db, uid, slug)) < 0)
+		return (int)n;
 	n = db_query(db, "SELECT " RUN_COLS " FROM golden_runs r"
 	    " JOIN prompts p ON p.id = r.prompt_id"
 	    " WHERE r.user_id = ? AND p.live_slug = ? AND r.kind = ?"

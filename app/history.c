@@ -6,6 +6,7 @@
 #include "db.h"
 #include "error.h"
 #include "jsonx.h"
+#include "prompts.h"
 
 /* The action of a change recorded before actions were (migration 016). */
 static const char *action_of(const char *action, const char *from,
@@ -30,11 +31,8 @@ int prompt_history(struct db *db, int64_t uid, const char *slug,
 	json_object *a;
 	int64_t n, i;
 
-	n = db_query(db, "SELECT id FROM prompts WHERE user_id = ?"
-	    " AND live_slug = ?", DB_ARGS(db_i(uid), db_s(slug)), &res);
-	db_res_free(&res);
-	if (n != 1)
-		return n < 0 ? (int)n : PM_NOTFOUND;
+	if ((n = prompt_id_of(db, uid, slug)) < 0)
+		return (int)n;
 	n = db_query(db, "SELECT v.number, h.action, h.from_status, h.to_status,"
 	    " h.from_version, u.email, h.created_at, r.id, r.status, r.passed,"
 	    " r.items_total FROM version_status_changes h"

@@ -525,3 +525,14 @@ int prompt_delete(struct db *db, int64_t uid, const char *slug, int64_t now)
 
 	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
 }
+
+int64_t prompt_id_of(struct db *db, int64_t uid, const char *slug)
+{
+	struct db_res res = { 0 };
+	int64_t n = db_query(db, "SELECT id FROM prompts WHERE user_id = ?"
+	    " AND live_slug = ?", DB_ARGS(db_i(uid), db_s(slug)), &res), id;
+
+	id = n == 1 ? db_int(&res, 0, 0) : 0;
+	db_res_free(&res);
+	return n < 0 ? n : n == 1 ? id : PM_NOTFOUND;
+}

@@ -587,20 +587,16 @@ int version_render_draft(struct db *db, int64_t uid, const char *slug,
     struct json_object *draft, struct json_object *values,
     struct json_object **out, int64_t *pid, struct pm_fail *f)
 {
-	struct db_res res = { 0 };
 	struct json_object *v;
-	int64_t n;
+	int64_t id;
 
 	if (values != NULL && !json_object_is_type(values, json_type_object))
 		return pm_refuse(f, PM_INVALID, "versions.variables_object",
 		    "variables");
-	n = db_query(db, "SELECT id FROM prompts WHERE user_id = ?"
-	    " AND live_slug = ?", DB_ARGS(db_i(uid), db_s(slug)), &res);
-	if (n == 1 && pid != NULL)
-		*pid = db_int(&res, 0, 0);
-	db_res_free(&res);
-	if (n != 1)
-		return n < 0 ? (int)n : PM_NOTFOUND;
+	if ((id = prompt_id_of(db, uid, slug)) < 0)
+		return (int)id;
+	if (pid != NULL)
+		*pid = id;
 	v = json_object_new_object();
 	json_object_object_foreach(draft, k, val)
 		json_object_object_add(v, k, json_object_get(val));
