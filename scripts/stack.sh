@@ -556,6 +556,12 @@ write_app_conf() {
 			echo "openrouter_base_url = $FAKE_URL"
 			echo "openrouter_key_file = $DIR/secrets/openrouter_key"
 		fi
+		# --- BYOK: the stand-in also answers for the other providers of
+		# the table (OpenAI, Anthropic...) under /provider/NAME.
+		if [ -n "${FAKE_URL:-}" ]; then
+			echo "byok_providers_base_url = ${FAKE_URL%/api/v1}/provider"
+		fi
+		# --- end of BYOK
 		for s in ${SETS[@]+"${SETS[@]}"}; do
 			echo "${s%%=*} = ${s#*=}"
 		done

@@ -29,7 +29,8 @@ WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
        "model_picker"}
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
-          "execute", "executions", "upstream", "users", "dashboard"}
+          "execute", "executions", "upstream", "users", "dashboard", "byok",
+          "byok_providers", "byok_pick"}
 
 MAY_USE = {
     "core": {"core"},
