@@ -29,23 +29,17 @@ static long fail_status(const struct pm_fail *f)
 }
 
 /* The provider's words of a failed GET (its {detail} argument) into out,
- * emptied when they hold 8 or more characters of key in a row (a provider
- * that quotes the key it refused). */
+ * without the key it may quote (byok_scrub). */
 static void fail_detail(const struct pm_fail *f, const char *key, char *out,
     size_t n)
 {
-	size_t klen = strlen(key), i;
 	int j;
 
 	*out = '\0';
 	for (j = 0; j < f->nargs; j++)
 		if (f->arg[j].name != NULL && strcmp(f->arg[j].name, "detail") == 0)
 			snprintf(out, n, "%s", f->arg[j].val);
-	for (i = 0; klen >= 8 && i + 8 <= klen; i++)
-		if (memmem(out, strlen(out), key + i, 8) != NULL) {
-			explicit_bzero(out, n);
-			return;
-		}
+	byok_scrub(out, key);
 }
 
 /* The refusal of a Test the provider did not pass. */

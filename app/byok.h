@@ -116,6 +116,11 @@ const char *byok_base_url(const struct byok_provider *p, const char *user_url,
  * another prefix only (a pinned OpenAI key cannot run anthropic/...). */
 int byok_model_name(const struct byok_provider *p, const char *model_id,
     char *out, size_t n);
+/* Mask with '*' in text (NUL-terminated, changed in place) every run of 6
+ * or more characters that is also in key: a provider's message quoting
+ * the key it refused ("Incorrect API key provided: sk-abc12***wxyz") keeps
+ * at most 5 characters of it in a row. */
+void byok_scrub(char *text, const char *key);
 /* The routing rule (see above) over the providers names[0..n-1] the user
  * keeps keys of, for a prompt pinned to pin (NULL or "": none) running
  * catalog model model_id. Returns the index of the key to use, -1 for the

@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -258,6 +259,26 @@ int byok_model_name(const struct byok_provider *p, const char *model_id,
 		return -1;
 	snprintf(out, n, "%s", model_id + plen);
 	return 0;
+}
+
+void byok_scrub(char *text, const char *key)
+{
+	size_t tlen = text ? strlen(text) : 0, klen = key ? strlen(key) : 0;
+	size_t i, j;
+	char *orig, *hit;
+
+	if (klen < 6 || tlen < 6)
+		return;
+	/* every match is found in the text as it came, then masked */
+	orig = xstrndup(text, tlen);
+	for (i = 0; i + 6 <= klen; i++)
+		for (j = 0; j + 6 <= tlen; j = (size_t)(hit - orig) + 1) {
+			if ((hit = memmem(orig + j, tlen - j, key + i, 6)) == NULL)
+				break;
+			memset(text + (hit - orig), '*', 6);
+		}
+	explicit_bzero(orig, tlen);
+	free(orig);
 }
 
 int byok_route(const char *const names[], size_t n, const char *pin,

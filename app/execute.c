@@ -352,8 +352,11 @@ static void step_call(struct run *x)
 		x->rs.ttft_us = x->rs.latency_us = -1;
 	}
 	forget_key(x);
-	if (x->byok.key != NULL)
+	if (x->byok.key != NULL) {
+		/* a provider may quote the key it refused */
+		byok_scrub(x->rs.error_message, x->byok.key);
 		explicit_bzero(x->byok.key, strlen(x->byok.key));
+	}
 }
 
 /* After a call on the user's own key: a 401, 402 or 429 marks it failing,

@@ -200,7 +200,7 @@ void h_byok_save(struct req *r)
 	if (refuse_plan(r))
 		return;
 	if ((rc = byok_save(r->db, r->user.id, provider, r->now, &f)) == 0) {
-		log_info("user %lld saved a %s key", (long long)r->user.id,
+		log_info("user %lld saved their %s key", (long long)r->user.id,
 		    provider);
 		redirect_flash(r, "/settings/byok", "byok_saved");
 		return;
@@ -266,7 +266,7 @@ void h_byok_delete(struct req *r)
 		answer_fail(r, rc, NULL);
 		return;
 	}
-	log_info("user %lld deleted a %s key", (long long)r->user.id, provider);
+	log_info("user %lld deleted their %s key", (long long)r->user.id, provider);
 	redirect_flash(r, "/settings/byok", "byok_deleted");
 }
 

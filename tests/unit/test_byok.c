@@ -205,6 +205,31 @@ static void test_base_urls(void **state)
 	    sizeof(buf)), "https://openrouter.ai/api/v1");
 }
 
+static void test_scrub(void **state)
+{
+	const char *key = "sk-abc123def456ghi789wxyz";
+	char text[200];
+
+	(void)state;
+	snprintf(text, sizeof(text), "Incorrect API key provided: sk-abc12*****"
+	    "*****wxyz. Or %s itself.", key);
+	byok_scrub(text, key);
+	assert_null(strstr(text, "sk-abc"));
+	assert_null(strstr(text, "123def"));
+	assert_non_null(strstr(text, "Incorrect API key provided: ********"));
+	assert_non_null(strstr(text, "wxyz. Or "));	/* the last 4 may show */
+	/* overlapping matches are all masked */
+	snprintf(text, sizeof(text), "bad: sk-proj-AAAA");
+	byok_scrub(text, "sk-proj-AAAAbbbbccccdddd");
+	assert_string_equal(text, "bad: ************");
+	snprintf(text, sizeof(text), "No auth credentials found");
+	byok_scrub(text, key);
+	assert_string_equal(text, "No auth credentials found");
+	byok_scrub(text, "short");
+	byok_scrub(text, NULL);
+	assert_string_equal(text, "No auth credentials found");
+}
+
 int main(void)
 {
 	struct buf err = { 0 };
@@ -215,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_model_names),
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_base_urls),
+		cmocka_unit_test(test_scrub),
 	};
 	int rc;
 
