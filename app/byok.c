@@ -77,24 +77,27 @@ static json_object *micros_of(json_object *v)
 	return json_object_new_int64(m);
 }
 
-/* OpenRouter's label of the key, or, when it quotes more of the key than
- * its tag and last 4 characters (a masked key such as "sk-or-v1-0e6...
- * c9b"), the tag and the last 4 characters instead. */
+/* OpenRouter's label of the key: a name its owner gave it, or the key
+ * masked ("sk-or-v1-0e6...c9b"), which shows more of it than its last 4
+ * characters: such a label is shown as the tag and the last 4 instead,
+ * and any other is shown without what it may quote of the key
+ * (byok_scrub). */
 static json_object *safe_label(const struct byok_provider *p, json_object *v,
     const char *key)
 {
 	const char *label = json_object_is_type(v, json_type_string) ?
 	    json_object_get_string(v) : "";
-	size_t tag = strlen(p->tag), n = strlen(key), i;
-	char masked[64];
+	size_t tag = strlen(p->tag), n = strlen(key);
+	char out[256];
 
-	for (i = tag; n >= 4 && i + 3 <= n - 4; i++)
-		if (memmem(label, strlen(label), key + i, 3) != NULL) {
-			snprintf(masked, sizeof(masked), "%s…%s", p->tag,
-			    n >= 12 ? key + n - 4 : "");
-			return json_object_new_string(masked);
-		}
-	return json_object_new_string(label);
+	if (tag > 0 && strncmp(label, p->tag, tag) == 0) {
+		snprintf(out, sizeof(out), "%s…%s", p->tag, n >= 12 ?
+		    key + n - 4 : "");
+		return json_object_new_string(out);
+	}
+	snprintf(out, sizeof(out), "%s", label);
+	byok_scrub(out, key);
+	return json_object_new_string(out);
 }
 
 /* What the provider said of key, for the page. */

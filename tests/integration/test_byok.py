@@ -212,7 +212,15 @@ class ByokTest(unittest.TestCase):
         fake_keys(stack, key=key2)
         r = c.get("/settings/byok?provider=openrouter")
         self.assertIn('<details class="card" id="configure" open>', r.text)
-        configure(c, "openrouter", key2)
+        r = configure(c, "openrouter", key2)
+        # OpenRouter's label of a key it names by the key itself, masked:
+        # shown with the last 4 characters only; a label quoting the key
+        # loses what it quotes
+        self.assertIn('<dt>Label</dt><dd class="mono">sk-or-v1-…cd34</dd>', r.text)
+        fake_keys(stack, key=key2, label="mine " + key2[9:40])
+        r = c.post_form("/settings/byok/test", {"provider": "openrouter", "key": key2})
+        self.assertIn('<dd class="mono">mine ' + "*" * 31 + "</dd>", r.text)
+        c.post_form("/settings/byok/save", {"provider": "openrouter"})
         self.assertEqual(self.stored(c), ([("openrouter", "cd34")], []))
         created, updated = stack.sql("SELECT created_at, updated_at FROM byok_keys"
                                      " WHERE user_id = %d" % self.uid(c))[0]
