@@ -172,6 +172,12 @@ int byok_test(struct db *db, const struct vault *v, int64_t user_id,
 		pm_fail_clear(&uf);
 		return rc;
 	}
+	/* Tested keys nobody saved in time are forgotten. */
+	if ((n = db_exec(db, "DELETE FROM byok_pending WHERE tested_at < ?",
+	    DB_ARGS(db_i(now - BYOK_PENDING_SECONDS)))) < 0) {
+		json_object_put(doc);
+		return (int)n;
+	}
 	vault_seal(v, user_id, p->name, key, strlen(key), &sealed, kid);
 	last4_of(key, last4);
 	n = db_exec(db, "INSERT INTO byok_pending (user_id, provider, sealed,"

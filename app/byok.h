@@ -183,7 +183,8 @@ struct byok_choice {
  * the pin of prompt prompt_id (0: no prompt, automatic routing; see
  * above). Returns 1 with c filled (BYOK), 0 when the platform key is to be
  * used (c zeroed), PM_FORBIDDEN when the prompt pins a provider that
- * cannot run the model (byok.pin_mismatch), PM_UNAVAILABLE with the
+ * cannot run the model (byok.pin_mismatch), PM_INVALID when a custom base
+ * URL no longer passes byok_url_check (byok.url_*), PM_UNAVAILABLE with the
  * sentence in f when the stored key cannot be opened (byok.unreadable: a
  * tampered ciphertext or associated data, or a master key the vault lacks;
  * the execution fails clearly, nothing is sent), or a db_err. */

@@ -76,6 +76,13 @@ int byok_pick(struct db *db, const struct vault *v, int64_t user_id,
 		return i == -2 ? PM_FORBIDDEN : 0;
 	}
 	p = byok_provider(db_str(&res, (size_t)i, 0));
+	/* A custom base URL is checked again: its name may now resolve to
+	 * a private address. */
+	if (p->needs_url && byok_url_check(db_str(&res, (size_t)i, 3),
+	    (int)cfg_int(CFG_BYOK_PRIVATE_BASE_URLS), f) != 0) {
+		db_res_free(&res);
+		return PM_INVALID;
+	}
 	vr = v == NULL ? VAULT_NOKEY : vault_open(v, db_str(&res, (size_t)i, 2),
 	    user_id, p->name, db_str(&res, (size_t)i, 1), &plain);
 	if (vr != VAULT_OK) {

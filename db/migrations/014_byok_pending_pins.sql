@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS byok_pending (
   base_url        VARCHAR(500) NULL,
   tested_at       BIGINT NOT NULL,
   KEY ix_byok_pending_vault_key (vault_key_id),
+  KEY ix_byok_pending_tested (tested_at),
   CONSTRAINT fk_byok_pending_user FOREIGN KEY (user_id) REFERENCES users (id)
     ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -29,7 +29,8 @@ START = {
 # a document as a console error, which is expected here.
 ERROR_PAGES = {
     "anonymous": [("/no-such-page", 404), ("/static/error.html", 200)],
-    "free": [("/prompts/no-such-prompt", 404), ("/admin", 403)],
+    "free": [("/prompts/no-such-prompt", 404), ("/admin", 403),
+             ("/settings/byok/delete?provider=openrouter", 404)],
     "pro": [("/executions/999999999", 404)],
     "admin": [],
 }
@@ -52,7 +53,10 @@ FORMS = {
                        "#new_password_confirm": "other"},
          'form[action="/settings/password"] button[type=submit]', 422),
     ],
-    "pro": [],
+    "pro": [
+        ("/settings/byok?provider=openrouter", {"#key": "not an OpenRouter key"},
+         'form[action="/settings/byok/test"] button[type=submit]', 400),
+    ],
     "admin": [],
 }
 # Which visitors must have seen a page of each authentication level.

@@ -338,6 +338,17 @@ class ByokTest(unittest.TestCase):
         r = c.post("/settings/byok/delete", form={"provider": "openrouter"})
         self.assertEqual(r.status, 403)
         self.assertEqual(self.stored(c)[0], [("openrouter", "bd00")])
+        # a tested key nobody saves is forgotten
+        self.assertEqual(c.post_form("/settings/byok/test", {"provider": "openrouter",
+                                                              "key": good}).status, 200)
+        self.assertEqual(self.stored(c)[1], [("openrouter",)])
+        stack.set_clock(int(time.time()) + 16 * 60)
+        other = new_user(stack, plan="PRO")
+        k = or_key("bd01")
+        fake_keys(stack, key=k)
+        self.assertEqual(other.post_form("/settings/byok/test", {"provider": "openrouter",
+                                                                  "key": k}).status, 200)
+        self.assertEqual(self.stored(c), ([("openrouter", "bd00")], []))
 
     # ------------------------------------------------------------ providers
 
@@ -664,6 +675,31 @@ class ByokAdmissionTest(unittest.TestCase):
         r = execute(c2, s3)
         self.assertEqual(r.status, 403)
         self.assertEqual(r.json()["error"]["type"], "plan_limit_error")
+
+    def test_custom_base_url_checked_at_each_run(self):
+        """A custom provider's base URL that is not (or no longer) public
+        https is refused before anything is sent."""
+        stack = self.stack
+        c, key, slug = byok_user(stack, "cu01")
+        uid = int(stack.sql("SELECT id FROM users WHERE email = '%s'" % c.email)[0][0])
+        stack.sql("INSERT INTO byok_keys (user_id, provider, sealed, vault_key_id, last4,"
+                  " base_url, created_at, updated_at) SELECT user_id, 'custom', sealed,"
+                  " vault_key_id, 'cu01', 'http://127.0.0.1:11434/v1', 1, 1 FROM byok_keys"
+                  " WHERE user_id = %d" % uid)
+        self.assertEqual(c.post_form("/prompts/%s/byok" % slug, {"byok_pin": "custom"}).status,
+                         303)
+        stack.openrouter_clear()
+        r = execute(c, slug)
+        self.assertEqual(r.status, 400)
+        self.assertEqual(r.json()["error"]["message"],
+                         "The base URL must use https: the key would travel in clear otherwise.")
+        self.assertEqual(stack.openrouter_requests(), [])
+        # and at Test time, without byok_private_base_urls
+        r = c.post_form("/settings/byok/test", {"provider": "custom", "key": "ollama-local",
+                                                "base_url": "https://127.0.0.1/v1"})
+        self.assertEqual(r.status, 400)
+        self.assertIn("The base URL points to a private or local network address, which this"
+                      " site does not call.", main_text(r))
 
     def test_exact_under_concurrency_and_swept(self):
         stack = self.stack
