@@ -191,6 +191,11 @@ int byok_url_check(const char *url, int allow_private, struct pm_fail *f)
 		return bad_url(f, "byok.url_empty");
 	if (n > BYOK_URL_MAX || !text_valid(url, n) || strchr(url, ' ') != NULL)
 		return bad_url(f, "byok.url_invalid");
+	/* as written, not as a lenient parser reads it ("http:/host") */
+	if (strncasecmp(url, "https://", 8) != 0 &&
+	    strncasecmp(url, "http://", 7) != 0)
+		return bad_url(f, allow_private ? "byok.url_scheme" :
+		    "byok.url_https");
 	if ((u = curl_url()) == NULL)
 		return bad_url(f, "byok.url_invalid");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
