@@ -145,6 +145,15 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "file holding the master key sealing users' provider keys (64 hex digits)" },
 	{ "vault_old_key_file", CFG_STR, "",
 	  "during a rotation: the previous master key (opens only)" },
+	{ "byok_providers_base_url", CFG_STR, "",
+	  "BYOK: reach every provider of the table but OpenRouter at"
+	  " <this>/<provider> (a gateway, the tests' stand-in); empty: their own"
+	  " base URLs" },
+	{ "byok_private_base_urls", CFG_BOOL, "false",
+	  "BYOK: let a custom OpenAI-compatible base URL be plain http or on a"
+	  " loopback or private network (never on a shared host)" },
+	{ "byok_test_timeout_ms", CFG_INT, "15000",
+	  "BYOK: milliseconds the Test of a key waits for its provider" },
 };
 
 static int set_value(struct config *c, enum cfg_key k, const char *val,

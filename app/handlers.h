@@ -26,6 +26,14 @@ void h_account_delete(struct req *r);
 void h_admin(struct req *r);
 void h_admin_free_tier(struct req *r);
 
+/* page_byok.c */
+void h_byok_page(struct req *r);
+void h_byok_test(struct req *r);
+void h_byok_save(struct req *r);
+void h_byok_delete_page(struct req *r);
+void h_byok_delete(struct req *r);
+void h_prompt_byok_pin(struct req *r);
+
 /* page_categories.c */
 void h_categories_page(struct req *r);
 void h_category_create(struct req *r);

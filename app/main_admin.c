@@ -27,6 +27,8 @@ static const struct cli_command commands[] = {
 	{ "executions sweep", 0, 0, "", "cli.help.executions_sweep",
 	  cli_executions_sweep },
 	{ "purge", 0, 0, "", "cli.help.purge", cli_purge },
+	{ "rotate-master-key", 1, 1, "NEWFILE", "cli.help.rotate_master_key",
+	  cli_rotate_master_key },
 };
 
 static void usage(void)

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "jsonx.h"
 #include "model_picker.h"
+#include "page_byok.h"
 #include "pages.h"
 #include "plans.h"
 #include "prompts.h"
@@ -189,6 +190,7 @@ static int run_page_data(struct req *r, const char *slug, int version,
 		typed = form_values(r);
 	fill_values(json_object_object_get(v, "variables"), typed);
 	json_object_put(typed);
+	byok_run_notice(r, p, json_str_member(v, "model", NULL), d);
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "versions", versions);
 	json_object_object_add(d, "version", v);

@@ -602,6 +602,12 @@ write_app_conf() {
 			echo "mail_from = Prompt Manager <no-reply@localhost>"
 			echo "demo_mail_dir = $DIR/mail"
 		fi
+		# --- BYOK: the stand-in also answers for the other providers of
+		# the table (OpenAI, Anthropic...) under /provider/NAME.
+		if [ -n "${FAKE_URL:-}" ]; then
+			echo "byok_providers_base_url = ${FAKE_URL%/api/v1}/provider"
+		fi
+		# --- end of BYOK
 		for s in ${SETS[@]+"${SETS[@]}"}; do
 			echo "${s%%=*} = ${s#*=}"
 		done

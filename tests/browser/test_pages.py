@@ -32,7 +32,8 @@ ERROR_PAGES = {
                   # the links of mails, seen here with a token nobody made
                   ("/reset-password?token=" + "A" * 43, 404),
                   ("/confirm-email?token=" + "A" * 43, 404)],
-    "free": [("/prompts/no-such-prompt", 404), ("/admin", 403)],
+    "free": [("/prompts/no-such-prompt", 404), ("/admin", 403),
+             ("/settings/byok/delete?provider=openrouter", 404)],
     "pro": [("/executions/999999999", 404)],
     "admin": [],
 }
@@ -55,7 +56,10 @@ FORMS = {
                        "#new_password_confirm": "other"},
          'form[action="/settings/password"] button[type=submit]', 422),
     ],
-    "pro": [],
+    "pro": [
+        ("/settings/byok?provider=openrouter", {"#key": "not an OpenRouter key"},
+         'form[action="/settings/byok/test"] button[type=submit]', 400),
+    ],
     "admin": [],
 }
 # Which visitors must have seen a page of each authentication level.

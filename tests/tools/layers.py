@@ -30,7 +30,7 @@ WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
           "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok", "usage",
-          "mail_tokens"}
+          "mail_tokens", "byok_providers", "byok_pick"}
 
 MAY_USE = {
     "core": {"core"},
