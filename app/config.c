@@ -98,6 +98,23 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "file holding the master key sealing users' provider keys (64 hex digits)" },
 	{ "vault_old_key_file", CFG_STR, "",
 	  "during a rotation: the previous master key (opens only)" },
+	/* Billing ([8/14], Stripe) */
+	{ "stripe_secret_key_file", CFG_STR, "",
+	  "file holding the Stripe secret key sk_... (empty: billing is off)" },
+	{ "stripe_webhook_secret_file", CFG_STR, "",
+	  "file of webhook signing secrets, one whsec_... per line (several"
+	  " during a rotation)" },
+	{ "stripe_base_url", CFG_STR, "https://api.stripe.com",
+	  "Stripe API base URL (a local stand-in in tests)" },
+	{ "stripe_timeout_ms", CFG_INT, "10000",
+	  "milliseconds a call to Stripe may take, retries included" },
+	{ "stripe_max_retries", CFG_INT, "2",
+	  "retries of a Stripe call after a network error, 409, 429 or 5xx" },
+	{ "billing_grace_days", CFG_INT, "7",
+	  "days a past_due subscription keeps its plan before the downgrade" },
+	{ "public_url", CFG_STR, "",
+	  "the site's address for links sent elsewhere (Stripe's return"
+	  " pages), e.g. https://prompts.example.com (empty: from the request)" },
 };
 
 static int set_value(struct config *c, enum cfg_key k, const char *val,

@@ -23,12 +23,15 @@ APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app"
 
 CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields",
-        "error", "runner", "catalog_cache", "vault"}
+        "error", "runner", "catalog_cache", "vault", "stripe_form", "stripe_sig"}
 WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
-       "answer", "pages", "event_stream", "app", "worker", "master", "server"}
+       "answer", "pages", "event_stream", "app", "worker", "master", "server",
+       "billing_offer"}
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
-          "execute", "executions", "upstream", "users"}
+          "execute", "executions", "upstream", "users", "stripe", "stripe_objects",
+          "billing", "billing_refund", "billing_prices", "billing_checkout",
+          "billing_changes", "billing_events", "billing_sync"}
 
 MAY_USE = {
     "core": {"core"},
