@@ -17,8 +17,3 @@ void h_analytics(struct req *r)
 	resp_page(r, 200, "analytics", page_data(r, "analytics"));
 }
 
-void h_billing(struct req *r)
-{
-	resp_page(r, 200, "billing", page_data(r, "billing"));
-}
-

@@ -395,7 +395,9 @@ int stripe_call(const char *method, const char *path, json_object *params,
 		sleep_ms(pause);
 	}
 	if (rc != 0)
-		log_warn("stripe %s %s failed: %ld %s %s %s", method, path,
+		log_msg(e->http_status == 0 || e->http_status >= 500 ||
+		    e->http_status == 401 ? LOG_WARN : LOG_INFO,
+		    "stripe %s %s failed: %ld %s %s %s", method, path,
 		    e->http_status, e->type, e->code, e->message);
 out:
 	*out = doc;

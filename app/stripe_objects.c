@@ -180,7 +180,9 @@ static void invoice_payment(json_object *o, struct stripe_invoice *out)
 int stripe_invoice_parse(json_object *o, struct stripe_invoice *out,
     struct pm_fail *f)
 {
-	json_object *line, *period;
+	json_object *lines, *period;
+	size_t i, n;
+	int64_t best;
 
 	memset(out, 0, sizeof(*out));
 	if (!is_object(o, "invoice", out->id))
@@ -201,10 +203,18 @@ int stripe_invoice_parse(json_object *o, struct stripe_invoice *out,
 	out->created = int_of(o, "created", 0);
 	out->period_start = int_of(o, "period_start", 0);
 	out->period_end = int_of(o, "period_end", 0);
-	if ((line = first_of(o, "lines")) != NULL &&
-	    (period = json_member(line, "period")) != NULL) {
-		out->period_start = int_of(period, "start", out->period_start);
-		out->period_end = int_of(period, "end", out->period_end);
+	/* The period paid for: of the line that ends last (a proration
+	 * invoice also holds the credit for the unused old period). */
+	lines = json_member(json_member(o, "lines"), "data");
+	n = json_object_is_type(lines, json_type_array) ?
+	    json_object_array_length(lines) : 0;
+	for (i = 0, best = -1; i < n; i++) {
+		period = json_member(json_object_array_get_idx(lines, i), "period");
+		if (int_of(period, "end", -1) > best) {
+			best = int_of(period, "end", -1);
+			out->period_start = int_of(period, "start", out->period_start);
+			out->period_end = best;
+		}
 	}
 	return 0;
 }

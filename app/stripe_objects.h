@@ -56,8 +56,8 @@ struct stripe_invoice {
 	char	 pdf_url[2001];
 	int64_t	 amount_due, amount_paid;
 	int64_t	 created;
-	int64_t	 period_start, period_end;	/* of its first line, else its
-						 * own; 0 when absent */
+	int64_t	 period_start, period_end;	/* of the line ending last,
+						 * else its own; 0 when absent */
 };
 
 struct stripe_session {

@@ -213,6 +213,18 @@ start_bg() {
 	BG_PID=$!
 }
 
+# wait_port_file PID FILE LOG NAME: wait until the fake NAME started as PID
+# has written its port to FILE (10 s), dying with its log otherwise.
+wait_port_file() {
+	local n=100
+	until [ -s "$2" ]; do
+		running "$1" || { tail_logs "$3"; die "the $4 exited"; }
+		n=$((n - 1))
+		[ $n -le 0 ] && die "the $4 did not start"
+		sleep 0.1
+	done
+}
+
 mysql_root() { mariadb --no-defaults --socket="$DB_SOCK" -uroot; }
 
 db_ping() {
@@ -488,7 +500,7 @@ uses_real_key() {
 }
 
 fake_start() {
-	local n port
+	local port
 	uses_real_key && return 0
 	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
 	if [ ! -s "$DIR/secrets/openrouter_key" ]; then
@@ -501,16 +513,71 @@ fake_start() {
 	    --host 127.0.0.1 --port 0 --port-file "$RUN/openrouter.port" \
 	    --key-file "$DIR/secrets/openrouter_key" --quiet ${STACK_FAKE_FLAGS:-}
 	echo "$BG_PID" > "$RUN/openrouter.pid"
-	n=100
-	until [ -s "$RUN/openrouter.port" ]; do
-		running "$BG_PID" || { tail_logs "$LOG/openrouter.log"; die "the fake OpenRouter exited"; }
-		n=$((n - 1))
-		[ $n -le 0 ] && die "the fake OpenRouter did not start"
-		sleep 0.1
-	done
+	wait_port_file "$BG_PID" "$RUN/openrouter.port" "$LOG/openrouter.log" "fake OpenRouter"
 	port=$(cat "$RUN/openrouter.port")
 	FAKE_URL="http://127.0.0.1:$port/api/v1"
 	note "fake OpenRouter (demo models) on $FAKE_URL"
+}
+
+# ---------------------------------------------------------------- Stripe
+# [8/14] billing. Without a Stripe secret key (no --set
+# stripe_secret_key_file=...), the local stand-in tests/fakes/stripe.py is
+# Stripe: its hosted checkout page takes the payment ("Pay", or "Card
+# declined") and delivers signed webhooks to this stack, so the whole
+# upgrade flow works offline. Its keys are made once in DIR/secrets; it
+# reads the application's test clock when --set clock_file=... names one;
+# the plan catalog's prices are created in it at every start
+# (pm-admin stripe sync-prices, idempotent).
+uses_real_stripe() {
+	local s
+	for s in ${SETS[@]+"${SETS[@]}"}; do
+		case $s in stripe_secret_key_file=?*) return 0 ;; esac
+	done
+	[ -n "${PM_STRIPE_SECRET_KEY_FILE:-}" ]
+}
+
+stripe_fake_start() {
+	local port s clock= url
+	STRIPE_FAKE_URL=
+	uses_real_stripe && return 0
+	stop_proc "fake Stripe" python3 "$RUN/stripe.pid" 5
+	[ -s "$DIR/secrets/stripe_secret_key" ] || (umask 077; printf 'sk_test_%s\n' \
+	    "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > "$DIR/secrets/stripe_secret_key")
+	[ -s "$DIR/secrets/stripe_webhook_secret" ] || (umask 077; printf 'whsec_%s\n' \
+	    "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > "$DIR/secrets/stripe_webhook_secret")
+	for s in ${SETS[@]+"${SETS[@]}"}; do
+		case $s in clock_file=?*) clock=${s#*=} ;; esac
+	done
+	url="http://127.0.0.1:${LIGHTTPD_PORT:-$APACHE_PORT}/webhooks/stripe"
+	rm -f "$RUN/stripe.port"
+	start_bg "$LOG/stripe.log" "$PYTHON" "$ROOT/tests/fakes/stripe.py" \
+	    --host 127.0.0.1 --port 0 --port-file "$RUN/stripe.port" \
+	    --key-file "$DIR/secrets/stripe_secret_key" --webhook-url "$url" \
+	    --webhook-secret-file "$DIR/secrets/stripe_webhook_secret" \
+	    ${clock:+--clock-file "$clock"} --quiet
+	echo "$BG_PID" > "$RUN/stripe.pid"
+	wait_port_file "$BG_PID" "$RUN/stripe.port" "$LOG/stripe.log" "fake Stripe"
+	port=$(cat "$RUN/stripe.port")
+	STRIPE_FAKE_URL="http://127.0.0.1:$port"
+	note "fake Stripe (test mode, no real payments) on $STRIPE_FAKE_URL"
+}
+
+# The configuration lines of the fake (before --set, which may override).
+stripe_conf() {
+	[ -n "${STRIPE_FAKE_URL:-}" ] || return 0
+	echo "stripe_base_url = $STRIPE_FAKE_URL"
+	echo "stripe_secret_key_file = $DIR/secrets/stripe_secret_key"
+	echo "stripe_webhook_secret_file = $DIR/secrets/stripe_webhook_secret"
+}
+
+stripe_prices() {
+	[ -n "${STRIPE_FAKE_URL:-}" ] || return 0
+	"$PM_ADMIN" -c "$DIR/app.conf" stripe sync-prices >>"$LOG/migrate.log" 2>&1 ||
+		note "warning: the plans' prices could not be made in the fake Stripe (see $LOG/migrate.log)"
+}
+
+stripe_fake_stop() {
+	stop_proc "fake Stripe" python3 "$RUN/stripe.pid" 5
 }
 
 # ---------------------------------------------------------------- app
@@ -544,6 +611,7 @@ write_app_conf() {
 			echo "openrouter_base_url = $FAKE_URL"
 			echo "openrouter_key_file = $DIR/secrets/openrouter_key"
 		fi
+		stripe_conf
 		for s in ${SETS[@]+"${SETS[@]}"}; do
 			echo "${s%%=*} = ${s#*=}"
 		done
@@ -562,6 +630,7 @@ app_start() {
 		tail_logs "$LOG/migrate.log"
 		die "loading the plan catalog $PLANS failed"
 	fi
+	stripe_prices
 	if ! "$PM_ADMIN" -c "$DIR/app.conf" models sync >>"$LOG/migrate.log" 2>&1; then
 		note "warning: the model catalog could not be synced (see $LOG/migrate.log)"
 	fi
@@ -727,6 +796,7 @@ do_start() {
 		stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
 	fi
 	fake_start
+	stripe_fake_start
 	write_app_conf
 	{
 		echo "server=$SERVER"
@@ -751,6 +821,7 @@ do_stop() {
 	web_stop
 	stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
 	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
+	stripe_fake_stop
 	rm -f "$PM_SOCK" "$RUN/stack.env"
 	db_stop
 	pub_remove
