@@ -257,8 +257,9 @@ enum billing_outcome {
 /* Receive the verified event ev whose raw body is raw (len bytes): store
  * it under its id, apply it unless it was applied before, and record
  * the outcome. Each Stripe call of a webhook has short limits (the
- * answer within a second). Returns 0 with *outcome, PM_INVALID (not an
- * event: no id, type or data.object; nothing stored) or a db_err. */
+ * answer within a second). An event without a type is stored and
+ * ignored, a known type without data.object flagged. Returns 0 with
+ * *outcome, PM_INVALID (no id: nothing stored) or a db_err. */
 int billing_event_receive(struct db *db, const char *raw, size_t len,
     json_object *ev, int64_t now, int *outcome, struct pm_fail *f);
 /* Apply the stored event id again (the admin's "re-apply"), whatever its

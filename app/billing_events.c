@@ -145,6 +145,13 @@ static int apply(struct db *db, const char *type, json_object *obj,
 {
 	char id[STRIPE_ID_MAX + 1];
 
+	if (*type == '\0')
+		return IGNORED;
+	if (obj == NULL) {	/* a known type without its object */
+		pm_refuse(f, BILLING_FLAGGED, "stripe.bad_object", NULL);
+		pm_fail_arg(f, "object", "%s", type);
+		return BILLING_FLAGGED;
+	}
 	stripe_ref(json_member(obj, "id"), id);
 	if (starts(type, "customer.subscription.")) {
 		if (id[0] == '\0')
@@ -209,7 +216,8 @@ static int run(struct db *db, const char *id, const char *type,
 	return 0;
 }
 
-/* The event's id, type and object, checked. */
+/* The event's id (required), type ("" when it has none: stored and
+ * ignored) and object (NULL when it has none). */
 static int event_parts(json_object *ev, char *id, const char **type,
     json_object **obj, struct pm_fail *f)
 {
@@ -217,10 +225,13 @@ static int event_parts(json_object *ev, char *id, const char **type,
 
 	stripe_ref(json_member(ev, "id"), id);
 	*obj = json_member(json_member(ev, "data"), "object");
+	if (!json_object_is_type(*obj, json_type_object))
+		*obj = NULL;
+	if (t == NULL || strlen(t) > 100 ||
+	    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(t))
+		t = "";
 	*type = t;
-	if (id[0] == '\0' || t == NULL || strlen(t) == 0 || strlen(t) > 100 ||
-	    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(t) ||
-	    !json_object_is_type(*obj, json_type_object))
+	if (id[0] == '\0')
 		return pm_refuse(f, PM_INVALID, "webhook.not_an_event", NULL);
 	return 0;
 }
