@@ -354,7 +354,7 @@ void h_billing_checkout(struct req *r)
 	    "{CHECKOUT_SESSION_ID}", base);
 	q.cancel_url = req_printf(r, "%s/billing?checkout=cancelled", base);
 	if (q.plan_code == NULL || *q.plan_code == '\0')
-		rc = bad_field(&f, "billing.no_such_plan", "plan");
+		rc = bad_field(&f, "billing.choose_plan", "plan");
 	else if (q.year < 0)
 		rc = bad_field(&f, "billing.bad_interval", "interval");
 	else if (q.byok < 0)

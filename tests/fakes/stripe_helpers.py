@@ -202,5 +202,6 @@ def main_text(r):
     import html
     t = r.text
     t = t[t.find("<main"):t.find("</main>")]
+    t = re.sub(r"</?(?:strong|em|span|a|code|b)\b[^>]*>", "", t)   # inline: no space
     t = re.sub(r"<[^>]+>", " ", t)
     return re.sub(r"\s+", " ", html.unescape(t)).strip()

@@ -67,6 +67,7 @@ class WebhookTest(unittest.TestCase):
         self.fake.config(deliver=True)
 
     def tearDown(self):
+        self.fake.idle()
         self.stack.set_clock(None)
         self.fake.clear_faults()
         self.fake.config(deliver=True)
