@@ -15,7 +15,7 @@ static void encode_value(struct buf *out, struct buf *key, json_object *v)
 	char idx[24];
 
 	switch (json_object_get_type(v)) {
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(v, k, sub) {
 			buf_putc(key, '[');
 			esc_url(key, k, strlen(k));
@@ -24,6 +24,7 @@ static void encode_value(struct buf *out, struct buf *key, json_object *v)
 			buf_truncate(key, mark);
 		}
 		return;
+	}
 	case json_type_array:
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++) {
