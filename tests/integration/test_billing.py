@@ -526,6 +526,64 @@ class BillingTest(BillingBase):
         self.assertEqual(st, 200)
         self.assertIn("http://127.0.0.1:%d/billing" % self.stack.port, page)
 
+    def test_the_whole_way_as_a_new_user(self):
+        """FREE -> Upgrade -> pay on the local checkout -> PRO with the API
+        and BYOK -> annual -> cancel now -> the refund shown -> FREE with
+        every prompt intact, through Apache."""
+        self.stack.set_clock(T0)
+        c = Client(self.stack, server="apache")
+        c.email = "whole-way-%d@example.com" % int(time.time() * 1000)
+        self.assertEqual(c.signup(c.email, PASSWORD).status, 303)
+        c.api_token = c.csrf("/dashboard")
+        r = api(c, "POST", "/api/v1/prompts", {"name": "Mine", "slug": "mine",
+                                                 "model": "openai/gpt-4o-mini",
+                                                 "user_template": "Hello {{who}}"})
+        self.assertEqual(r.status, 201, r.text)
+        self.assertIn("Your plan: Free", main_text(c.get("/billing")))
+        sid, url = upgrade(c)
+        st, _, page = self.fake.call("GET", url[len(self.fake.url):])
+        self.assertEqual(st, 200)
+        self.assertIn("Pay $7.00", page)
+        self.assertIn("Card declined", page)
+        loc = self.fake.pay(sid)
+        self.assertEqual(loc, "http://127.0.0.1:%d/billing/success?session_id=%s"
+                         % (self.stack.apache_port, sid))
+        self.fake.idle()
+        self.assertIn("You are on Pro.", main_text(c.get("/billing/success?session_id=" + sid)))
+        # the API and BYOK come with PRO
+        k = api(c, "POST", "/api/v1/keys", {"name": "ci", "scope": "execute"})
+        self.assertEqual(k.status, 201, k.text)
+        r = Client(self.stack).request("POST", "/api/v1/prompts/mine/execute",
+                                       headers={"Authorization": "Bearer " + k.json()["key"]},
+                                       json={"variables": {"who": "you"}})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIn("Bring your own OpenRouter key (BYOK)", main_text(c.get("/billing")))
+        # annual, ten days in
+        self.stack.set_clock(T0 + 10 * DAY)
+        self.relogin(c)
+        self.assertEqual(c.post_form("/billing/change", {"interval": "year"}).status, 303)
+        self.fake.idle()
+        self.assertIn("Active $70.00 a year", main_text(c.get("/billing")))
+        # cancel now, a hundred days later: the refund of the annual payment
+        self.stack.set_clock(T0 + 110 * DAY)
+        self.relogin(c)
+        t = main_text(c.get("/billing/cancel-now"))
+        # $65.26 paid for 2026-03-11 -> 2027-03-11 (365 days), 265 days unused
+        self.assertIn("$65.26 paid × 22,896,000 s unused ÷ 31,536,000 s in the period ="
+                      " 4738.05 cents, rounded down to $47.38", t)
+        self.assertEqual(c.post_form("/billing/cancel-now", {"confirm": "1"}).status, 303)
+        self.fake.idle()
+        t = main_text(c.get("/billing"))
+        self.assertIn("Your plan: Free", t)
+        self.assertIn("$47.38 refunded to your card", t)
+        self.assertIsNone(plan_of(self.stack, c))
+        self.assertEqual([p["slug"] for p in api(c, "GET", "/api/v1/prompts").json()["items"]],
+                         ["mine"])
+        self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM executions e JOIN users u ON"
+                                        " u.id = e.user_id WHERE u.email = '%s'" % c.email),
+                         [("1",)])
+        self.assertEqual(c.get("/static/js/billing.js").status, 200)
+
     # ------------------------------------------------------------ operator
 
     def test_sync_repairs_missed_webhooks(self):
