@@ -27,6 +27,19 @@ int64_t billing_read_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct dbv billing_text(const char *s, size_t len, size_t max)
+{
+	if (s == NULL)
+		return db_sn("", 0);
+	if (len > max) {
+		len = max;
+		/* back to the start of the sequence the cut falls in */
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	return db_sn(s, len);
+}
+
 int64_t billing_grace_seconds(void)
 {
 	return cfg_int(CFG_BILLING_GRACE_DAYS) * 86400;
@@ -710,6 +723,8 @@ static json_object *refund_json(struct db *db, int64_t user_id)
 		add_str(o, "refund_id", db_str(&res, 0, 6));
 		add_str(o, "error", db_str(&res, 0, 7));
 		add_str(o, "arithmetic", buf_cstr(&text));
+		json_object_object_add(o, "nothing", json_object_new_boolean(
+		    c.amount == 0));
 		json_object_object_add(o, "pending", json_object_new_boolean(
 		    strcmp(db_str(&res, 0, 5), "pending") == 0 ||
 		    strcmp(db_str(&res, 0, 5), "failed") == 0));

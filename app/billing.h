@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "db.h"
 #include "error.h"
 #include "plans.h"
 #include "billing_refund.h"
@@ -164,6 +165,10 @@ int billing_invoice_refresh(struct db *db, const char *id,
  * db_err. */
 int billing_charge_apply(struct db *db, json_object *charge, int64_t now,
     struct pm_fail *f);
+/* A text parameter of at most max bytes of the len bytes at s, cut
+ * before a UTF-8 sequence that would not fit (for the columns that keep
+ * a sentence). */
+struct dbv billing_text(const char *s, size_t len, size_t max);
 /* The real time in microseconds, the order of reads from Stripe. */
 int64_t billing_read_us(void);
 

@@ -176,7 +176,8 @@ static int last_paid(struct db *db, const char *sub_id, int64_t *paid,
 	    " COALESCE(period_start, 0), COALESCE(period_end, 0),"
 	    " COALESCE(payment_intent, ''), COALESCE(charge_id, ''), invoice_id"
 	    " FROM billing_invoices WHERE subscription_id = ? AND status = 'paid'"
-	    " AND amount_paid > 0 ORDER BY created DESC, read_us DESC LIMIT 1";
+	    " AND amount_paid > 0 ORDER BY created DESC, period_end DESC, read_us DESC"
+	    " LIMIT 1";
 	struct db_res res;
 	int64_t n = db_query(db, sql, DB_ARGS(db_s(sub_id)), &res);
 
@@ -313,8 +314,8 @@ static int send_refund(struct db *db, const char *sub_id, const char *pi,
 	pm_fail_text(rc, f, &why);
 	if (db_exec(db, "UPDATE billing_refunds SET status = 'failed', error = ?,"
 	    " updated_at = ? WHERE subscription_id = ? AND status <> 'succeeded'",
-	    DB_ARGS(db_sn(why.data ? why.data : "", why.len > 1000 ? 1000 :
-	    why.len), db_i(now), db_s(sub_id))) < 0)
+	    DB_ARGS(billing_text(why.data, why.len, 1000), db_i(now),
+	    db_s(sub_id))) < 0)
 		log_error("billing: cannot record the failed refund of %s", sub_id);
 	log_warn("billing: refund of %s failed: %s", sub_id, buf_cstr(&why));
 	buf_free(&why);

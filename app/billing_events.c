@@ -72,8 +72,8 @@ static int declined(struct db *db, json_object *pi, int64_t now,
 	    &why);
 	pm_fail_text(rc, &why, &text);
 	pm_fail_clear(&why);
-	n = db_exec(db, sql, DB_ARGS(db_sn(text.data ? text.data : "",
-	    text.len > 500 ? 500 : text.len), db_i(now), db_s(p.customer)));
+	n = db_exec(db, sql, DB_ARGS(billing_text(text.data, text.len, 500),
+	    db_i(now), db_s(p.customer)));
 	buf_free(&text);
 	return n < 0 ? (int)n : 0;
 }
@@ -201,7 +201,7 @@ static int run(struct db *db, const char *id, const char *type,
 	if (rc != 0 && rc != IGNORED)
 		pm_fail_text(rc, f, &why);
 	n = db_exec(db, sql_status, DB_ARGS(db_s(status), why.len ?
-	    db_sn(why.data, why.len > 1000 ? 1000 : why.len) : db_null(),
+	    billing_text(why.data, why.len, 1000) : db_null(),
 	    *outcome == BO_FAILED ? db_null() : db_i(now), db_s(id)));
 	log_info("billing: event %s %s: %s%s%s%s%s", id, type, status,
 	    why.len ? ": " : "", buf_cstr(&why), report.len ? "; " : "",
