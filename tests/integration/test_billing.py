@@ -253,6 +253,18 @@ class BillingTest(BillingBase):
         sid, _ = upgrade(c)
         self.assertEqual(len(self.fake.requests("/v1/checkout/sessions", "POST")), 2)
         self.assertEqual(self.fake.requests("/v1/customers", "POST"), [])     # kept from before
+        # a 409 (Stripe's lock on the object), and a 400 that Stripe says
+        # to retry: both sent again
+        for fault in ({"status": 409, "type": "invalid_request_error", "code": "lock_timeout"},
+                      {"status": 400, "type": "invalid_request_error", "should_retry": "true"}):
+            u = new_user(self.stack)
+            self.fake.clear()
+            fault.update({"method": "POST", "path": "/v1/checkout/sessions", "count": 1})
+            self.fake.faults([fault])
+            upgrade(u)
+            sent = self.fake.requests("/v1/checkout/sessions", "POST")
+            self.assertEqual([e["status"] for e in sent], [fault["status"], 200])
+            self.assertEqual(len({e["idempotency_key"] for e in sent}), 1)
         # Stripe refuses the request itself: named, not retried
         d = new_user(self.stack)
         self.fake.clear()
