@@ -558,8 +558,9 @@ class BillingTest(BillingBase):
         self.assertIn("Pay $7.00", page)
         self.assertIn("Card declined", page)
         loc = self.fake.pay(sid)
+        # back to the site's public_base_url (the stack's first server)
         self.assertEqual(loc, "http://127.0.0.1:%d/billing/success?session_id=%s"
-                         % (self.stack.apache_port, sid))
+                         % (self.stack.port, sid))
         self.fake.idle()
         self.assertIn("You are on Pro.", main_text(c.get("/billing/success?session_id=" + sid)))
         # the API and BYOK come with PRO
