@@ -676,6 +676,39 @@ class ByokAdmissionTest(unittest.TestCase):
         self.assertEqual(r.status, 403)
         self.assertEqual(r.json()["error"]["type"], "plan_limit_error")
 
+    def test_models_list_opens_what_the_keys_allow(self):
+        """GET /api/v1/models: the whitelist alone without keys; a provider's
+        key adds that provider's models; an OpenRouter key every model."""
+        stack = self.stack
+
+        def listed(c):
+            r = api(c, "GET", "/api/v1/models")
+            self.assertEqual(r.status, 200, r.text)
+            return {m["id"]: m["byok"] for m in r.json()["data"]}
+
+        c = new_user(stack, plan="PRO")
+        self.assertEqual(listed(c), {"openai/gpt-4o-mini": False})
+        oa = "sk-proj-" + secrets.token_hex(20) + "oa42"
+        fake_keys(stack, key=oa, provider="openai")
+        configure(c, "openai", oa)
+        seen = listed(c)
+        self.assertEqual(seen["openai/gpt-4o"], True)
+        self.assertEqual(seen["openai/gpt-4o-mini"], True)     # on the user's key now
+        self.assertTrue(all(m.startswith("openai/") for m in seen), seen)
+        key = or_key("ml01")
+        fake_keys(stack, key=key)
+        configure(c, "openrouter", key)
+        seen = listed(c)
+        self.assertIn("anthropic/claude-3-opus", seen)
+        catalog = stack.sql("SELECT COUNT(*) FROM models WHERE active = 1")[0][0]
+        self.assertEqual(len(seen), int(catalog))
+        self.assertTrue(all(seen.values()), seen)
+        # deleted keys: back to the whitelist
+        for provider in ("openai", "openrouter"):
+            self.assertEqual(c.post_form("/settings/byok/delete",
+                                         {"provider": provider}).status, 303)
+        self.assertEqual(listed(c), {"openai/gpt-4o-mini": False})
+
     def test_custom_base_url_checked_at_each_run(self):
         """A custom provider's base URL that is not (or no longer) public
         https is refused before anything is sent."""
