@@ -52,6 +52,14 @@ cost (USD)        = prompt_tokens * pricing.prompt
                     every default model).  Floats are written the way
                     JavaScript's JSON.stringify writes them (0.0000033,
                     3.3e-7), as the real API does.
+Tool calls: with "tools" (function tools) and a last message of role
+"user", unless tool_choice is "none", the reply is one call of the tool
+tool_choice names (else the first), arguments '{"input": <last user
+content>}', finish_reason "tool_calls", message content null; streamed as
+OpenAI does: a first delta with the call's index, id, type and name, then
+the arguments in pieces of 8 characters.  After a "tool" message the reply
+is the echo again.  A tool without a name, or a tool_choice naming no tool,
+gives a 400.
 A streamed reply is split into one content chunk per word, each word keeping
 the whitespace that follows it, so the deltas concatenate to exactly the
 non-streamed content.
@@ -172,7 +180,7 @@ status or a mid-stream error event), "dropped" (drop_after) or
 
 Simplifications versus the real service
 ---------------------------------------
-* Only chat completions with "messages"; no legacy "prompt", tools, images,
+* Only chat completions with "messages"; no legacy "prompt", images,
   provider routing, fallbacks ("models"), n > 1 or logprobs.  Sampling
   parameters are accepted and ignored.  "model" is required (upstream falls
   back to the account's default model).
@@ -441,6 +449,39 @@ def split_words(text):
     if pieces and lead:
         pieces[0] = lead + pieces[0]
     return pieces
+
+
+def tool_call(req, msgs, last_user):
+    """The tool call the reply makes (see the module's doc), or None.
+    Raises ValueError with the message of a 400."""
+    tools = req.get("tools")
+    if tools is None:
+        return None
+    if not isinstance(tools, list):
+        raise ValueError("tools: expected an array")
+    names = []
+    for i, t in enumerate(tools):
+        fn = t.get("function") if isinstance(t, dict) else None
+        if not isinstance(t, dict) or t.get("type") != "function" \
+                or not isinstance(fn, dict) or not isinstance(fn.get("name"), str) \
+                or not fn["name"]:
+            raise ValueError("tools[%d]: expected {\"type\": \"function\", "
+                             "\"function\": {\"name\": ...}}" % i)
+        names.append(fn["name"])
+    choice = req.get("tool_choice", "auto")
+    name = names[0] if names else None
+    if isinstance(choice, dict):
+        fn = choice.get("function")
+        name = fn.get("name") if isinstance(fn, dict) else None
+        if name not in names:
+            raise ValueError("tool_choice: no tool is named %s" % name)
+    elif choice not in ("auto", "none", "required"):
+        raise ValueError("tool_choice: expected none, auto, required or a named function")
+    if not names or choice == "none" or msgs[-1].get("role") != "user":
+        return None
+    return {"id": "call_" + uuid.uuid4().hex[:24], "type": "function",
+            "function": {"name": name,
+                         "arguments": json.dumps({"input": last_user})}}
 
 
 def key_label(key):
@@ -1043,12 +1084,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._bad(str(e))
         self._note(directives=d)
 
+        try:
+            call = tool_call(req, msgs, last_user)
+        except ValueError as e:
+            return self._bad(str(e))
         if "words" in d:
             text = " ".join("w%d" % (i + 1) for i in range(d["words"]))
         else:
             text = "echo: " + last_user if last_user else "echo:"
         pieces = split_words(text)
-        finish = "stop"
+        if call is not None:
+            args = call["function"]["arguments"]
+            pieces = [args[i:i + 8] for i in range(0, len(args), 8)] or [""]
+        finish = "stop" if call is None else "tool_calls"
         if max_tokens is not None and len(pieces) > max_tokens:
             pieces = pieces[:max_tokens]
             pieces[-1] = pieces[-1].rstrip()
@@ -1057,7 +1105,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             finish = "error"
         prompt_tokens = sum(len(content_text(m.get("content")).split()) for m in msgs) \
             + 4 * len(msgs)
-        completion_tokens = max(1, len(pieces))
+        completion_tokens = max(1, len(pieces) if call is None
+                                else len("".join(pieces).split()))
         cost = (prompt_tokens * price(model, "prompt")
                 + completion_tokens * price(model, "completion")
                 + price(model, "request"))
@@ -1083,6 +1132,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "created": int(time.time()),
             "pieces": pieces or [""],
             "finish": finish,
+            "call": call,
             "usage": usage,
             "cost": cost,
             "key": key,
@@ -1130,6 +1180,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       "native_finish_reason": ctx["finish"], "index": 0,
                       "message": {"role": "assistant", "content": "".join(pieces),
                                   "refusal": None, "reasoning": None}}
+            if ctx["call"] is not None:
+                choice["message"]["content"] = None
+                choice["message"]["tool_calls"] = [ctx["call"]]
             obj["choices"] = [choice]
             obj["usage"] = ctx["usage"]
         if d.get("unknown_fields"):
@@ -1234,6 +1287,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             delta = {"content": pieces[i]}
             if i == 0:
                 delta = {"role": "assistant", "content": pieces[i]}
+            call = ctx["call"]
+            if call is not None:
+                part = {"index": 0, "function": {"arguments": pieces[i]}}
+                delta = {"tool_calls": [part]}
+                if i == 0:
+                    part.update(id=call["id"], type="function")
+                    part["function"]["name"] = call["function"]["name"]
+                    delta = {"role": "assistant", "content": None,
+                             "tool_calls": [part]}
             event(chunk(delta))
             self._note(chunks_sent=i + 1)
         if chunk_delay:
