@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "billing_offer.h"
 #include "byok.h"
 #include "config.h"
 #include "handlers.h"
@@ -118,7 +119,10 @@ static void byok_page(struct req *r, int status, json_object *d,
 
 static json_object *byok_page_data(struct req *r)
 {
-	return page_with_title(r, "settings", "byok");
+	json_object *d = page_with_title(r, "settings", "byok");
+
+	billing_offer(r, d);
+	return d;
 }
 
 void h_byok_page(struct req *r)

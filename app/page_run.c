@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "billing_offer.h"
 #include "buf.h"
 #include "clock.h"
 #include "escape.h"
@@ -191,6 +192,7 @@ static int run_page_data(struct req *r, const char *slug, int version,
 	fill_values(json_object_object_get(v, "variables"), typed);
 	json_object_put(typed);
 	byok_run_notice(r, p, json_str_member(v, "model", NULL), d);
+	billing_offer(r, d);
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "versions", versions);
 	json_object_object_add(d, "version", v);

@@ -213,6 +213,38 @@ class BillingTest(BillingBase):
         self.stack.sql("UPDATE billing_checkouts SET status = 'expired'")
         self.assertNotEqual(upgrade(c)[1], urls[0])
 
+    def test_every_upsell_is_one_click_from_checkout(self):
+        """The run page at the daily limit, the API-key and BYOK upsells:
+        each holds the Upgrade form, and that one click makes the session."""
+        c = new_user(self.stack)
+        r = api(c, "POST", "/api/v1/prompts", {"name": "Up", "slug": "up",
+                                               "model": "meta-llama/llama-3.1-8b-instruct:free",
+                                               "user_template": "Hi"})
+        self.assertEqual(r.status, 201, r.text)
+        for _ in range(3):                                  # FREE: 3 runs a day
+            r = c.post_form("/prompts/up/run", {"model": "meta-llama/llama-3.1-8b-instruct:free"})
+            self.assertIn(r.status, (200, 303), r.text[:500])
+        form = re.compile(r'<form method="post" action="/billing/checkout" class="inline">\s*'
+                          r'<input type="hidden" name="_csrf" value="[^"]+">\s*'
+                          r'<input type="hidden" name="plan" value="PRO">')
+        pages = {"/prompts/up/run": 'id="run-limit"', "/settings/keys": "Not in your Free plan",
+                 "/settings/byok": 'id="byok-upsell"'}
+        for path, where in pages.items():
+            page = c.get(path).text
+            self.assertIn(where, page, path)
+            self.assertRegex(page, form, path)
+            self.assertIn("Upgrade to Pro · $7/month", page, path)
+        # the run page's notice is shown, not hidden, once the runs are used
+        self.assertRegex(c.get("/prompts/up/run").text, r'<div class="alert" id="run-limit"'
+                         r' role="status">')
+        self.fake.clear()
+        sid, url = upgrade(c)
+        self.assertTrue(sid.startswith("cs_"), sid)
+        self.assertEqual(len(self.fake.requests("/v1/checkout/sessions", "POST")), 1)
+        # a PRO user sees no offer on the keys page
+        pro = new_user(self.stack, plan="PRO")
+        self.assertNotIn("/billing/checkout", pro.get("/settings/keys").text)
+
     def test_stripe_down_during_upgrade(self):
         c = new_user(self.stack)
         uid = user_id(self.stack, c)
