@@ -1213,6 +1213,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _page(self, status, title, body, headers=()):
         doc = ("<!doctype html><html lang=en><head><meta charset=utf-8>"
                "<meta name=viewport content='width=device-width, initial-scale=1'>"
+               "<link rel=icon href='data:,'>"
                "<title>%s</title><style>body{font:16px system-ui,sans-serif;max-width:32rem;"
                "margin:2rem auto;padding:0 1rem;color:#1c1e21}.card{border:1px solid #ddd;"
                "border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}button{font:inherit;"
