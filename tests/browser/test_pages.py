@@ -19,7 +19,7 @@ from tests.browser.site import (WIDTHS, BrowserCase, make_admin, page_routes, ro
 # Where each visitor starts; "{slug}" is the account's main prompt. The
 # crawl adds every page these link to.
 START = {
-    "anonymous": ["/", "/pricing", "/signup", "/login", "/demo/mail"],
+    "anonymous": ["/", "/pricing", "/signup", "/login", "/demo/mail", "/upgrade"],
     "free": ["/dashboard", "/prompts/{slug}/diff?a=1&b=3"],
     "pro": ["/dashboard", "/prompts/{slug}/diff?a=1&b=3"],
     "admin": ["/admin", "/dashboard"],
@@ -33,8 +33,11 @@ ERROR_PAGES = {
                   ("/reset-password?token=" + "A" * 43, 404),
                   ("/confirm-email?token=" + "A" * 43, 404)],
     "free": [("/prompts/no-such-prompt", 404), ("/admin", 403),
-             ("/settings/byok/delete?provider=openrouter", 404)],
-    "pro": [("/executions/999999999", 404)],
+             ("/settings/byok/delete?provider=openrouter", 404),
+             # without a subscription or a checkout (with them: test_billing_walk)
+             ("/billing/cancel-now", 404), ("/billing/success", 400)],
+    "pro": [("/executions/999999999", 404), ("/billing/cancel-now", 404),
+            ("/billing/success", 400)],
     "admin": [],
 }
 # Forms sent with mistakes, and the status of the page that shows them:
