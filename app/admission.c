@@ -140,6 +140,34 @@ static void ticket_fill(struct db *db, struct admit_tx *t, int64_t day,
 	t->tk->counted = t->rq->counted;
 	t->tk->api_key_id = t->rq->api_key_id;
 	t->tk->key_counted = key_counted(t->rq);
+	t->tk->byok = t->rq->byok;
+}
+
+/* A BYOK run: the bursts only, against every run of the day (day_all)
+ * and of the minute; counted in byok_day and the minute, without spend.
+ * Returns 0 or a refusal. */
+static int reserve_bursts(struct db *db, struct admit_tx *t, int64_t day_all,
+    int64_t min_exec, int64_t day, int64_t minute)
+{
+	const struct admit_limits *l = t->lim;
+	const struct admit_req *rq = t->rq;
+	int64_t rc;
+
+	if (l->burst_day >= 0 && day_all + 1 > l->burst_day)
+		return over(t->f, "quota.burst_day_byok", l->burst_day,
+		    next_utc_day(rq->now), rq->now);
+	if (l->burst_minute >= 0 && min_exec + 1 > l->burst_minute)
+		return over(t->f, "quota.burst_minute", l->burst_minute,
+		    (minute + 1) * 60, rq->now);
+	rate_note(t->tk, l->burst_day, day_all + 1, next_utc_day(rq->now));
+	rate_note(t->tk, l->burst_minute, min_exec + 1, (minute + 1) * 60);
+	rc = db_exec(db, "INSERT INTO usage_counters (user_id, period,"
+	    " period_key, executions, spend_micros) VALUES"
+	    " (?, 'byok_day', ?, 1, 0), (?, 'minute', ?, 1, 0)"
+	    " ON DUPLICATE KEY UPDATE executions = executions + 1",
+	    DB_ARGS(db_i(rq->user_id), db_i(day), db_i(rq->user_id),
+	    db_i(minute)));
+	return rc < 0 ? (int)rc : 0;
 }
 
 /* Reserve against the user's counters, with the user's row locked: read
@@ -153,13 +181,14 @@ static int reserve_counters(struct db *db, struct admit_tx *t, int64_t day,
 	struct db_res res = { 0 };
 	int64_t n, i, rc, running;
 	int64_t d_exec = 0, m_exec = 0, min_exec = 0, d_spend = 0, m_spend = 0;
+	int64_t b_exec = 0;
 
 	/* One statement locks the user's row (serialising the admissions of
 	 * this user) and reads the counters of the current periods. */
 	n = db_query(db, "SELECT u.running, c.period, c.executions,"
 	    " c.spend_micros FROM users u LEFT JOIN usage_counters c"
 	    " ON c.user_id = u.id AND"
-	    " ((c.period = 'day' AND c.period_key = ?) OR"
+	    " ((c.period IN ('day', 'byok_day') AND c.period_key = ?) OR"
 	    " (c.period = 'month' AND c.period_key = ?) OR"
 	    " (c.period = 'minute' AND c.period_key = ?))"
 	    " WHERE u.id = ? FOR UPDATE",
@@ -181,19 +210,23 @@ static int reserve_counters(struct db *db, struct admit_tx *t, int64_t day,
 		} else if (strcmp(p, "month") == 0) {
 			m_exec = db_int(&res, i, 2);
 			m_spend = db_int(&res, i, 3);
-		} else
+		} else if (strcmp(p, "byok_day") == 0)
+			b_exec = db_int(&res, i, 2);
+		else
 			min_exec = db_int(&res, i, 2);
 	}
 	db_res_free(&res);
 	if (l->concurrent >= 0 && running >= l->concurrent)
 		return over_cap(t->f, l->concurrent, running);
+	if (rq->byok)
+		return reserve_bursts(db, t, d_exec + b_exec, min_exec, day, minute);
 	if (l->per_day >= 0 && d_exec + 1 > l->per_day)
 		return over(t->f, "quota.per_day", l->per_day,
 		    next_utc_day(rq->now), rq->now);
 	if (l->per_month >= 0 && m_exec + 1 > l->per_month)
 		return over(t->f, "quota.per_month", l->per_month,
 		    next_utc_month(rq->now), rq->now);
-	if (l->burst_day >= 0 && d_exec + 1 > l->burst_day)
+	if (l->burst_day >= 0 && d_exec + b_exec + 1 > l->burst_day)
 		return over(t->f, "quota.burst_day", l->burst_day,
 		    next_utc_day(rq->now), rq->now);
 	if (l->burst_minute >= 0 && min_exec + 1 > l->burst_minute)
@@ -214,7 +247,8 @@ static int reserve_counters(struct db *db, struct admit_tx *t, int64_t day,
 		    l->monthly_budget_micros, next_utc_month(rq->now), rq->now);
 	rate_note(t->tk, l->per_day, d_exec + 1, next_utc_day(rq->now));
 	rate_note(t->tk, l->per_month, m_exec + 1, next_utc_month(rq->now));
-	rate_note(t->tk, l->burst_day, d_exec + 1, next_utc_day(rq->now));
+	rate_note(t->tk, l->burst_day, d_exec + b_exec + 1,
+	    next_utc_day(rq->now));
 	rate_note(t->tk, l->burst_minute, min_exec + 1, (minute + 1) * 60);
 	rc = db_exec(db, "INSERT INTO usage_counters (user_id, period,"
 	    " period_key, executions, spend_micros) VALUES"
@@ -328,6 +362,21 @@ struct settle_tx {
 	const struct settle_info	*s;
 };
 
+/* Give a failed BYOK run's bursts back (a success keeps them). */
+static int settle_bursts(struct db *db, const struct admit_ticket *tk,
+    const struct settle_info *s)
+{
+	int64_t rc;
+
+	if (!s->release)
+		return 0;
+	rc = db_exec(db, "UPDATE usage_counters SET executions = executions - 1"
+	    " WHERE user_id = ? AND ((period = 'byok_day' AND period_key = ?)"
+	    " OR (period = 'minute' AND period_key = ?))",
+	    DB_ARGS(db_i(tk->user_id), db_i(tk->day), db_i(tk->minute)));
+	return rc < 0 ? (int)rc : 0;
+}
+
 static int settle_fn(struct db *db, void *arg)
 {
 	struct settle_tx *t = arg;
@@ -361,6 +410,9 @@ static int settle_fn(struct db *db, void *arg)
 		return (int)rc;
 	if (!tk->counted)
 		return 0;
+	/* A BYOK run counted in the minute and byok_day, without spend. */
+	if (tk->byok)
+		return settle_bursts(db, tk, s);
 	if (s->release)
 		rc = db_exec(db, "UPDATE usage_counters SET"
 		    " executions = executions - 1,"
@@ -392,7 +444,8 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
 
 /* Settle as interrupted the executions of the query sql with one
  * parameter v (columns: id, user_id, day_key, month_key, minute_key,
- * reserved_micros, counted, api_key_id, key_counted). Returns how many were settled or a db_err. */
+ * reserved_micros, counted, api_key_id, key_counted, billing = 'BYOK').
+ * Returns how many were settled or a db_err. */
 static int settle_rows(struct db *db, const char *sql, struct dbv v,
     int64_t now)
 {
@@ -422,6 +475,7 @@ static int settle_rows(struct db *db, const char *sql, struct dbv v,
 		tk.counted = (int)db_int(&res, i, 6);
 		tk.api_key_id = db_int(&res, i, 7);
 		tk.key_counted = (int)db_int(&res, i, 8);
+		tk.byok = (int)db_int(&res, i, 9);
 		if ((rc = admission_settle(db, &tk, &si)) == 0)
 			done++;
 		else if (rc < 0) {
@@ -434,8 +488,8 @@ static int settle_rows(struct db *db, const char *sql, struct dbv v,
 }
 
 #define SWEEP_COLS "SELECT id, user_id, day_key, month_key, minute_key," \
-	" reserved_micros, counted, api_key_id, key_counted FROM executions" \
-	" WHERE status = 'RUNNING'"
+	" reserved_micros, counted, api_key_id, key_counted," \
+	" billing = 'BYOK' FROM executions WHERE status = 'RUNNING'"
 
 int admission_sweep(struct db *db, int64_t now, int (*is_gone)(const char *))
 {
@@ -482,18 +536,19 @@ int admission_usage(struct db *db, int64_t user_id, int64_t now,
 	struct db_res res = { 0 };
 	struct json_object *o = json_object_new_object();
 	int64_t day, month, minute, n, i;
-	static const char *const names[] = { "day", "month", "minute" };
+	static const char *const names[] = { "day", "month", "minute",
+	    "byok_day" };
 
 	period_keys(now, &day, &month, &minute);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		struct json_object *p = json_object_new_object();
 		json_object_object_add(p, "executions", json_object_new_int64(0));
 		json_object_object_add(p, "spend_micros", json_object_new_int64(0));
 		json_object_object_add(o, names[i], p);
 	}
 	n = db_query(db, "SELECT period, executions, spend_micros FROM usage_counters"
-	    " WHERE user_id = ? AND ((period = 'day' AND period_key = ?) OR"
-	    " (period = 'month' AND period_key = ?) OR"
+	    " WHERE user_id = ? AND ((period IN ('day', 'byok_day') AND"
+	    " period_key = ?) OR (period = 'month' AND period_key = ?) OR"
 	    " (period = 'minute' AND period_key = ?))",
 	    DB_ARGS(db_i(user_id), db_i(day), db_i(month), db_i(minute)), &res);
 	for (i = 0; i < n; i++) {

@@ -9,6 +9,11 @@
  * admissions of one user run one after the other, so N attempts with k
  * executions left admit exactly k.
  *
+ * A BYOK run (on the user's own key) is admitted the same way against
+ * the bursts only: the minute counter and a day counter of its own
+ * (byok_day), so the per-day burst counts every run of the day while the
+ * plan's daily quota counts only those on the platform's key.
+ *
  * The runs in progress are users.running, which the database's triggers
  * keep in the same statement as each execution row that starts or stops
  * RUNNING (db/migrations/010). An execution that counts against nothing
@@ -58,6 +63,11 @@ struct admit_req {
 	int64_t		 reserve_micros;	/* estimated maximum cost */
 	const char	*input, *variables, *params;	/* JSON texts */
 	int64_t		 now;
+	/* On the user's own key (billing BYOK): only the bursts apply,
+	 * counted in the minute and in a day counter of BYOK runs of its
+	 * own ('byok_day'); the plan's quotas, spend cap and budget neither
+	 * apply nor count it. */
+	int		 byok;
 };
 
 /* UTC period keys of t: YYYYMMDD, YYYYMM, t / 60. */
@@ -77,6 +87,7 @@ struct admit_ticket {
 	/* The counter of executions with the fewest left after this run
 	 * (rl_limit -1: none), for the X-RateLimit-* headers. */
 	int64_t		 rl_limit, rl_remaining, rl_reset;
+	int		 byok;		/* counted as a BYOK run (bursts only) */
 };
 
 /* Admit one execution. Returns the new execution id (tk filled), PM_QUOTA
@@ -122,7 +133,8 @@ int admission_settle(struct db *db, const struct admit_ticket *tk,
 int admission_sweep(struct db *db, int64_t now, int (*is_gone)(const char *));
 
 /* Usage of the user now: {"day":{"executions","spend_micros"},
- * "month":{...}, "minute":{...}}. */
+ * "month":{...}, "minute":{...}, "byok_day":{...}} (byok_day: the BYOK
+ * runs of the day, which count in the per-day burst only). */
 int admission_usage(struct db *db, int64_t user_id, int64_t now,
     struct json_object **out);
 

@@ -87,6 +87,9 @@ static const struct api_doc docs[] = {
 	  "OpenAI-compatible chat completions: a model of the catalog, or a"
 	  " managed prompt as \"prompt:<slug>\" (\"prompt:<slug>@<n>\") with"
 	  " \"variables\"; errors in OpenAI's shape" },
+	{ M_GET, "/api/v1/billing/status", 200,
+	  "The signed-in user's plan and subscription as billing last read"
+	  " them from Stripe (the success page polls it; not with API keys)" },
 	{ M_GET, "/api/v1/keys", 200, "The caller's API keys (never the keys)" },
 	{ M_POST, "/api/v1/keys", 201,
 	  "Create an API key: the key is in this answer only" },

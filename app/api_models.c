@@ -2,6 +2,7 @@
  * user's plan sees it, the list a prompt's or version's "model" is chosen
  * from (any other is refused). */
 #include "answer.h"
+#include "byok.h"
 #include "jsonx.h"
 #include "money.h"
 #include "execute.h"
@@ -11,7 +12,35 @@
 #include "plans.h"
 #include "util.h"
 
-/* OpenAI's list shape, of the models the plan can run: {"object": "list",
+/* The providers user keeps BYOK keys of, when the plan lets keys be used
+ * (byok_allowed, every model: PLAN_BYOK_ALL), into names[0..max-1] (they
+ * point into *keys, which the caller puts). Returns the count (0: no key
+ * applies) or a db_err. */
+static int byok_names(struct req *r, const struct plan_ref *ref,
+    json_object **keys, const char **names, size_t max)
+{
+	struct plan plan = { 0 };
+	size_t i, n = 0;
+	int rc;
+
+	*keys = NULL;
+	if ((rc = plan_of(r->db, ref, &plan)) != 0)
+		return rc == PM_NOCATALOG ? 0 : rc;
+	rc = plan.byok_allowed && plan.byok_models == PLAN_BYOK_ALL;
+	plan_free(&plan);
+	if (!rc)
+		return 0;
+	if ((rc = byok_list(r->db, r->user.id, keys)) != 0)
+		return rc;
+	for (i = 0; i < json_object_array_length(*keys) && n < max; i++)
+		names[n++] = json_object_get_string(json_member(
+		    json_object_array_get_idx(*keys, i), "provider"));
+	return (int)n;
+}
+
+/* OpenAI's list shape, of the models the plan can run, and those the
+ * user's BYOK keys open ("byok": true; the plan's whitelist does not apply
+ * to them): {"object": "list",
  * "data": [{"id", "object": "model", "created", "owned_by" (the provider),
  * "name", "context_length", "pricing": {"prompt", "completion"} (USD per
  * token, as text), "prompt_usd_per_m", "completion_usd_per_m", "is_free",
@@ -22,21 +51,29 @@ void h_api_models(struct req *r)
 	    "created", "prompt_usd_per_m", "completion_usd_per_m", "is_free",
 	    "free_tier" };
 	struct plan_ref ref;
-	json_object *all, *models, *out, *data, *m, *o, *pricing;
+	json_object *all, *models, *out, *data, *m, *o, *pricing, *keys;
+	const char *names[16];
 	char usd[48];
 	size_t i, k;
-	int rc;
+	int rc, nkeys, byok;
 
 	user_plan_ref(r, &ref);
 	if ((rc = execute_models(r->db, &ref, &all)) != 0) {
 		answer_fail(r, rc, NULL);
 		return;
 	}
+	if ((nkeys = byok_names(r, &ref, &keys, names, NELEM(names))) < 0) {
+		json_object_put(all);
+		answer_fail(r, nkeys, NULL);
+		return;
+	}
 	models = json_member(all, "models");
 	data = json_object_new_array();
 	for (i = 0; i < json_object_array_length(models); i++) {
 		m = json_object_array_get_idx(models, i);
-		if (!json_object_get_boolean(json_member(m, "allowed")))
+		byok = nkeys > 0 && byok_route(names, (size_t)nkeys, NULL,
+		    json_object_get_string(json_member(m, "id"))) >= 0;
+		if (!byok && !json_object_get_boolean(json_member(m, "allowed")))
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "object", json_object_new_string("model"));
@@ -54,8 +91,10 @@ void h_api_models(struct req *r)
 		json_object_object_add(pricing, "completion",
 		    json_object_new_string(usd));
 		json_object_object_add(o, "pricing", pricing);
+		json_object_object_add(o, "byok", json_object_new_boolean(byok));
 		json_object_array_add(data, o);
 	}
+	json_object_put(keys);
 	out = json_object_new_object();
 	json_object_object_add(out, "object", json_object_new_string("list"));
 	json_object_object_add(out, "data", data);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byok.h"
 #include "keys.h"
 #include "config.h"
 #include "handlers.h"
@@ -55,6 +56,7 @@ static int secrets_load(struct buf *err)
 	vault_wipe(&app_vault);
 	app_vault = v;
 	vault_wipe(&v);
+	byok_vault = &app_vault;
 	return 0;
 }
 

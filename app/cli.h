@@ -45,5 +45,11 @@ int cli_set_plan(struct db *db, char **argv);
 /* cli_models.c */
 int cli_models_sync(struct db *db, char **argv);
 int cli_models_free_tier(struct db *db, char **argv);
+/* cli_vault.c */
+int cli_rotate_master_key(struct db *db, char **argv);
+/* cli_stripe.c */
+int cli_stripe_sync_prices(struct db *db, char **argv);
+int cli_stripe_sync(struct db *db, char **argv);
+int cli_stripe_reapply(struct db *db, char **argv);
 
 #endif

@@ -145,6 +145,29 @@ const struct cfg_def config_keys[CFG__MAX] = {
 	  "file holding the master key sealing users' provider keys (64 hex digits)" },
 	{ "vault_old_key_file", CFG_STR, "",
 	  "during a rotation: the previous master key (opens only)" },
+	{ "byok_providers_base_url", CFG_STR, "",
+	  "BYOK: reach every provider of the table but OpenRouter at"
+	  " <this>/<provider> (a gateway, the tests' stand-in); empty: their own"
+	  " base URLs" },
+	{ "byok_private_base_urls", CFG_BOOL, "false",
+	  "BYOK: let a custom OpenAI-compatible base URL be plain http or on a"
+	  " loopback or private network (never on a shared host)" },
+	{ "byok_test_timeout_ms", CFG_INT, "15000",
+	  "BYOK: milliseconds the Test of a key waits for its provider" },
+	/* Billing ([8/14], Stripe) */
+	{ "stripe_secret_key_file", CFG_STR, "",
+	  "file holding the Stripe secret key sk_... (empty: billing is off)" },
+	{ "stripe_webhook_secret_file", CFG_STR, "",
+	  "file of webhook signing secrets, one whsec_... per line (several"
+	  " during a rotation)" },
+	{ "stripe_base_url", CFG_STR, "https://api.stripe.com",
+	  "Stripe API base URL (a local stand-in in tests)" },
+	{ "stripe_timeout_ms", CFG_INT, "10000",
+	  "milliseconds a call to Stripe may take, retries included" },
+	{ "stripe_max_retries", CFG_INT, "2",
+	  "retries of a Stripe call after a network error, 409, 429 or 5xx" },
+	{ "billing_grace_days", CFG_INT, "7",
+	  "days a past_due subscription keeps its plan before the downgrade" },
 	{ "run_threads", CFG_INT, "4",
 	  "background threads per worker running the samples of regression"
 	  " runs and benchmarks (0: this process runs none)" },

@@ -8,6 +8,7 @@
 
 #include "admission.h"
 #include "buf.h"
+#include "byok.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -168,6 +169,8 @@ struct run {
 	struct upstream_res	 rs;
 	int64_t			 cost;
 	struct settle_info	 si;
+	struct byok_choice	 byok;		/* the user's own key, wiped */
+	int			 is_byok;	/* the run is on it */
 };
 
 /* Wipe and free the key, which lives only for the upstream call. */
@@ -258,7 +261,16 @@ static int step_plan_checks(struct db *db, struct run *x)
 		free(other);
 		return rc;
 	}
-	if (!plan_model_allowed(&x->plan, x->model.id, x->model.free_tier))
+	/* The user's own key, when the plan allows BYOK and one applies:
+	 * then the plan's model whitelist does not. */
+	if (x->plan.byok_allowed) {
+		if ((rc = byok_pick(db, byok_vault, in->user_id, x->prompt_id,
+		    x->model.id, &x->byok, x->f)) < 0)
+			return rc;
+		x->is_byok = rc == 1;
+	}
+	if (!x->is_byok &&
+	    !plan_model_allowed(&x->plan, x->model.id, x->model.free_tier))
 		return refuse_model(db, x->f, &x->plan, x->model.id,
 		    x->model.free_tier, in->model == NULL || *in->model == '\0');
 	x->max_tokens = in->max_tokens;
@@ -279,7 +291,7 @@ static int step_plan_checks(struct db *db, struct run *x)
 		json_object_object_add(x->params, "max_tokens",
 		    json_object_new_int64(x->max_tokens));
 	/* The platform key, read per call: never kept in memory longer. */
-	if (*cfg_str(CFG_OPENROUTER_KEY_FILE) != '\0' &&
+	if (!x->is_byok && *cfg_str(CFG_OPENROUTER_KEY_FILE) != '\0' &&
 	    (x->key = config_read_secret(cfg_str(CFG_OPENROUTER_KEY_FILE),
 	    &err)) == NULL) {
 		log_error("platform OpenRouter key: %s", buf_cstr(&err));
@@ -313,6 +325,17 @@ static int64_t step_admit(struct db *db, struct run *x)
 	ar.counted = (x->plan.counted_channels & x->channel) != 0 &&
 	    limited(&lim);
 	ar.streamed = in->stream;
+	if (x->is_byok) {
+		/* Seed 002: no platform quota, spend cap or budget; the bursts
+		 * protect the service and still apply. */
+		ar.billing = "BYOK";
+		ar.byok = 1;
+		lim.per_day = lim.per_month = lim.soft_cap_month = -1;
+		lim.throttle_minute = lim.daily_spend_micros = -1;
+		lim.monthly_budget_micros = -1;
+		ar.counted = (x->plan.counted_channels & x->channel) != 0 &&
+		    (lim.burst_minute >= 0 || lim.burst_day >= 0);
+	}
 	ar.reserve_micros = model_max_cost_micros(&x->model,
 	    estimate_prompt_tokens(x->msgs),
 	    x->max_tokens >= 0 ? x->max_tokens : DEFAULT_MAX_COMPLETION);
@@ -347,6 +370,12 @@ static void step_call(struct run *x)
 	uq.base_url = cfg_str(CFG_OPENROUTER_BASE_URL);
 	uq.api_key = x->key;
 	uq.model = x->model.id;
+	if (x->is_byok) {
+		uq.base_url = x->byok.base_url;
+		uq.api_key = x->byok.key;
+		uq.model = x->byok.model;
+		uq.plain_openai = !x->byok.openrouter;
+	}
 	uq.messages = x->msgs;
 	uq.params = x->params;
 	uq.stream = in->stream;
@@ -367,6 +396,22 @@ static void step_call(struct run *x)
 		x->rs.ttft_us = x->rs.latency_us = -1;
 	}
 	forget_key(x);
+	if (x->byok.key != NULL) {
+		/* a provider may quote the key it refused */
+		byok_scrub(x->rs.error_message, x->byok.key);
+		explicit_bzero(x->byok.key, strlen(x->byok.key));
+	}
+}
+
+/* After a call on the user's own key: a 401, 402 or 429 marks it failing,
+ * a success clears the mark (byok_health). */
+static void step_key_health(struct db *db, struct run *x)
+{
+	if (x->is_byok && byok_health(db, x->in->user_id, x->byok.provider,
+	    x->byok.failing, x->rs.status == UP_OK ? 200 : x->rs.http_status,
+	    x->rs.error_message, clock_now()) < 0)
+		log_warn("user %lld: the health of the %s key could not be"
+		    " recorded", (long long)x->in->user_id, x->byok.provider);
 }
 
 /* What the call cost and how that is known: the provider's figure, else
@@ -376,7 +421,12 @@ static void run_cost(struct run *x)
 {
 	struct upstream_res *rs = &x->rs;
 
-	if (rs->has_cost) {
+	/* On the user's own key OpenRouter's cost is only its fee: the
+	 * provider's charge is the user's cost. */
+	if (x->is_byok && rs->has_upstream_cost) {
+		x->cost = rs->upstream_cost_micros;
+		x->si.cost_source = "provider";
+	} else if (rs->has_cost) {
 		x->cost = rs->cost_micros;
 		x->si.cost_source = "provider";
 	} else if (rs->status == UP_CANCELLED && rs->prompt_tokens < 0 &&
@@ -521,10 +571,12 @@ int execute_run(struct db *db, const struct exec_input *in,
 	/* A waiting run holds no database connection. */
 	db_release(db);
 	step_call(&x);
+	step_key_health(db, &x);
 	if ((rc = step_settle(db, &x, id)) == 0)
 		*result = run_result(&x, id);
 out:
 	forget_key(&x);
+	byok_choice_wipe(&x.byok);
 	upstream_res_free(&x.rs);
 	plan_free(&x.plan);
 	model_free(&x.model);

@@ -26,6 +26,14 @@ void h_account_delete(struct req *r);
 void h_admin(struct req *r);
 void h_admin_free_tier(struct req *r);
 
+/* page_byok.c */
+void h_byok_page(struct req *r);
+void h_byok_test(struct req *r);
+void h_byok_save(struct req *r);
+void h_byok_delete_page(struct req *r);
+void h_byok_delete(struct req *r);
+void h_prompt_byok_pin(struct req *r);
+
 /* page_categories.c */
 void h_categories_page(struct req *r);
 void h_category_create(struct req *r);
@@ -48,6 +56,23 @@ void h_execution_page(struct req *r);
 
 /* page_pricing.c */
 void h_pricing(struct req *r);
+void h_upgrade(struct req *r);
+
+/* page_billing.c */
+void h_billing(struct req *r);
+void h_billing_checkout(struct req *r);
+void h_billing_success(struct req *r);
+void h_billing_change(struct req *r);
+void h_billing_cancel(struct req *r);
+void h_billing_resume(struct req *r);
+void h_billing_cancel_now_page(struct req *r);
+void h_billing_cancel_now(struct req *r);
+void h_billing_portal(struct req *r);
+void h_billing_refund_retry(struct req *r);
+
+/* page_billing_events.c */
+void h_admin_billing_events(struct req *r);
+void h_admin_billing_reapply(struct req *r);
 
 /* page_prompts.c */
 void h_prompts_page(struct req *r);
@@ -77,7 +102,6 @@ void h_run_result(struct req *r);
 void h_home(struct req *r);
 void h_dashboard(struct req *r);
 void h_analytics(struct req *r);
-void h_billing(struct req *r);
 
 /* page_versions.c */
 void h_version_new_page(struct req *r);
@@ -89,6 +113,9 @@ void h_diff_page(struct req *r);
 
 /* api_account.c */
 void h_api_me(struct req *r);
+
+/* api_billing.c */
+void h_api_billing_status(struct req *r);
 
 /* api_categories.c */
 void h_api_categories_list(struct req *r);

@@ -27,6 +27,13 @@ static const struct cli_command commands[] = {
 	{ "executions sweep", 0, 0, "", "cli.help.executions_sweep",
 	  cli_executions_sweep },
 	{ "purge", 0, 0, "", "cli.help.purge", cli_purge },
+	{ "rotate-master-key", 1, 1, "NEWFILE", "cli.help.rotate_master_key",
+	  cli_rotate_master_key },
+	{ "stripe sync-prices", 0, 0, "", "cli.help.stripe_sync_prices",
+	  cli_stripe_sync_prices },
+	{ "stripe sync", 0, 0, "", "cli.help.stripe_sync", cli_stripe_sync },
+	{ "stripe reapply", 1, 1, "EVENT", "cli.help.stripe_reapply",
+	  cli_stripe_reapply },
 };
 
 static void usage(void)

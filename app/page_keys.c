@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "answer.h"
+#include "billing_offer.h"
 #include "handlers.h"
 #include "http.h"
 #include "keys.h"
@@ -62,6 +63,7 @@ static struct json_object *keys_data(struct req *r, int64_t *max, int *rc)
 	json_object_object_add(d, "active", json_object_new_int64(n > 0 ? n : 0));
 	json_object_object_add(d, "full", json_object_new_boolean(*max >= 0 &&
 	    n >= *max));
+	billing_offer(r, d);
 	return d;
 }
 

@@ -1,114 +1,151 @@
-/* page_pricing.c - the pricing page, drawn from the active plan catalog: every
- * price and limit shown comes from the plans table, in words from the
- * message catalog (pricing.*). */
+/* page_pricing.c - the pricing page, drawn from the active plan catalog:
+ * every price and limit comes from the plans table, in words from the
+ * message catalog; a monthly/annual switch (?interval=year), the BYOK
+ * price where a plan has one, the limits side by side, and for a
+ * signed-in user the one-click Upgrade (or Switch) of each plan. Also
+ * GET /upgrade, the one upgrade address for sentences and links. */
 #include <stdio.h>
+#include <string.h>
 
+#include "billing.h"
+#include "billing_offer.h"
 #include "buf.h"
 #include "handlers.h"
 #include "http.h"
 #include "money.h"
 #include "msg.h"
 #include "plans.h"
+#include "stripe_objects.h"
 
-/* One line of the plan's list: the catalog text for key with {n}. */
-static void line(json_object *lines, const char *key, int64_t n)
+struct pricing {
+	int		 year;		/* the annual prices are shown */
+	int		 any_annual;	/* some plan has one */
+	int64_t		 current;	/* the user's plan id, 0 anonymous */
+	int		 subscribed;	/* the user has a subscription */
+	int		 billing;	/* Stripe is configured */
+	int		 signed_in;
+	json_object	*plans;
+};
+
+static void add_money(json_object *o, const char *key, int64_t cents)
 {
-	struct buf b = { 0 };
 	char s[32];
 
-	snprintf(s, sizeof(s), "%lld", (long long)n);
-	msg_fmt(&b, key, "n", s, NULL);
-	json_object_array_add(lines, json_object_new_string(buf_cstr(&b)));
-	buf_free(&b);
+	money_cents(cents, s, sizeof(s));
+	json_object_object_add(o, key, json_object_new_string(s));
 }
 
-/* One line with an amount of money ({amount}) given in micro-dollars,
- * shown to the cent. */
-static void money_line(json_object *lines, const char *key, int64_t micros)
-{
-	struct buf b = { 0 };
-	char s[32];
-
-	money_cents(money_micros_to_cents(micros), s, sizeof(s));
-	msg_fmt(&b, key, "amount", s, NULL);
-	json_object_array_add(lines, json_object_new_string(buf_cstr(&b)));
-	buf_free(&b);
-}
-
-static json_object *plan_lines(const struct plan *p)
-{
-	static const char *const models[PLAN_MODELS__MAX] = {
-		[PLAN_MODELS_FREE] = "pricing.models_free",
-		[PLAN_MODELS_WHITELIST] = "pricing.models_whitelist",
-		[PLAN_MODELS_BLACKLIST] = "pricing.models_blacklist",
-		[PLAN_MODELS_ALL] = "pricing.models_all",
-	};
-	json_object *l = json_object_new_array();
-
-	if (p->executions_per_day >= 0)
-		line(l, p->allowed_channels == PLAN_CH_UI ? "pricing.per_day_ui" :
-		    "pricing.per_day", p->executions_per_day);
-	if (p->executions_per_month >= 0)
-		line(l, p->limits_per_seat ? "pricing.per_month_seat" :
-		    "pricing.per_month", p->executions_per_month);
-	if (p->executions_per_day < 0 && p->executions_per_month < 0)
-		line(l, "pricing.unlimited", 0);
-	if (p->burst_per_minute >= 0)
-		line(l, "pricing.burst_minute", p->burst_per_minute);
-	if (p->soft_cap_per_month >= 0)
-		line(l, "pricing.soft_cap", p->soft_cap_per_month);
-	if (p->max_concurrent_executions >= 0)
-		line(l, p->max_concurrent_executions == 1 ? "pricing.concurrent_one" :
-		    "pricing.concurrent", p->max_concurrent_executions);
-	if (models[p->models] != NULL)
-		line(l, models[p->models], 0);
-	if (p->api_access)
-		line(l, p->api_keys < 0 ? "pricing.api_keys_unlimited" :
-		    "pricing.api_keys", p->api_keys);
-	else
-		line(l, "pricing.no_api", 0);
-	line(l, p->byok_allowed ? "pricing.byok" : "pricing.no_byok", 0);
-	if (p->log_retention_days >= 0)
-		line(l, "pricing.retention", p->log_retention_days);
-	if (p->daily_spend_cap_micros >= 0)
-		money_line(l, "pricing.spend_cap", p->daily_spend_cap_micros);
-	if (p->monthly_budget_micros >= 0)
-		money_line(l, "pricing.monthly_budget", p->monthly_budget_micros);
-	return l;
-}
-
-/* Add p, with its prices and lines in words, to the array arg. */
+/* Add p, with its prices for the interval shown, its lines in words and
+ * what the user may do, to the walk's array. */
 static int add_plan(const struct plan *p, void *arg)
 {
+	struct pricing *c = arg;
 	json_object *o = plan_to_json(p);
-	char s[32];
+	int64_t std = billing_plan_amount(p, c->year, 0);
+	int64_t byok = billing_plan_amount(p, c->year, 1);
+	int64_t monthly = billing_plan_amount(p, 0, 0);
+	int64_t annual = billing_plan_amount(p, 1, 0);
+	const char *action = NULL;
 
+	if (annual > 0)
+		c->any_annual = 1;
 	if (p->price_custom)
 		json_object_object_add(o, "price_custom_text",
 		    json_object_new_string(msg_get("pricing.custom")));
-	else if (p->price_monthly_cents >= 0) {
-		money_cents(p->price_monthly_cents, s, sizeof(s));
-		json_object_object_add(o, "price", json_object_new_string(s));
+	else if (std > 0)
+		add_money(o, "price", std);
+	else if (c->year && monthly > 0) {
+		add_money(o, "price", monthly);
+		json_object_object_add(o, "monthly_only", json_object_new_boolean(1));
+	} else if (p->price_monthly_cents == 0)
+		add_money(o, "price", 0);
+	if (annual > 0 && monthly > 0 && annual < monthly * 12) {
+		struct buf b = { 0 };
+		char save[32], months[24];
+
+		money_cents(monthly * 12 - annual, save, sizeof(save));
+		snprintf(months, sizeof(months), "%lld",
+		    (long long)((monthly * 12 - annual) / monthly));
+		msg_fmt(&b, (monthly * 12 - annual) % monthly == 0 ?
+		    "billing.save_months" : "billing.save", "amount", save,
+		    "months", months, NULL);
+		json_object_object_add(o, "saving", json_object_new_string(buf_cstr(&b)));
+		buf_free(&b);
 	}
-	if (p->price_annual_cents > 0) {
-		money_cents(p->price_annual_cents, s, sizeof(s));
-		json_object_object_add(o, "annual", json_object_new_string(s));
+	if (!c->year && annual > 0)
+		add_money(o, "annual_price", annual);
+	if (byok > 0)
+		add_money(o, "byok_price", byok);
+	json_object_object_add(o, "lines", billing_plan_lines(p));
+	if (p->id == c->current)
+		action = "current";
+	else if (p->price_custom)
+		action = "contact";
+	else if (monthly <= 0 && annual <= 0)
+		action = c->signed_in ? NULL : "signup";
+	else if (!c->signed_in)
+		action = "signup";
+	else if (c->billing && (std > 0 || (c->year && monthly > 0)))
+		action = c->subscribed ? "change" : "checkout";
+	if (action != NULL)
+		json_object_object_add(o, action, json_object_new_boolean(1));
+	json_object_object_add(o, "form_interval", json_object_new_string(
+	    c->year && annual > 0 ? "year" : "month"));
+	if (p->price_per_seat) {
+		json_object_object_add(o, "seats_min", json_object_new_int64(
+		    p->seats_included > 1 ? p->seats_included : 1));
+		if (p->seats_max > 0)
+			json_object_object_add(o, "seats_max",
+			    json_object_new_int64(p->seats_max));
 	}
-	json_object_object_add(o, "lines", plan_lines(p));
-	json_object_array_add(arg, o);
+	json_object_array_add(c->plans, o);
 	return 0;
 }
 
 void h_pricing(struct req *r)
 {
-	json_object *d = page_data(r, "pricing"), *plans = json_object_new_array();
+	const char *iv = req_query(r, "interval");
+	json_object *d = page_data(r, "pricing"), *table;
+	struct pricing c;
+	struct billing_sub s;
+	struct plan p;
 
-	if (plans_each_public(r->db, NULL, add_plan, plans) == 0) {
+	memset(&c, 0, sizeof(c));
+	c.year = iv != NULL && strcmp(iv, "year") == 0;
+	c.plans = json_object_new_array();
+	c.billing = stripe_configured();
+	c.signed_in = r->user.id != 0;
+	if (c.signed_in && billing_user_plan(r, &p) == 0) {
+		c.current = p.id;
+		plan_free(&p);
+	}
+	if (c.signed_in && billing_sub_of_user(r->db, r->user.id, &s) > 0)
+		c.subscribed = stripe_status_entitled(s.status);
+	if (plans_each_public(r->db, NULL, add_plan, &c) == 0) {
 		json_object *cat = json_object_new_object();
 
-		json_object_object_add(cat, "plans", plans);
+		json_object_object_add(cat, "plans", c.plans);
 		json_object_object_add(d, "catalog", cat);
+		if ((table = billing_plan_table(r)) != NULL)
+			json_object_object_add(d, "table", table);
 	} else
-		json_object_put(plans);
+		json_object_put(c.plans);
+	json_object_object_add(d, "annual", json_object_new_boolean(c.year));
+	json_object_object_add(d, "any_annual", json_object_new_boolean(c.any_annual));
+	json_object_object_add(d, "billing_off", json_object_new_boolean(!c.billing));
 	resp_page(r, 200, "pricing", d);
+}
+
+/* GET /upgrade: the next plan up and its one button (or the plans). */
+void h_upgrade(struct req *r)
+{
+	json_object *d = page_data(r, "upgrade");
+
+	billing_offer(r, d);
+	if (json_object_object_get(d, "upgrade") == NULL) {
+		json_object_put(d);
+		resp_redirect(r, "/pricing");
+		return;
+	}
+	resp_page(r, 200, "billing_upgrade", d);
 }

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "jsonx.h"
 #include "msg.h"
+#include "page_byok.h"
 #include "page_versions.h"
 #include "pages.h"
 #include "prompts.h"
@@ -193,6 +194,7 @@ static void settings_form(struct req *r, int status, struct json_object *p,
 
 	(void)category_options(r, category, &opts);	/* none on failure */
 	json_object_object_add(d, "categories", opts);
+	byok_pin_form_data(r, p, d);
 	json_object_object_add(d, "prompt", p);
 	resp_page(r, status, "prompts/settings", d);
 }

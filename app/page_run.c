@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "billing_offer.h"
 #include "buf.h"
 #include "clock.h"
 #include "escape.h"
@@ -18,6 +19,7 @@
 #include "http.h"
 #include "jsonx.h"
 #include "model_picker.h"
+#include "page_byok.h"
 #include "pages.h"
 #include "plans.h"
 #include "prompts.h"
@@ -189,6 +191,8 @@ static int run_page_data(struct req *r, const char *slug, int version,
 		typed = form_values(r);
 	fill_values(json_object_object_get(v, "variables"), typed);
 	json_object_put(typed);
+	byok_run_notice(r, p, json_str_member(v, "model", NULL), d);
+	billing_offer(r, d);
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "versions", versions);
 	json_object_object_add(d, "version", v);

@@ -40,27 +40,3 @@ void h_analytics(struct req *r)
 	resp_page(r, 200, "analytics", page_data(r, "analytics"));
 }
 
-void h_billing(struct req *r)
-{
-	struct plan_ref ref;
-	struct plan plan = { 0 };
-	struct json_object *d;
-	int rc;
-
-	plan_ref_of(r, &ref);
-	if ((rc = plan_of(r->db, &ref, &plan)) != 0 && rc != PM_NOCATALOG) {
-		answer_fail(r, rc, NULL);
-		return;
-	}
-	d = page_data(r, "billing");
-	if (rc == 0) {
-		struct json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "name", json_object_new_string(plan.name));
-		json_object_object_add(p, "is_default",
-		    json_object_new_boolean(plan.is_default));
-		json_object_object_add(d, "plan", p);
-	}
-	plan_free(&plan);
-	resp_page(r, 200, "billing", d);
-}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "billing_offer.h"
 #include "clock.h"
 #include "jsonx.h"
 #include "log.h"
@@ -319,6 +320,9 @@ struct json_object *page_data(struct req *r, const char *section)
 		    json_object_new_string(msg_get(key)));	/* shown, and
 		 * cleared, by resp_page() */
 	}
+	/* A failed payment is told on every page (billing_offer.h). */
+	if (r->user.id != 0 && !r->is_api && strcmp(section, "error") != 0)
+		billing_notice(r, d);
 	return d;
 }
 

@@ -695,7 +695,12 @@ static json_object *build_body(const struct upstream_req *rq)
 				json_object_object_add(b, k, json_object_get(ev));
 		}
 	}
-	if (rq->stream) {
+	if (rq->stream && rq->plain_openai) {
+		u = json_object_new_object();
+		json_object_object_add(u, "include_usage",
+		    json_object_new_boolean(1));
+		json_object_object_add(b, "stream_options", u);
+	} else if (rq->stream) {
 		u = json_object_new_object();
 		json_object_object_add(u, "include", json_object_new_boolean(1));
 		json_object_object_add(b, "usage", u);

@@ -74,6 +74,11 @@ struct upstream_req {
 	json_object	*extra;
 	int		(*on_chunk)(void *arg, json_object *chunk);
 	int		 keep_doc;
+	/* The provider is OpenAI-compatible but not OpenRouter (a BYOK key
+	 * of OpenAI, Groq...): a stream asks for its usage with OpenAI's
+	 * "stream_options": {"include_usage": true}, not OpenRouter's
+	 * "usage": {"include": true}, which such providers refuse. */
+	int		 plain_openai;
 };
 
 struct upstream_res {

@@ -563,6 +563,66 @@ sink_start() {
 	note "SMTP sink on $SINK_URL (messages in $DIR/mail, and at /demo/mail)"
 }
 
+# ---------------------------------------------------------------- Stripe
+# [8/14] billing. Without a Stripe secret key (no --set
+# stripe_secret_key_file=...), the local stand-in tests/fakes/stripe.py is
+# Stripe: its hosted checkout page takes the payment ("Pay", or "Card
+# declined") and delivers signed webhooks to this stack, so the whole
+# upgrade flow works offline. Its keys are made once in DIR/secrets; it
+# reads the application's test clock when --set clock_file=... names one;
+# the plan catalog's prices are created in it at every start
+# (pm-admin stripe sync-prices, idempotent).
+uses_real_stripe() {
+	local s
+	for s in ${SETS[@]+"${SETS[@]}"}; do
+		case $s in stripe_secret_key_file=?*) return 0 ;; esac
+	done
+	[ -n "${PM_STRIPE_SECRET_KEY_FILE:-}" ]
+}
+
+stripe_fake_start() {
+	local port s clock= url
+	STRIPE_FAKE_URL=
+	uses_real_stripe && return 0
+	stop_proc "fake Stripe" python3 "$RUN/stripe.pid" 5
+	[ -s "$DIR/secrets/stripe_secret_key" ] || (umask 077; printf 'sk_test_%s\n' \
+	    "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > "$DIR/secrets/stripe_secret_key")
+	[ -s "$DIR/secrets/stripe_webhook_secret" ] || (umask 077; printf 'whsec_%s\n' \
+	    "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" > "$DIR/secrets/stripe_webhook_secret")
+	for s in ${SETS[@]+"${SETS[@]}"}; do
+		case $s in clock_file=?*) clock=${s#*=} ;; esac
+	done
+	url="http://127.0.0.1:${LIGHTTPD_PORT:-$APACHE_PORT}/webhooks/stripe"
+	rm -f "$RUN/stripe.port"
+	start_bg "$LOG/stripe.log" "$PYTHON" "$ROOT/tests/fakes/stripe.py" \
+	    --host 127.0.0.1 --port 0 --port-file "$RUN/stripe.port" \
+	    --key-file "$DIR/secrets/stripe_secret_key" --webhook-url "$url" \
+	    --webhook-secret-file "$DIR/secrets/stripe_webhook_secret" \
+	    ${clock:+--clock-file "$clock"} --quiet
+	echo "$BG_PID" > "$RUN/stripe.pid"
+	port=$(port_wait "$RUN/stripe.port" "$LOG/stripe.log" "the fake Stripe")
+	STRIPE_FAKE_URL="http://127.0.0.1:$port"
+	note "fake Stripe (test mode, no real payments) on $STRIPE_FAKE_URL"
+}
+
+# The configuration lines of the fake (before --set, which may override).
+stripe_conf() {
+	[ -n "${STRIPE_FAKE_URL:-}" ] || return 0
+	echo "stripe_base_url = $STRIPE_FAKE_URL"
+	echo "stripe_secret_key_file = $DIR/secrets/stripe_secret_key"
+	echo "stripe_webhook_secret_file = $DIR/secrets/stripe_webhook_secret"
+}
+
+stripe_prices() {
+	[ -n "${STRIPE_FAKE_URL:-}" ] || return 0
+	"$PM_ADMIN" -c "$DIR/app.conf" stripe sync-prices >>"$LOG/migrate.log" 2>&1 ||
+		note "warning: the plans' prices could not be made in the fake Stripe (see $LOG/migrate.log)"
+}
+
+stripe_fake_stop() {
+	stop_proc "fake Stripe" python3 "$RUN/stripe.pid" 5
+}
+
 # ---------------------------------------------------------------- app
 # A secret of 64 hex digits in DIR/secrets/NAME, made once and kept.
 make_secret() {
@@ -602,6 +662,13 @@ write_app_conf() {
 			echo "mail_from = Prompt Manager <no-reply@localhost>"
 			echo "demo_mail_dir = $DIR/mail"
 		fi
+		# --- BYOK: the stand-in also answers for the other providers of
+		# the table (OpenAI, Anthropic...) under /provider/NAME.
+		if [ -n "${FAKE_URL:-}" ]; then
+			echo "byok_providers_base_url = ${FAKE_URL%/api/v1}/provider"
+		fi
+		# --- end of BYOK
+		stripe_conf
 		for s in ${SETS[@]+"${SETS[@]}"}; do
 			echo "${s%%=*} = ${s#*=}"
 		done
@@ -620,6 +687,7 @@ app_start() {
 		tail_logs "$LOG/migrate.log"
 		die "loading the plan catalog $PLANS failed"
 	fi
+	stripe_prices
 	if ! "$PM_ADMIN" -c "$DIR/app.conf" models sync >>"$LOG/migrate.log" 2>&1; then
 		note "warning: the model catalog could not be synced (see $LOG/migrate.log)"
 	fi
@@ -786,6 +854,7 @@ do_start() {
 	fi
 	fake_start
 	sink_start
+	stripe_fake_start
 	write_app_conf
 	{
 		echo "server=$SERVER"
@@ -811,6 +880,7 @@ do_stop() {
 	stop_proc pm-fcgi pm-fcgi "$PM_PID" 35
 	stop_proc "fake OpenRouter" python3 "$RUN/openrouter.pid" 5
 	stop_proc "SMTP sink" python3 "$RUN/smtp.pid" 5
+	stripe_fake_stop
 	rm -f "$PM_SOCK" "$RUN/stack.env"
 	db_stop
 	pub_remove

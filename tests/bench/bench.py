@@ -123,12 +123,47 @@ def ttft(conn_factory, method, path, body, headers, first_marker, n=30):
     return statistics.median(times)
 
 
+BYOK_KEY = "sk-or-v1-" + "b7" * 32      # the bench users' own OpenRouter key
+ROW_GROUP = 5                             # rows per connection count
+
+
+def byok_users(stack, n=16):
+    """n PRO accounts whose own OpenRouter key (BYOK_KEY, tested with the
+    stand-in and saved) runs their prompt "byok-bench": [(cookie, csrf)]."""
+    users = []
+    for i in range(n):
+        c = Client(stack)
+        email = "byok%d@example.com" % i
+        assert c.signup(email, "correct-horse-battery").status == 303
+        token = c.csrf("/dashboard")
+        r = stack.admin("set-plan", email, "PRO")
+        assert r.returncode == 0, r.stderr
+        r = c.post_form("/settings/byok/test", {"provider": "openrouter", "key": BYOK_KEY,
+                                                "base_url": ""})
+        assert r.status == 200, r.text
+        assert c.post_form("/settings/byok/save", {"provider": "openrouter"}).status == 303
+        r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+            "name": "BYOK bench", "slug": "byok-bench", "model": "fake/fast",
+            "user_template": "Say {{text}}"})
+        assert r.status == 201, r.text
+        if i == 0:          # the figures are of runs on the user's key
+            r = c.request("POST", "/api/v1/prompts/byok-bench/execute",
+                          headers={"X-CSRF-Token": token}, json={"variables": {"text": "x"}})
+            assert r.status == 200, r.text
+            r = c.request("GET", "/api/v1/executions")
+            assert r.json()["items"][0]["billing"] == "BYOK", r.text
+        users.append(("pm_session=" + c.cookies["pm_session"], token))
+    return users
+
+
 def execute_bench(stack, up):
     """The execute endpoint through the whole pipeline versus the C upstream
     stand-in called directly, non-streaming at 16 connections and at 1,
-    through lighttpd and through Apache; and the time to first token of a
-    streamed run versus the stand-in's own stream. The runs are spread over
-    16 PRO accounts (a PRO account may have 10 runs at once)."""
+    through lighttpd and through Apache, with an API key through chat
+    completions, and on the user's own key (BYOK: the vault opened at each
+    run); and the time to first token of a streamed run versus the
+    stand-in's own stream. The runs are spread over 16 PRO accounts (a PRO
+    account may have 10 runs at once)."""
     import http.client
     users = []
     for i in range(16):
@@ -153,6 +188,7 @@ def execute_bench(stack, up):
     via = users_script({"variables": {"text": "hello"}}, users)
     chat = users_script({"model": "fake/fast", "messages": [
         {"role": "user", "content": "Say hello"}]}, users, key=True)
+    byok = users_script({"variables": {"text": "hello"}}, byok_users(stack))
     path = "/api/v1/prompts/exec-bench/execute"
     rows = []
     for conns in (CONNECTIONS, "1"):
@@ -167,6 +203,11 @@ def execute_bench(stack, up):
         wrk(url, (), chat, connections=conns)
         rows.append(("chat+key, lighttpd, %s conn." % conns,)
                     + wrk(url, (), chat, connections=conns))
+        url = stack.url("/api/v1/prompts/byok-bench/execute")
+        wrk(url, (), byok, connections=conns)
+        rows.append(("BYOK execute, lighttpd, %s conn." % conns,)
+                    + wrk(url, (), byok, connections=conns))
+    os.unlink(byok)
     os.unlink(direct)
     os.unlink(via)
     os.unlink(chat)
@@ -207,7 +248,7 @@ class Upstream:
     """The C stand-in for OpenRouter (tests/fakes/fast_upstream.c), on a
     port of its own, answering every chat completion after delay_ms."""
 
-    def __init__(self, delay_ms=0, token_ms=0, threads=1):
+    def __init__(self, delay_ms=0, token_ms=0, threads=1, extra_keys=()):
         self.dir = tempfile.mkdtemp(prefix="pm-bench-up-")
         self.key_file = os.path.join(self.dir, "key")
         self.key = "sk-or-v1-bench" + os.urandom(8).hex()
@@ -217,7 +258,8 @@ class Upstream:
         self.proc = subprocess.Popen(
             [FAST_UPSTREAM, "--port", "0", "--port-file", port_file,
              "--key-file", self.key_file, "--delay-ms", str(delay_ms),
-             "--token-ms", str(token_ms), "--threads", str(threads)])
+             "--token-ms", str(token_ms), "--threads", str(threads)]
+            + [a for k in extra_keys for a in ("--key", k)])
         end = time.time() + 10
         while not os.path.exists(port_file) and time.time() < end:
             time.sleep(0.05)
@@ -355,7 +397,7 @@ def fast_bench(parts):
     """The routes against the hello ceiling, and the execution pipeline
     against the C stand-in answering at once."""
     workers = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
-    up = Upstream(delay_ms=0)
+    up = Upstream(delay_ms=0, extra_keys=(BYOK_KEY,))
     stack = Stack(server="both", workers=workers,
                   settings={"log_level": "warn", "test_mode": "false",
                             "max_requests": "0", "openrouter_base_url": up.base,
@@ -373,15 +415,17 @@ def fast_bench(parts):
             erows, ttfts = execute_bench(stack, up)
             print()
             print("execution pipeline (PRO, fake/fast), non-streaming, C stand-in:")
-            print("%-28s %10s %8s %8s %8s %7s %6s" % ("target", "req/s", "p50 ms", "p90 ms",
+            print("%-32s %10s %8s %8s %8s %7s %6s" % ("target", "req/s", "p50 ms", "p90 ms",
                                                      "p99 ms", "/direct", "non2xx"))
             for i, (name, rps, pct, errs) in enumerate(erows):
-                d = erows[i - i % 4]
-                print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
+                d = erows[i - i % ROW_GROUP]
+                print("%-32s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (
                     name, rps, pct.get("50", 0), pct.get("90", 0), pct.get("99", 0),
                     100 * rps / d[1], errs))
-            for i in (1, 2, 3, 5, 6, 7):
-                d, v = erows[i - i % 4], erows[i]
+            for i in range(len(erows)):
+                if i % ROW_GROUP == 0:
+                    continue
+                d, v = erows[i - i % ROW_GROUP], erows[i]
                 print("added latency, %s: p50 %.2f ms, p99 %.2f ms" % (
                     v[0], v[2].get("50", 0) - d[2].get("50", 0),
                     v[2].get("99", 0) - d[2].get("99", 0)))
@@ -418,7 +462,7 @@ def routes_bench(stack, c, token, cookie, workers):
     hello = rows[0][1]
     print("wrk %s threads, %s connections, %s per route, %d workers, lighttpd"
           % (THREADS, CONNECTIONS, DURATION, workers))
-    print("%-28s %10s %8s %8s %8s %7s %6s" % ("route", "req/s", "p50 ms", "p90 ms",
+    print("%-32s %10s %8s %8s %8s %7s %6s" % ("route", "req/s", "p50 ms", "p90 ms",
                                              "p99 ms", "ratio", "non2xx"))
     for name, rps, pct, errs in rows:
         print("%-28s %10.0f %8.2f %8.2f %8.2f %6.0f%% %6d" % (

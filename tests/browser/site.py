@@ -303,8 +303,22 @@ def seed_account(stack, plan=None):
     assert r.status >= 400 or "failed" in r.text.lower(), (r.status, r.text[:300])
     if plan == "PRO":
         _ok(run_form(c, slug, {"ticket": "Premium run"}, model="openai/gpt-4o"))
+        _seed_byok(stack, c)
     c.slug = slug
     return c
+
+
+def _seed_byok(stack, c):
+    """A PRO account's own OpenRouter key (Settings > BYOK), failing."""
+    import urllib.request
+    key = "sk-or-v1-" + "b" * 60 + "9c3f"
+    req = urllib.request.Request(stack.openrouter_url("/__fake/keys"), method="POST",
+                                 data=json.dumps({"key": key}).encode())
+    urllib.request.urlopen(req, timeout=10).read()
+    _ok(c.post_form("/settings/byok/test", {"provider": "openrouter", "key": key}))
+    assert c.post_form("/settings/byok/save", {"provider": "openrouter"}).status == 303
+    stack.sql("UPDATE byok_keys SET failing_status = 402, failing_reason = 'Insufficient"
+              " credits', failing_since = 1700000000")
 
 
 # ---------------------------------------------------------------- test case

@@ -19,7 +19,7 @@ from tests.browser.site import (WIDTHS, BrowserCase, make_admin, page_routes, ro
 # Where each visitor starts; "{slug}" is the account's main prompt. The
 # crawl adds every page these link to.
 START = {
-    "anonymous": ["/", "/pricing", "/signup", "/login", "/demo/mail"],
+    "anonymous": ["/", "/pricing", "/signup", "/login", "/demo/mail", "/upgrade"],
     "free": ["/dashboard", "/prompts/{slug}/diff?a=1&b=3"],
     "pro": ["/dashboard", "/prompts/{slug}/diff?a=1&b=3"],
     "admin": ["/admin", "/dashboard"],
@@ -32,8 +32,12 @@ ERROR_PAGES = {
                   # the links of mails, seen here with a token nobody made
                   ("/reset-password?token=" + "A" * 43, 404),
                   ("/confirm-email?token=" + "A" * 43, 404)],
-    "free": [("/prompts/no-such-prompt", 404), ("/admin", 403)],
-    "pro": [("/executions/999999999", 404)],
+    "free": [("/prompts/no-such-prompt", 404), ("/admin", 403),
+             ("/settings/byok/delete?provider=openrouter", 404),
+             # without a subscription or a checkout (with them: test_billing_walk)
+             ("/billing/cancel-now", 404), ("/billing/success", 400)],
+    "pro": [("/executions/999999999", 404), ("/billing/cancel-now", 404),
+            ("/billing/success", 400)],
     "admin": [],
 }
 # Forms sent with mistakes, and the status of the page that shows them:
@@ -55,7 +59,10 @@ FORMS = {
                        "#new_password_confirm": "other"},
          'form[action="/settings/password"] button[type=submit]', 422),
     ],
-    "pro": [],
+    "pro": [
+        ("/settings/byok?provider=openrouter", {"#key": "not an OpenRouter key"},
+         'form[action="/settings/byok/test"] button[type=submit]', 400),
+    ],
     "admin": [],
 }
 # Which visitors must have seen a page of each authentication level.

@@ -97,6 +97,47 @@ const scenarios = {
     }
     return { text, models: [...models] };
   },
+  // a function tool: the call comes back as the provider made it, then the
+  // tool's result goes back for the final answer
+  async tools() {
+    const tools = [{ type: "function", function: {
+      name: "get_weather", description: "Weather of a city",
+      parameters: { type: "object", properties: { input: { type: "string" } } } } }];
+    const messages = [{ role: "user", content: "weather in Paris" }];
+    const r = await client.chat.completions.create({ model, messages, tools,
+      tool_choice: "auto", parallel_tool_calls: false });
+    const call = r.choices[0].message.tool_calls[0];
+    messages.push(r.choices[0].message,
+                  { role: "tool", tool_call_id: call.id, content: "sunny" });
+    const r2 = await client.chat.completions.create({ model, messages, tools });
+    return { finish_reason: r.choices[0].finish_reason, content: r.choices[0].message.content,
+             call, final: r2.choices[0].message.content,
+             final_finish: r2.choices[0].finish_reason };
+  },
+  async tools_stream() {
+    const s = await client.chat.completions.create({
+      model, stream: true, stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "weather in Rome" }],
+      tools: [{ type: "function", function: { name: "get_weather", parameters: {} } },
+              { type: "function", function: { name: "get_time", parameters: {} } }],
+      tool_choice: { type: "function", function: { name: "get_time" } },
+    });
+    const calls = {};
+    let finish = null, pieces = 0, usage = null;
+    for await (const chunk of s) {
+      if (chunk.usage) usage = chunk.usage;
+      for (const c of chunk.choices) {
+        for (const t of c.delta?.tool_calls ?? []) {
+          const k = calls[t.index] ??= { id: null, name: "", arguments: "" };
+          if (t.id) k.id = t.id;
+          if (t.function?.name) k.name += t.function.name;
+          if (t.function?.arguments) { k.arguments += t.function.arguments; pieces++; }
+        }
+        if (c.finish_reason) finish = c.finish_reason;
+      }
+    }
+    return { calls: Object.values(calls), pieces, finish_reason: finish, usage };
+  },
 };
 
 const name = process.argv[2];

@@ -53,6 +53,14 @@ cost (USD)        = prompt_tokens * pricing.prompt
                     every default model).  Floats are written the way
                     JavaScript's JSON.stringify writes them (0.0000033,
                     3.3e-7), as the real API does.
+Tool calls: with "tools" (function tools) and a last message of role
+"user", unless tool_choice is "none", the reply is one call of the tool
+tool_choice names (else the first), arguments '{"input": <last user
+content>}', finish_reason "tool_calls", message content null; streamed as
+OpenAI does: a first delta with the call's index, id, type and name, then
+the arguments in pieces of 8 characters.  After a "tool" message the reply
+is the echo again.  A tool without a name, or a tool_choice naming no tool,
+gives a 400.
 A streamed reply is split into one content chunk per word, each word keeping
 the whitespace that follows it, so the deltas concatenate to exactly the
 non-streamed content.
@@ -122,6 +130,47 @@ words.  Unknown keys or bad values give a 400 naming the problem.
 Directives in the X-Fake header also apply to GET /models and GET /key
 (status, retry_after, message, delay_ms, garbage, drop_after, drop_rst).
 
+Keys users bring (BYOK)
+-----------------------
+Besides the platform keys (--key), the fake knows "user keys", the keys
+users of the application bring: registered with POST /__fake/keys (below),
+or, with --demo, any key of OpenRouter's shape (sk-or-v1- and 32 or more
+letters and digits).  A user key that is neither registered nor so accepted
+gets 401 everywhere.
+
+  POST /__fake/keys   {"key": K, "provider"?: "openrouter" (default) or a
+                      provider name (see below), "label"?, "limit"?,
+                      "limit_remaining"?, "usage_daily"?, "usage_monthly"?,
+                      "is_free_tier"?, "status"?: N or null}
+                      registers or updates key K.  With "status": N every
+                      request made with K gets that error (401, 402 or 429
+                      with Retry-After: the provider marking a key failing)
+                      until "status": null.  Answers {"ok": true}.
+  GET /__fake/keys    [{"key_label", "provider", "status", ...}] (never the
+                      key); DELETE /__fake/keys forgets them all.
+
+An OpenRouter user key: GET /key answers its label (its own or
+"sk-or-v1-..." and the last 4 characters), limit, limit_remaining, usage
+and usage_daily/_monthly (what was given, else the cost of its completed
+generations), is_free_tier; a chat completion with it reports
+usage.is_byok true, usage.cost OpenRouter's fee only (5 % of the price) and
+usage.cost_details.upstream_inference_cost the provider's charge (the whole
+price), as OpenRouter does for BYOK calls.
+
+Other providers (the application's byok_providers_base_url points at
+http://HOST:PORT/provider): each NAME of openai, anthropic, google, groq,
+deepseek, together and custom answers OpenAI's API under /provider/NAME:
+  GET  /provider/NAME/models             {"object": "list", "data": [...]}
+  POST /provider/NAME/chat/completions   OpenAI's chat completion
+with a key registered for NAME (with --demo: any non-empty key).  Model
+names are bare where the provider serves a prefix of the catalog
+(openai/gpt-4o is "gpt-4o" at /provider/openai; groq, together and custom
+take the catalog id as it is).  As OpenAI: errors are {"error": {"message",
+"type", "param", "code"}}, a 401 quotes the key's first 8 and last 4
+characters, OpenRouter's "usage" request member is refused (400), usage
+carries no cost and comes in a stream only with
+"stream_options": {"include_usage": true}.  Directives work as above.
+
 Request log entries (GET /__fake/requests)
 ------------------------------------------
 {"seq", "time", "method", "path", "headers" (as sent; the Authorization
@@ -135,7 +184,7 @@ status or a mid-stream error event), "dropped" (drop_after) or
 
 Simplifications versus the real service
 ---------------------------------------
-* Only chat completions with "messages"; no legacy "prompt", tools, images,
+* Only chat completions with "messages"; no legacy "prompt", images,
   provider routing, fallbacks ("models"), n > 1 or logprobs.  Sampling
   parameters are accepted and ignored.  "model" is required (upstream falls
   back to the account's default model).
@@ -256,6 +305,18 @@ ERROR_MESSAGES = {
 }
 
 VALID_ROLES = ("system", "developer", "user", "assistant", "tool")
+
+# BYOK: the OpenAI-compatible providers answered under /provider/NAME, with
+# the prefix of the catalog's model ids each serves (None: ids as they are).
+PROVIDER_BASE = "/provider"
+PROVIDER_PREFIXES = {"openai": "openai/", "anthropic": "anthropic/",
+                     "google": "google/", "deepseek": "deepseek/",
+                     "groq": None, "together": None, "custom": None}
+OPENAI_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
+                      402: "insufficient_quota", 404: "invalid_request_error",
+                      429: "rate_limit_error"}
+USER_KEY_RE = re.compile(r"sk-or-v1-[A-Za-z0-9]{32,}$")
+BYOK_FEE = decimal.Decimal("0.05")      # OpenRouter's fee on a BYOK call
 
 # Directive keys and their value types.
 INT_KEYS = ("status", "retry_after", "delay_ms", "chunk_delay_ms", "drop_after",
@@ -394,6 +455,39 @@ def split_words(text):
     return pieces
 
 
+def tool_call(req, msgs, last_user):
+    """The tool call the reply makes (see the module's doc), or None.
+    Raises ValueError with the message of a 400."""
+    tools = req.get("tools")
+    if tools is None:
+        return None
+    if not isinstance(tools, list):
+        raise ValueError("tools: expected an array")
+    names = []
+    for i, t in enumerate(tools):
+        fn = t.get("function") if isinstance(t, dict) else None
+        if not isinstance(t, dict) or t.get("type") != "function" \
+                or not isinstance(fn, dict) or not isinstance(fn.get("name"), str) \
+                or not fn["name"]:
+            raise ValueError("tools[%d]: expected {\"type\": \"function\", "
+                             "\"function\": {\"name\": ...}}" % i)
+        names.append(fn["name"])
+    choice = req.get("tool_choice", "auto")
+    name = names[0] if names else None
+    if isinstance(choice, dict):
+        fn = choice.get("function")
+        name = fn.get("name") if isinstance(fn, dict) else None
+        if name not in names:
+            raise ValueError("tool_choice: no tool is named %s" % name)
+    elif choice not in ("auto", "none", "required"):
+        raise ValueError("tool_choice: expected none, auto, required or a named function")
+    if not names or choice == "none" or msgs[-1].get("role") != "user":
+        return None
+    return {"id": "call_" + uuid.uuid4().hex[:24], "type": "function",
+            "function": {"name": name,
+                         "arguments": json.dumps({"input": last_user})}}
+
+
 def key_label(key):
     return "sk-or-v1-..." + key[-4:] if key else None
 
@@ -444,6 +538,7 @@ class FakeServer(http.server.ThreadingHTTPServer):
         self.log = []
         self.seq = itertools.count(1)
         self.usage = {}          # key -> Decimal spent
+        self.user_keys = {}      # key -> {"provider", "status", ...} (BYOK)
         self.rst_requests = set()  # id() of sockets to close with RST
         super().__init__(addr, Handler)
 
@@ -528,9 +623,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         try:
             if path.startswith("/__fake/"):
-                return self._control(path)
+                return self._control(path, body)
             self._log_start(body)
-            if path == BASE + "/chat/completions":
+            self.provider = None
+            if path.startswith(PROVIDER_BASE + "/"):
+                self._provider_route(path, body)
+            elif path == BASE + "/chat/completions":
                 if self.command != "POST":
                     return self._method_not_allowed()
                 self._chat(body)
@@ -631,6 +729,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                or http.HTTPStatus(status).phrase}
         if metadata:
             err["metadata"] = metadata
+        if getattr(self, "provider", None):      # OpenAI's shape
+            err = {"message": err["message"], "type": OPENAI_ERROR_TYPES.get(
+                status, "api_error"), "param": None, "code": None}
         self._send(status, dumps({"error": err}), headers=headers)
         self._finish(outcome)
 
@@ -698,17 +799,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
         key = self._bearer()
         if not key:
             return None
+        if self._user_key(key, "openrouter") is not None:
+            return key
         keys = self.server.cfg.keys
         if keys and key not in keys:
             return None
         return key
 
     def _unauthorized(self):
+        if self.provider:
+            key = self._bearer()
+            return self._error(401, "Incorrect API key provided: %s. You can find your"
+                               " API key in your account." % (
+                                   key[:8] + "*" * 8 + key[-4:] if len(key) > 12
+                                   else "(none)"))
         self._error(401, "No auth credentials found")
 
     # ------------------------------------------------------------ control
 
-    def _control(self, path):
+    def _control(self, path, body=b""):
+        if path == "/__fake/keys":
+            return self._control_keys(body)
         if path == "/__fake/health":
             return self._send(200, dumps({"ok": True}))
         if path == "/__fake/requests":
@@ -758,6 +869,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._unauthorized()
         if self._get_faults():
             return
+        if self._user_key_fault(key):
+            return
         with self.server.lock:
             used = float(self.server.usage.get(key, decimal.Decimal(0)))
         data = {
@@ -778,6 +891,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "is_provisioning_key": False,
             "rate_limit": {"requests": 200, "interval": "10s"},
         }
+        info = self._user_key(key, "openrouter")
+        if info is not None:
+            for k in ("label", "limit", "limit_remaining", "usage_daily",
+                      "usage_monthly", "is_free_tier"):
+                if k in info:
+                    data[k] = info[k]
         self._send(200, dumps({"data": data}))
 
     def _status_error(self, d):
@@ -797,15 +916,129 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         "provider_name": "Fake", "model_slug": "fake"}
         self._error(status, d.get("message"), metadata, headers)
 
+    # ------------------------------------------------------------ BYOK
+
+    def _control_keys(self, body):
+        """POST/GET/DELETE /__fake/keys: the keys users bring."""
+        if self.command == "DELETE":
+            with self.server.lock:
+                self.server.user_keys.clear()
+            return self._send(200, dumps({"ok": True}))
+        if self.command == "GET":
+            with self.server.lock:
+                out = [dict(info, key_label=key_label(key))
+                       for key, info in self.server.user_keys.items()]
+            return self._send(200, dumps(out))
+        if self.command != "POST":
+            return self._send(405, dumps({"error": {"code": 405,
+                                                    "message": "Method Not Allowed"}}))
+        try:
+            req = json.loads(body or b"{}")
+            key = req["key"]
+            provider = req.get("provider", "openrouter")
+            if not isinstance(key, str) or not key or (
+                    provider != "openrouter" and provider not in PROVIDER_PREFIXES):
+                raise ValueError(provider)
+        except (ValueError, KeyError, TypeError) as e:
+            return self._send(400, dumps({"error": {"code": 400,
+                                                    "message": "bad key: %s" % e}}))
+        with self.server.lock:
+            info = self.server.user_keys.setdefault(key, {"provider": provider,
+                                                          "status": None})
+            info.update({k: v for k, v in req.items() if k != "key"})
+        return self._send(200, dumps({"ok": True}))
+
+    def _user_key(self, key, provider):
+        """The registration of a user key of provider, or None; with --demo
+        a key of the provider's shape counts as registered."""
+        with self.server.lock:
+            info = self.server.user_keys.get(key)
+        if info is not None:
+            return info if info.get("provider", "openrouter") == provider else None
+        if self.server.cfg.demo and key and (
+                provider != "openrouter" or USER_KEY_RE.match(key)):
+            return {"provider": provider, "status": None}
+        return None
+
+    def _user_key_fault(self, key):
+        """Answer the error a registered user key is set to give; True when
+        answered."""
+        with self.server.lock:
+            info = self.server.user_keys.get(key)
+        status = info.get("status") if info else None
+        if not status:
+            return False
+        self._status_error({"status": int(status),
+                            "retry_after": int(info.get("retry_after", 7))})
+        return True
+
+    def _byok_usage(self, key, usage, cost, d):
+        """Usage of a call on a user's key: OpenRouter reports is_byok and
+        the provider's charge apart from its fee; the other providers
+        report no cost at all."""
+        if self.provider:
+            for k in ("cost", "is_byok", "cost_details"):
+                usage.pop(k, None)
+        elif "cost" in usage and self._user_key(key, "openrouter") is not None:
+            usage["is_byok"] = True
+            usage["cost"] = float(cost * BYOK_FEE)
+            usage["cost_details"] = {"upstream_inference_cost": float(cost)}
+
+    def _provider_key(self):
+        key = self._bearer()
+        if not key or self._user_key(key, self.provider) is None:
+            return None
+        return key
+
+    def _provider_route(self, path, body):
+        rest = path[len(PROVIDER_BASE) + 1:]
+        name, _, sub = rest.partition("/")
+        if name not in PROVIDER_PREFIXES:
+            return self._error(404, "Not Found")
+        self.provider = name
+        if sub == "chat/completions":
+            if self.command != "POST":
+                return self._method_not_allowed()
+            return self._chat(body)
+        if sub == "models":
+            if self.command != "GET":
+                return self._method_not_allowed()
+            key = self._provider_key()
+            if key is None:
+                return self._unauthorized()
+            if self._user_key_fault(key) or self._get_faults():
+                return
+            prefix = PROVIDER_PREFIXES[name]
+            data = [{"id": m["id"][len(prefix):] if prefix else m["id"],
+                     "object": "model", "created": _CREATED, "owned_by": name}
+                    for m in self.server.cfg.models
+                    if not prefix or m["id"].startswith(prefix)]
+            return self._send(200, dumps({"object": "list", "data": data}))
+        return self._error(404, "Not Found")
+
+    def _provider_chat(self, req, key, msgs, stream, max_tokens):
+        """A chat completion of an OpenAI-compatible provider."""
+        if "usage" in req:
+            return self._bad("Unrecognized request argument supplied: usage")
+        model_id = req["model"]
+        prefix = PROVIDER_PREFIXES[self.provider]
+        model = self.server.cfg.models_by_id.get((prefix or "") + model_id)
+        if model is None:
+            return self._error(404, "The model `%s` does not exist or you do not"
+                               " have access to it." % model_id)
+        return self._chat_model(req, key, model, model_id, msgs, stream, max_tokens)
+
     # ------------------------------------------------------------ chat
 
     def _bad(self, message):
         self._error(400, message)
 
     def _chat(self, raw):
-        key = self._authorized()
+        key = self._provider_key() if self.provider else self._authorized()
         if key is None:
             return self._unauthorized()
+        if self._user_key_fault(key):
+            return
         try:
             req = json.loads(raw)
         except ValueError:
@@ -837,10 +1070,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                        or not isinstance(max_tokens, int)
                                        or max_tokens < 1):
             return self._bad("max_tokens: expected a positive integer")
+        if self.provider:
+            return self._provider_chat(req, key, msgs, stream, max_tokens)
         model = self.server.cfg.models_by_id.get(model_id)
         if model is None:
             return self._bad("%s is not a valid model ID" % model_id)
+        return self._chat_model(req, key, model, model_id, msgs, stream, max_tokens)
 
+    def _chat_model(self, req, key, model, model_id, msgs, stream, max_tokens):
         last_user = ""
         for m in msgs:
             if m.get("role") == "user":
@@ -851,6 +1088,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._bad(str(e))
         self._note(directives=d)
 
+        try:
+            call = tool_call(req, msgs, last_user)
+        except ValueError as e:
+            return self._bad(str(e))
         if "words" in d:
             text = " ".join("w%d" % (i + 1) for i in range(d["words"]))
         elif "reply" in d:
@@ -858,7 +1099,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             text = "echo: " + last_user if last_user else "echo:"
         pieces = split_words(text)
-        finish = "stop"
+        if call is not None:
+            args = call["function"]["arguments"]
+            pieces = [args[i:i + 8] for i in range(0, len(args), 8)] or [""]
+        finish = "stop" if call is None else "tool_calls"
         if max_tokens is not None and len(pieces) > max_tokens:
             pieces = pieces[:max_tokens]
             pieces[-1] = pieces[-1].rstrip()
@@ -867,7 +1111,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             finish = "error"
         prompt_tokens = sum(len(content_text(m.get("content")).split()) for m in msgs) \
             + 4 * len(msgs)
-        completion_tokens = max(1, len(pieces))
+        completion_tokens = max(1, len(pieces) if call is None
+                                else len("".join(pieces).split()))
         cost = (prompt_tokens * price(model, "prompt")
                 + completion_tokens * price(model, "completion")
                 + price(model, "request"))
@@ -883,6 +1128,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             usage["cost_details"] = {"upstream_inference_cost": None}
         if d.get("unknown_fields"):
             usage["x_fake_usage_field"] = {"ignore": True}
+        self._byok_usage(key, usage, cost, d)
 
         ctx = {
             "id": gen_id(),
@@ -892,10 +1138,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "created": int(time.time()),
             "pieces": pieces or [""],
             "finish": finish,
+            "call": call,
             "usage": usage,
             "cost": cost,
             "key": key,
             "d": d,
+            "include_usage": not self.provider or bool(
+                (req.get("stream_options") or {}).get("include_usage")),
         }
         if stream and d.get("status", 200) == 200:
             self._stream(ctx)
@@ -937,6 +1186,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       "native_finish_reason": ctx["finish"], "index": 0,
                       "message": {"role": "assistant", "content": "".join(pieces),
                                   "refusal": None, "reasoning": None}}
+            if ctx["call"] is not None:
+                choice["message"]["content"] = None
+                choice["message"]["tool_calls"] = [ctx["call"]]
             obj["choices"] = [choice]
             obj["usage"] = ctx["usage"]
         if d.get("unknown_fields"):
@@ -1041,6 +1293,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             delta = {"content": pieces[i]}
             if i == 0:
                 delta = {"role": "assistant", "content": pieces[i]}
+            call = ctx["call"]
+            if call is not None:
+                part = {"index": 0, "function": {"arguments": pieces[i]}}
+                delta = {"tool_calls": [part]}
+                if i == 0:
+                    part.update(id=call["id"], type="function")
+                    part["function"]["name"] = call["function"]["name"]
+                    delta = {"role": "assistant", "content": None,
+                             "tool_calls": [part]}
             event(chunk(delta))
             self._note(chunks_sent=i + 1)
         if chunk_delay:
@@ -1051,7 +1312,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "choices": [], "usage": ctx["usage"]}
         if unknown:
             final["x_fake_unknown"] = True
-        event(final)
+        if ctx["include_usage"]:
+            event(final)
         event(b"[DONE]")
         if chunked:
             self._write(b"0\r\n\r\n")

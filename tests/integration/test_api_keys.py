@@ -79,6 +79,19 @@ class ApiKeysTest(unittest.TestCase):
             " WHERE u.email = '%s' GROUP BY channel" % c.email), [("API", "2")])
         self.assertIsNotNone(api(c, "GET", "/api/v1/keys").json()["items"][0]["last_used_at"])
 
+    def test_last_used_written_at_most_once_a_minute(self):
+        c = new_user(self.stack, plan="PRO")
+        k = api(c, "POST", "/api/v1/keys", {"name": "t", "scope": "read"}).json()
+        used = lambda: self.stack.sql("SELECT last_used_at FROM api_keys WHERE id = %d"
+                                      % k["id"])[0][0]
+        t0 = (int(time.time()) // 60 + 2) * 60
+        self.addCleanup(self.stack.set_clock, None)
+        for at, expect in ((t0, t0), (t0 + 30, t0), (t0 + 59, t0), (t0 + 60, t0 + 60),
+                           (t0 + 61, t0 + 60)):
+            self.stack.set_clock(at)
+            self.assertEqual(keyed(self.stack, k["key"], "GET", "/api/v1/prompts").status, 200)
+            self.assertEqual(int(used()), expect, at - t0)
+
     def test_monthly_spend_cap_of_a_key(self):
         c = new_user(self.stack, plan="PRO")
         self.prompt(c)

@@ -165,7 +165,7 @@ class ModelsUiTest(unittest.TestCase):
         self.assertIn('<p class="alert" id="model-notice" role="status">This version\'s default'
                       ' model <span class="mono">openai/gpt-4o-mini</span> is not included in'
                       ' your Free plan: this run uses <span class="mono">%s</span> instead.'
-                      ' <a href="/pricing">Upgrade to run it</a>.</p>' % FREE_MODEL, page)
+                      ' <a href="/upgrade">Upgrade to run it</a>.</p>' % FREE_MODEL, page)
         self.assertEqual(selected_model(page), FREE_MODEL)
         self.assertRegex(page, r'<option value="%s" disabled>OpenAI: GPT-4o-mini [^<]* — upgrade'
                                r' to use</option>' % re.escape(MINI))

@@ -127,6 +127,48 @@ class OpenAiSdkTest(unittest.TestCase):
             self.assertEqual(r.status, 404, r.text)
             self.assertEqual(set(r.json()["error"]), {"message", "type", "param", "code"})
 
+    def test_tool_calls_come_back_unchanged(self):
+        out = sdk(self.stack, self.key, "tools")
+        self.assertNotIn("error", out, out)
+        self.assertEqual((out["finish_reason"], out["content"]), ("tool_calls", None))
+        call = out["call"]
+        self.assertRegex(call["id"], r"^call_[0-9a-f]{24}$")
+        self.assertEqual((call["type"], call["function"]["name"]), ("function", "get_weather"))
+        self.assertEqual(json.loads(call["function"]["arguments"]), {"input": "weather in Paris"})
+        # the tool's result went back; the model answers (the last user message)
+        self.assertEqual((out["final"], out["final_finish"]), ("echo: weather in Paris", "stop"))
+        # what the provider got: the tools, the choice and the tool message unchanged
+        sent = [e["body"] for e in self.stack.openrouter_requests()
+                if e["path"].endswith("/chat/completions")][-2:]
+        self.assertEqual(sent[0]["tools"][0]["function"]["name"], "get_weather")
+        self.assertEqual((sent[0]["tool_choice"], sent[0]["parallel_tool_calls"]),
+                         ("auto", False))
+        self.assertEqual(sent[1]["messages"][-1], {"role": "tool", "tool_call_id": call["id"],
+                                                   "content": "sunny"})
+        self.assertEqual(sent[1]["messages"][-2]["tool_calls"][0]["id"], call["id"])
+        # streamed: the named tool, its arguments in pieces the SDK puts together
+        out = sdk(self.stack, self.key, "tools_stream")
+        self.assertNotIn("error", out, out)
+        self.assertEqual(out["finish_reason"], "tool_calls")
+        self.assertEqual(len(out["calls"]), 1)
+        self.assertEqual(out["calls"][0]["name"], "get_time")
+        self.assertEqual(json.loads(out["calls"][0]["arguments"]), {"input": "weather in Rome"})
+        self.assertGreater(out["pieces"], 2)
+        self.assertGreater(out["usage"]["completion_tokens"], 0)
+        # a tool_choice naming no tool: the provider's refusal, said in OpenAI's
+        # shape (a provider failure, as for every upstream error), not counted
+        before = self.executions("e.status = 'SUCCEEDED'")
+        r = chat(self.stack, self.key, {
+            "model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "x"}],
+            "tools": [{"type": "function", "function": {"name": "a"}}],
+            "tool_choice": {"type": "function", "function": {"name": "b"}}})
+        self.assertEqual(r.status, 502, r.text)
+        self.assertEqual(r.json()["error"]["message"],
+                         "The model provider failed (HTTP 400): tool_choice: no tool is"
+                         " named b. The run was not counted against your quota.")
+        self.assertEqual(r.json()["error"]["type"], "upstream_error")
+        self.assertEqual(self.executions("e.status = 'SUCCEEDED'"), before)
+
     def test_typed_errors(self):
         out = sdk(self.stack, "pm_live_" + "0" * 44, "complete")
         self.assertEqual((out["class"], out["status"], out["type"]),

@@ -189,10 +189,16 @@ class RequestLayerTest(unittest.TestCase):
         self.assertEqual(r.json(), {"status": "ok", "db": "ok"})
 
     @both
-    def test_webhook_routed_501(self, c):
+    def test_webhook_routed_to_the_app(self, c):
+        # through both web servers to the webhook handler, which wants a signature
+        before = self.stack.sql("SELECT COUNT(*) FROM billing_events")
         r = c.request("POST", "/webhooks/stripe", body=b"{}",
                       headers={"Content-Type": "application/json"})
-        self.assert_api_error(r, 501, "not_implemented", "Billing is not available yet.")
+        self.assertEqual(r.status, 400, r.text)
+        self.assertEqual(r.json(), {"error": {"type": "invalid_request_error",
+                                              "message": "The Stripe-Signature header is"
+                                                         " missing."}})
+        self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM billing_events"), before)
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ class RunsUiTest(unittest.TestCase):
         slug = make_prompt(c, "zero")
         page = c.get("/prompts/zero/run").text
         self.assertIn('<button type="submit" class="button" id="run-button">Run</button>', page)
-        self.assertIn('<p class="alert" id="run-limit" role="status" hidden>', page)
+        self.assertIn('<div class="alert" id="run-limit" role="status" hidden>', page)
         for _ in range(3):
             self.assertEqual(stream(c, slug, "x").status, 200)
         for server in ("lighttpd", "apache"):
@@ -89,12 +89,13 @@ class RunsUiTest(unittest.TestCase):
                 self.assertIn('<span id="runs-left" data-left="0" data-limit="3" data-of="of">0 of 3</span>'
                               ' runs left today', page)
                 self.assertIn('id="run-button" disabled>Run</button>', page)
-                m = re.search(r'<p class="alert" id="run-limit" role="status">(.*?)</p>', page)
+                m = re.search(r'<div class="alert" id="run-limit" role="status"><p>(.*?)</p>'
+                              r'(.*?)</div>', page, re.S)
                 self.assertIsNotNone(m, page)
                 self.assertRegex(m.group(1), r"^You have used all 3 runs of today\. Runs reset at"
-                                             r" midnight UTC \(\d{4}-\d\d-\d\d 00:00:00 UTC\)\. "
-                                             r'<a href="/pricing">Upgrade to a plan with more'
-                                             r" runs</a>\.$")
+                                             r" midnight UTC \(\d{4}-\d\d-\d\d 00:00:00 UTC\)\.$")
+                # the way up, one click: the Upgrade form (or the plans)
+                self.assertIn('href="/pricing">Compare plans</a>', m.group(2))
         # the form without script is refused the same, and says it again
         r = c.post_form("/prompts/zero/run", {"var.topic": "x", "model": FREE_MODEL})
         self.assertEqual(r.status, 429)

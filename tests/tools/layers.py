@@ -23,15 +23,18 @@ APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app"
 
 CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields", "timefmt",
-        "error", "runner", "catalog_cache", "vault", "mail_smtp",
+        "error", "runner", "catalog_cache", "vault", "mail_smtp", "stripe_form", "stripe_sig",
         "text_metrics", "json_schema"}
 WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
        "answer", "pages", "event_stream", "app", "worker", "master", "server",
-       "model_picker", "mail_sender", "run_worker"}
+       "model_picker", "mail_sender", "billing_offer", "run_worker"}
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
           "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok", "usage",
-          "mail_tokens", "checks", "check_eval", "check_json", "judge", "samples",
+          "mail_tokens", "byok_providers", "byok_pick", "stripe", "stripe_objects",
+          "billing", "billing_refund", "billing_prices", "billing_checkout",
+          "billing_changes", "billing_events", "billing_sync",
+          "checks", "check_eval", "check_json", "judge", "samples",
           "golden_runs", "run_queue", "run_item", "gate", "history", "benchmarks"}
 
 MAY_USE = {
