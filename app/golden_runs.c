@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byok.h"
 #include "db.h"
 #include "error.h"
 #include "jsonx.h"
@@ -66,9 +67,27 @@ static int resolve(struct db *db, struct start_ctx *c, char *model,
 	return n < 0 ? (int)n : n == 1 ? 0 : PM_NOTFOUND;
 }
 
-/* Check one model: in the catalog, active, allowed by the plan. */
-static int check_model(struct db *db, const struct plan *plan,
-    const char *id, struct pm_fail *f)
+/* Whether the user runs model id on a key of their own (BYOK, when the
+ * plan allows it): then the plan's list of models does not apply, as in
+ * execute.c. Returns 1, 0 or a failure. */
+static int on_own_key(struct db *db, const struct plan *plan, int64_t uid,
+    int64_t pid, const char *id, struct pm_fail *f)
+{
+	struct byok_choice c;
+	int rc;
+
+	if (!plan->byok_allowed)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	rc = byok_pick(db, byok_vault, uid, pid, id, &c, f);
+	byok_choice_wipe(&c);
+	return rc;
+}
+
+/* Check one model: in the catalog, active, allowed by the plan or on the
+ * user's own key. */
+static int check_model(struct db *db, const struct plan *plan, int64_t uid,
+    int64_t pid, const char *id, struct pm_fail *f)
 {
 	struct model m = { 0 };
 	int rc = model_get_at(db, 0, id, &m);
@@ -83,6 +102,8 @@ static int check_model(struct db *db, const struct plan *plan,
 	}
 	rc = plan_model_allowed(plan, m.id, m.free_tier);
 	model_free(&m);
+	if (!rc && (rc = on_own_key(db, plan, uid, pid, id, f)) < 0)
+		return rc;
 	if (!rc) {
 		pm_refuse(f, PM_FORBIDDEN, "runs.model_not_allowed", "models");
 		pm_fail_arg(f, "model", "%s", id);
@@ -130,7 +151,7 @@ static int check_models(struct db *db, struct start_ctx *c,
 	if ((rc = plan_of(db, rs->ref, &plan)) != 0)
 		return rc;
 	for (i = 0; i < json_object_array_length(c->models) && rc == 0; i++)
-		rc = check_model(db, &plan, json_object_get_string(
+		rc = check_model(db, &plan, c->uid, c->pid, json_object_get_string(
 		    json_object_array_get_idx(c->models, i)), f);
 	plan_free(&plan);
 	return rc;
