@@ -304,8 +304,33 @@ def seed_account(stack, plan=None):
     if plan == "PRO":
         _ok(run_form(c, slug, {"ticket": "Premium run"}, model="openai/gpt-4o"))
         _seed_byok(stack, c)
+    _seed_runs(stack, c, slug, model)
     c.slug = slug
     return c
+
+
+def _seed_runs(stack, c, slug, model):
+    """A golden sample of the main prompt, a regression run of its
+    production version (v2) and a benchmark, started from their forms and
+    waited for (two executions: what a FREE account has left)."""
+    stack.sql(
+        "INSERT INTO golden_samples (user_id, prompt_id, name, variables, checks,"
+        " created_at, updated_at) SELECT p.user_id, p.id, 'Invoice complaint',"
+        " '{\"ticket\": \"My invoice is wrong\"}', '[{\"type\": \"contains\","
+        " \"value\": \"invoice\"}]', 1700000000, 1700000000 FROM prompts p"
+        " JOIN users u ON u.id = p.user_id WHERE u.email = '%s' AND p.slug = '%s'"
+        % (c.email, slug))
+    _ok(c.post_form("/prompts/%s/versions/2/regressions" % slug,
+                    {"_csrf": c.api_token}), (303,))
+    _ok(c.post_form("/prompts/%s/benchmarks" % slug, {
+        "_csrf": c.api_token, "version": "2", "mode": "values",
+        "variables": '{"ticket": "A short one"}', "m." + model: "1"}), (303,))
+    deadline = time.time() + 60
+    while stack.sql("SELECT COUNT(*) FROM golden_runs r JOIN users u ON u.id = r.user_id"
+                    " WHERE u.email = '%s' AND r.items_done < r.items_total"
+                    % c.email) != [("0",)]:
+        assert time.time() < deadline, "the seeded runs did not end"
+        time.sleep(0.2)
 
 
 def _seed_byok(stack, c):

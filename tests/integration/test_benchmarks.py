@@ -17,7 +17,7 @@ class BenchmarkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.stack = Stack(server="both", workers=2, settings={
-            "run_threads": "4", "run_poll_ms": "200", "run_wait_seconds": "60"})
+            "run_threads": "4", "run_poll_ms": "200", "run_wait_seconds": "4"})
         cls.stack.start()
 
     @classmethod
@@ -102,6 +102,19 @@ class BenchmarkTest(unittest.TestCase):
         page = c.get("/prompts/%s/benchmarks" % slug)
         self.assertIn('name="m.%s"' % FREE_MODEL, page.text)
         self.assertNotIn('name="m.%s"' % PAID_MODEL, page.text)
+
+    def test_a_wait_longer_than_run_wait_seconds_answers_202(self):
+        c = new_user(self.stack, plan="PRO")
+        slug = make_prompt(c)
+        r = api(c, "POST", "/api/v1/prompts/%s/benchmarks" % slug,
+                {"version": 1, "models": [PAID_MODEL], "wait": True,
+                 "variables": {"topic": "[[fake:delay_ms=7000]]"}})
+        self.assertEqual(r.status, 202, r.text)
+        o = r.json()
+        self.assertFalse(o["ended"])
+        self.assertEqual(r.header("Location"), "/api/v1/benchmarks/%d" % o["id"])
+        o = wait_run(c, o["id"], kind="benchmarks")
+        self.assertEqual((o["ended"], o["passed"]), (True, 1))
 
     def test_bad_benchmark_bodies(self):
         c = new_user(self.stack, plan="PRO")
