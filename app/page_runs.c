@@ -10,6 +10,7 @@
 
 #include "answer.h"
 #include "buf.h"
+#include "gate.h"
 #include "golden_runs.h"
 #include "handlers.h"
 #include "http.h"
@@ -304,4 +305,20 @@ int gate_refused_page(struct req *r, const char *slug, int number, int rc,
 	buf_free(&m);
 	resp_page(r, 409, "runs/gate_refused", d);
 	return 1;
+}
+
+void run_last_to_page(struct req *r, json_object *d, json_object *p,
+    int number)
+{
+	json_object *last = NULL;
+	struct gate g;
+
+	if (golden_run_last(r->db, json_object_get_int64(json_object_object_get(p,
+	    "id")), number, &last) == 1) {
+		run_decorate(last);
+		json_object_object_add(d, "last_run", last);
+	}
+	if (gate_get(r->db, r->user.id, run_text(p, "slug"), &g) == 0 &&
+	    g.required)
+		json_object_object_add(d, "gate_on", json_object_new_boolean(1));
 }

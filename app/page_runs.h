@@ -18,6 +18,13 @@ const char *run_text(json_object *o, const char *key);
  * check is_pass / is_fail / is_error, and the baseline's signed deltas. */
 void run_decorate(json_object *run);
 
+/* Add to page data d the last regression run of version number of
+ * prompt p (from prompt_get) as "last_run" (decorated), with "gate_on"
+ * when the prompt's gate is on; nothing when it has none or on a
+ * database failure (the page shows without it). */
+void run_last_to_page(struct req *r, json_object *d, json_object *p,
+    int number);
+
 /* When the promotion of version number of prompt slug was refused by the
  * gate (rc PM_CONFLICT, a "gate.*" key in f), answer 409 with the page
  * that says why, shows the last run and offers to run one: returns 1.

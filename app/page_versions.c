@@ -219,6 +219,7 @@ void h_version_page(struct req *r)
 		json_object_object_add(d, "production", json_object_new_int(prod));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "version", v);
+	run_last_to_page(r, d, p, n);
 	resp_page(r, 200, "prompts/version", d);
 }
 

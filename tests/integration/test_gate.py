@@ -84,6 +84,12 @@ class GateTest(unittest.TestCase):
         self.assertEqual(r.status, 409)
         self.assertIn("/prompts/%s/regressions/%d" % (slug, o["id"]), r.text)
         self.assertIn("mentions about", r.text)
+        # The version's page shows its last run beside the promote button.
+        page = c.get("/prompts/%s/versions/2" % slug)
+        self.assertIn('Last regression run: <a href="/prompts/%s/regressions/%d">'
+                      % (slug, o["id"]), page.text)
+        self.assertIn("requires a passing regression run",
+                      c.get("/prompts/%s/versions/1" % slug).text)
         # A passing run of v1: promoted, recorded with its gating run.
         ok = run_api(c, slug, {"version": 1, "wait": True}).json()
         self.assertEqual(ok["result"], "passed")

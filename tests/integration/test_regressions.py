@@ -321,6 +321,26 @@ class RegressionTest(unittest.TestCase):
             "SELECT COUNT(*) FROM executions e JOIN users u ON u.id = e.user_id"
             " WHERE u.email = %s AND e.status = 'RUNNING'" % q(c.email)), [("0",)])
 
+    def test_a_lease_that_ended_gives_the_sample_to_another_runner(self):
+        c = self.pro()
+        slug = make_prompt(c)
+        add_sample(self.stack, c, slug, "slow", {"topic": "t [[fake:delay_ms=2000]]"},
+                   [{"type": "contains", "value": "t"}])
+        rid = run_api(c, slug, {"version": 1}).json()["id"]
+        deadline = time.time() + 20
+        while time.time() < deadline and self.stack.sql(
+                "SELECT COUNT(*) FROM golden_run_items WHERE run_id = %d"
+                " AND status = 'running'" % rid) != [("1",)]:
+            time.sleep(0.05)
+        # As if its runner were on another host and its lease had ended:
+        # the runner's own outcome is dropped, the sample runs again.
+        self.stack.sql("UPDATE golden_run_items SET claimed_by = 'elsewhere:1:1',"
+                       " lease_until = 0 WHERE run_id = %d" % rid)
+        o = wait_run(c, rid, timeout=60)
+        self.assertEqual((o["status"], o["done"], o["passed"]), ("completed", 1, 1))
+        self.assertEqual(o["items"][0]["attempts"], 2)
+        self.assertIn("taken over by another runner", self.stack.log_text())
+
     # ------------------------------------------------------------ judging
 
     def test_rubric_judged_by_a_model_billed_apart_and_garbage_is_an_error(self):
