@@ -31,7 +31,7 @@ WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
 DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_io",
           "vars", "plans", "plan_catalog", "plan_keys", "models", "admission",
           "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok", "usage",
-          "mail_tokens", "checks", "check_eval", "check_json", "judge", "samples"}
+          "mail_tokens", "checks", "check_eval", "check_json", "judge", "samples", "sample_rules"}
 
 MAY_USE = {
     "core": {"core"},
