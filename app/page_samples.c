@@ -276,14 +276,16 @@ static int form_fields(struct req *r, json_object **out, struct pm_fail *f)
 	    ""));
 	if (json_field(r, "variables", "samples.variables_json", &v, f) != 0)
 		return PM_INVALID;
-	if (v != NULL)
-		json_object_object_add(in, "variables", v);
+	json_object_object_add(in, "variables", v);
 	if (json_field(r, "checks", "samples.checks_json", &v, f) != 0)
 		return PM_INVALID;
 	json_object_object_add(in, "checks", v ? v : json_object_new_array());
-	if (exp != NULL && *exp)
-		json_object_object_add(in, "expected_output",
-		    json_object_new_string(exp));
+	/* Every field is given: an empty one is none (null), also when
+	 * changing a sample. */
+	json_object_object_add(in, "expected_output", exp != NULL && *exp ?
+	    json_object_new_string(exp) : NULL);
+	json_object_object_add(in, "threshold", NULL);
+	json_object_object_add(in, "judge_model", NULL);
 	if (thr != NULL && *thr) {
 		t = strtod(thr, &end);
 		if (*end != '\0' || end == thr)
