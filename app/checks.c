@@ -220,6 +220,47 @@ static int values_of(const struct pctx *p, json_object *v, struct check *c)
 	return 0;
 }
 
+/* Whether the pattern is cheap enough to compile and run: no
+ * back-reference (\\1..\\9, which glibc matches by backtracking), and the
+ * product of the bounds of its {m,n} repetitions at most CHECK_REPEAT_MAX
+ * (glibc copies a bounded repetition's node that many times, nested ones
+ * multiply). Bracket expressions are skipped. */
+#define CHECK_REPEAT_MAX	10000
+static int pattern_cheap(const char *s)
+{
+	double product = 1;
+	long bound;
+	char *end;
+
+	for (; *s; s++) {
+		if (*s == '\\') {
+			if (s[1] >= '1' && s[1] <= '9')
+				return 0;
+			if (s[1] != '\0')
+				s++;
+		} else if (*s == '[') {
+			/* skip to the closing ], which may come first */
+			s += s[1] == '^' ? 2 : 1;
+			if (*s == ']')
+				s++;
+			while (*s && *s != ']')
+				s++;
+			if (*s == '\0')
+				return 1;	/* regcomp refuses it */
+		} else if (*s == '{') {
+			bound = strtol(s + 1, &end, 10);
+			if (*end == ',')
+				bound = end[1] == '}' ? bound :
+				    strtol(end + 1, &end, 10);
+			if (bound > 1)
+				product *= (double)bound;
+			if (product > CHECK_REPEAT_MAX)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 static int pattern_of(const struct pctx *p, json_object *v, struct check *c)
 {
 	char err[200];
@@ -228,6 +269,8 @@ static int pattern_of(const struct pctx *p, json_object *v, struct check *c)
 	rc = text_of(p, v, "pattern", CHECK_PATTERN_MAX, &c->pattern, NULL);
 	if (rc != 0)
 		return rc;
+	if (!pattern_cheap(c->pattern))
+		return bad(p, "checks.regex_costly", NULL);
 	c->re = xcalloc(1, sizeof(*c->re));
 	rc = regcomp(c->re, c->pattern, REG_EXTENDED | REG_NOSUB |
 	    (c->ignore_case ? REG_ICASE : 0));

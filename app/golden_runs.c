@@ -44,7 +44,7 @@ static int resolve(struct db *db, struct start_ctx *c, char *model,
 	int64_t n;
 
 	if (rs->draft != NULL) {
-		if ((n = prompt_id_of(db, c->uid, rs->slug)) < 0)
+		if ((n = prompt_id_by_slug(db, c->uid, rs->slug)) < 0)
 			return (int)n;
 		c->pid = n;
 		m = json_str_member(rs->draft, "model", NULL);
@@ -554,7 +554,7 @@ int golden_run_list(struct db *db, int64_t uid, const char *slug,
 	json_object *a, *o;
 	int64_t n, i;
 
-	if ((n = prompt_id_of(db, uid, slug)) < 0)
+	if ((n = prompt_id_by_slug(db, uid, slug)) < 0)
 		return (int)n;
 	n = db_query(db, "SELECT " RUN_COLS " FROM golden_runs r"
 	    " JOIN prompts p ON p.id = r.prompt_id"

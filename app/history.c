@@ -31,7 +31,7 @@ int prompt_history(struct db *db, int64_t uid, const char *slug,
 	json_object *a;
 	int64_t n, i;
 
-	if ((n = prompt_id_of(db, uid, slug)) < 0)
+	if ((n = prompt_id_by_slug(db, uid, slug)) < 0)
 		return (int)n;
 	n = db_query(db, "SELECT v.number, h.action, h.from_status, h.to_status,"
 	    " h.from_version, u.email, h.created_at, r.id, r.status, r.passed,"

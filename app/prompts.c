@@ -526,7 +526,7 @@ int prompt_delete(struct db *db, int64_t uid, const char *slug, int64_t now)
 	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
 }
 
-int64_t prompt_id_of(struct db *db, int64_t uid, const char *slug)
+int64_t prompt_id_by_slug(struct db *db, int64_t uid, const char *slug)
 {
 	struct db_res res = { 0 };
 	int64_t n = db_query(db, "SELECT id FROM prompts WHERE user_id = ?"

@@ -73,7 +73,7 @@ int prompt_list(struct db *db, int64_t uid, const struct prompt_query *pq,
  * "created_at","updated_at"}. Returns 0, PM_NOTFOUND or a db_err. */
 /* The id of the owner's live prompt slug. Returns it (> 0), PM_NOTFOUND or
  * a db_err. */
-int64_t prompt_id_of(struct db *db, int64_t uid, const char *slug);
+int64_t prompt_id_by_slug(struct db *db, int64_t uid, const char *slug);
 int prompt_get(struct db *db, int64_t uid, const char *slug,
     struct json_object **out);
 /* Create a prompt from {"name","slug"?,"description"?,"category_id"?} and,

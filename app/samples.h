@@ -44,7 +44,7 @@ struct db;
 #define SAMPLE_EXPECTED_MAX	(256 * 1024)	/* bytes */
 #define SAMPLE_VARIABLES_MAX	(60 * 1024)	/* bytes of the JSON */
 #define SAMPLES_MAX		500	/* samples per prompt */
-#define SAMPLES_IMPORT_MAX_BYTES (4 * 1024 * 1024)
+#define SAMPLES_IMPORT_MAX_BYTES (1024 * 1024)	/* the request body limit */
 #define SAMPLES_EXPORT_FORMAT	"prompt-manager-samples/1"
 
 /* One sample, loaded. Owns its strings, variables and checks. */

@@ -593,7 +593,7 @@ int version_render_draft(struct db *db, int64_t uid, const char *slug,
 	if (values != NULL && !json_object_is_type(values, json_type_object))
 		return pm_refuse(f, PM_INVALID, "versions.variables_object",
 		    "variables");
-	if ((id = prompt_id_of(db, uid, slug)) < 0)
+	if ((id = prompt_id_by_slug(db, uid, slug)) < 0)
 		return (int)id;
 	if (pid != NULL)
 		*pid = id;

@@ -33,7 +33,8 @@ _ROUTE_RE = re.compile(r'\{\s*M_GET\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(AUTH_\w+)
 # GET routes that are not pages a person looks at.
 NOT_PAGES = ("/api/", "/_", "/webhooks/")
 # Answered as a file to save, or as JSON for a page's script: not pages.
-DOWNLOADS = {"/prompts/:slug/export", "/executions.csv", "/prompts/:slug/run/:id"}
+DOWNLOADS = {"/prompts/:slug/export", "/executions.csv", "/prompts/:slug/run/:id",
+             "/prompts/:slug/samples/export"}
 
 
 def page_routes():
@@ -303,6 +304,14 @@ def seed_account(stack, plan=None):
     assert r.status >= 400 or "failed" in r.text.lower(), (r.status, r.text[:300])
     if plan == "PRO":
         _ok(run_form(c, slug, {"ticket": "Premium run"}, model="openai/gpt-4o"))
+    _ok(api(c, "POST", "/api/v1/prompts/%s/samples" % slug, {
+        "name": "Invoice complaint answered formally, with the escalation flag set "
+                "for the billing team " + TOKEN,
+        "variables": {"ticket": "My invoice " + TOKEN + " is wrong", "tone": "formal"},
+        "expected_output": "- The customer disputes invoice " + TOKEN + " " + LONG_URL,
+        "checks": [{"type": "contains", "value": "invoice"},
+                   {"type": "word-count", "max": 80, "weight": 2},
+                   {"type": "regex", "pattern": "^- ", "not": True}]}))
         _seed_byok(stack, c)
     _seed_runs(stack, c, slug, model)
     c.slug = slug
@@ -310,16 +319,9 @@ def seed_account(stack, plan=None):
 
 
 def _seed_runs(stack, c, slug, model):
-    """A golden sample of the main prompt, a regression run of its
-    production version (v2) and a benchmark, started from their forms and
-    waited for (two executions: what a FREE account has left)."""
-    stack.sql(
-        "INSERT INTO golden_samples (user_id, prompt_id, name, variables, checks,"
-        " created_at, updated_at) SELECT p.user_id, p.id, 'Invoice complaint',"
-        " '{\"ticket\": \"My invoice is wrong\"}', '[{\"type\": \"contains\","
-        " \"value\": \"invoice\"}]', 1700000000, 1700000000 FROM prompts p"
-        " JOIN users u ON u.id = p.user_id WHERE u.email = '%s' AND p.slug = '%s'"
-        % (c.email, slug))
+    """A regression run of the main prompt's production version (v2)
+    against its golden sample, and a benchmark, started from their forms
+    and waited for (two executions: what a FREE account has left)."""
     _ok(c.post_form("/prompts/%s/versions/2/regressions" % slug,
                     {"_csrf": c.api_token}), (303,))
     _ok(c.post_form("/prompts/%s/benchmarks" % slug, {

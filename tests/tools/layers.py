@@ -34,7 +34,7 @@ DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_
           "mail_tokens", "byok_providers", "byok_pick", "stripe", "stripe_objects",
           "billing", "billing_refund", "billing_prices", "billing_checkout",
           "billing_changes", "billing_events", "billing_sync",
-          "checks", "check_eval", "check_json", "judge", "samples",
+          "checks", "check_eval", "check_json", "judge", "samples", "sample_rules",
           "golden_runs", "run_queue", "run_item", "gate", "history", "benchmarks"}
 
 MAY_USE = {

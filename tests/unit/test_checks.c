@@ -109,6 +109,18 @@ static void test_refusals(void **state)
 	    "{\"type\":\"regex\",\"pattern\":\"a(b\"}]", NULL),
 	    "Check 2 (regex): the regular expression is invalid: "
 	    "Unmatched ( or \\(.");
+	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
+	    "\"((a{1,100}){1,100}){1,100}\"}]", NULL), "Check 1 (regex): the "
+	    "regular expression is too costly to run: back-references (\\1 to "
+	    "\\9) are not supported, and its {m,n} repetitions may multiply to "
+	    "10000 at most.");
+	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
+	    "\"(a)\\\\1\"}]", NULL), "Check 1 (regex): the regular expression "
+	    "is too costly to run: back-references (\\1 to \\9) are not "
+	    "supported, and its {m,n} repetitions may multiply to 10000 at "
+	    "most.");
+	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
+	    "\"^[0-9]{3}-[{]{2}[}{]$\"}]", NULL), "OK");
 	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":\"\"}]",
 	    NULL), "Check 1 (regex): give the \"pattern\".");
 	assert_true(strncmp(refusal("[{\"type\":\"sounds-like\"}]", NULL),
