@@ -12,7 +12,8 @@ import tempfile
 import unittest
 
 from tests.integration.stack import Client, Stack, api, new_user
-from tests.integration.test_regressions import PAID_MODEL, add_sample, make_prompt, run_api
+from tests.integration.test_regressions import (PAID_MODEL, add_sample, make_prompt, run_api,
+                                                wait_run)
 
 
 def keyed(stack, key, method, path, body=None):
@@ -158,6 +159,63 @@ class GateTest(unittest.TestCase):
         self.assertEqual(order, ["Rolled back", "Promoted to production",
                                  "Promoted to production", "Created", "Created"])
         self.assertIn('href="/prompts/%s/history"' % slug, c.get("/prompts/%s" % slug).text)
+
+    def test_done_when_as_a_new_user_would(self):
+        """Save three golden samples from executions, run a regression, see
+        a failure with its diff and what changed from the baseline, turn on
+        the gate and see promotion refused until a run passes, benchmark
+        three models with the chart."""
+        c = new_user(self.stack, plan="PRO")
+        slug = make_prompt(c, template="Describe {{topic}}")
+        for topic in ("tides", "moon", "stars"):
+            r = api(c, "POST", "/api/v1/prompts/%s/execute" % slug,
+                    {"variables": {"topic": topic}})
+            self.assertEqual(r.status, 200, r.text)
+            e = r.json()
+            r = api(c, "POST", "/api/v1/prompts/%s/samples" % slug, {
+                "name": topic, "variables": {"topic": topic},
+                "expected_output": e["output"], "checks": [{"type": "equals"}],
+                "created_from_execution_id": e["id"]})
+            self.assertEqual(r.status, 201, r.text)
+        form = {"_csrf": c.api_token}
+        r = c.post_form("/prompts/%s/versions/1/regressions" % slug, form)
+        self.assertEqual(r.status, 303, r.text)
+        first = wait_run(c, int(r.header("Location").rsplit("/", 1)[1]))
+        self.assertEqual((first["result"], first["passed"]), ("passed", 3))
+        self.assertEqual(c.post_form("/prompts/%s/versions/1/promote" % slug, form).status, 303)
+        r = api(c, "POST", "/api/v1/prompts/%s/versions" % slug,
+                {"user_template": "Describe {{topic}} briefly"})
+        self.assertEqual(r.status, 201, r.text)
+        r = c.post_form("/prompts/%s/versions/2/regressions" % slug, form)
+        second = wait_run(c, int(r.header("Location").rsplit("/", 1)[1]))
+        self.assertEqual((second["result"], second["failed"]), ("failed", 3))
+        self.assertEqual(second["baseline"]["newly_failing"], ["tides", "moon", "stars"])
+        page = c.get("/prompts/%s/regressions/%d" % (slug, second["id"])).text
+        self.assertRegex(page, r"<ins>\s*briefly</ins>")
+        self.assertIn("Newly failing", page)
+        self.assertEqual(self.gate_on(c, slug).status, 303)
+        r = c.post_form("/prompts/%s/versions/2/promote" % slug, form)
+        self.assertEqual(r.status, 409)
+        self.assertIn("tides, moon, stars", r.text)
+        r = api(c, "POST", "/api/v1/prompts/%s/versions" % slug,
+                {"user_template": "Describe {{topic}}", "commit_message": "back"})
+        self.assertEqual(r.status, 201, r.text)
+        r = c.post_form("/prompts/%s/versions/3/regressions" % slug, form)
+        third = wait_run(c, int(r.header("Location").rsplit("/", 1)[1]))
+        self.assertEqual(third["result"], "passed")
+        self.assertEqual(c.post_form("/prompts/%s/versions/3/promote" % slug, form).status, 303)
+        self.assertEqual(self.production(c, slug), 3)
+        history = c.get("/prompts/%s/history" % slug).text
+        self.assertIn('/prompts/%s/regressions/%d">#%d</a> (3 of 3 passed)'
+                      % (slug, third["id"], third["id"]), history)
+        r = c.post_form("/prompts/%s/benchmarks" % slug, dict(form, version="3", mode="samples",
+                        **{"m." + m: "1" for m in (PAID_MODEL, "openai/gpt-4o-mini",
+                                                   "meta-llama/llama-3.1-8b-instruct:free")}))
+        self.assertEqual(r.status, 303, r.text)
+        bench = wait_run(c, int(r.header("Location").rsplit("/", 1)[1]), kind="benchmarks")
+        self.assertEqual(bench["total"], 9)
+        page = c.get(r.header("Location")).text
+        self.assertEqual(page.count("<circle"), 3)
 
     def test_ci_example_of_the_api_page_fails_the_build_on_a_failing_run(self):
         c, slug = self.setup_prompt()
