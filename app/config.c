@@ -329,6 +329,11 @@ static int mail_config_check(struct config *c, struct buf *err)
 		    " mail_retry_max_seconds at least mail_retry_seconds");
 		return -1;
 	}
+	if (c->num[CFG_RUN_POLL_MS] < 10 || c->num[CFG_RUN_THREADS] > 256) {
+		buf_printf(err, "run_poll_ms must be at least 10, and run_threads"
+		    " at most 256");
+		return -1;
+	}
 	if (c->num[CFG_RESET_TOKEN_SECONDS] < 60 ||
 	    c->num[CFG_EMAIL_CHANGE_TOKEN_SECONDS] < 60) {
 		buf_printf(err, "reset_token_seconds and email_change_token_seconds"

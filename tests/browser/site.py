@@ -304,6 +304,7 @@ def seed_account(stack, plan=None):
     assert r.status >= 400 or "failed" in r.text.lower(), (r.status, r.text[:300])
     if plan == "PRO":
         _ok(run_form(c, slug, {"ticket": "Premium run"}, model="openai/gpt-4o"))
+        _seed_byok(stack, c)
     _ok(api(c, "POST", "/api/v1/prompts/%s/samples" % slug, {
         "name": "Invoice complaint answered formally, with the escalation flag set "
                 "for the billing team " + TOKEN,
@@ -312,7 +313,6 @@ def seed_account(stack, plan=None):
         "checks": [{"type": "contains", "value": "invoice"},
                    {"type": "word-count", "max": 80, "weight": 2},
                    {"type": "regex", "pattern": "^- ", "not": True}]}))
-        _seed_byok(stack, c)
     _seed_runs(stack, c, slug, model)
     c.slug = slug
     return c
