@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "byok.h"
+#include "clock.h"
 #include "db.h"
 #include "error.h"
 #include "jsonx.h"
@@ -150,6 +151,14 @@ static int check_models(struct db *db, struct start_ctx *c,
 		json_object_array_add(c->models, json_object_new_string(fallback));
 	if ((rc = plan_of(db, rs->ref, &plan)) != 0)
 		return rc;
+	/* Every sample would be refused: refuse the run. */
+	if (strcmp(rs->channel, "API") == 0 ? !(plan.allowed_channels &
+	    PLAN_CH_API) || !plan.api_access : !(plan.allowed_channels &
+	    PLAN_CH_UI)) {
+		rc = pm_refuse(f, PM_FORBIDDEN, strcmp(rs->channel, "API") == 0 ?
+		    "runs.api_not_allowed" : "runs.ui_not_allowed", NULL);
+		pm_fail_arg(f, "plan", "%s", plan.name);
+	}
 	for (i = 0; i < json_object_array_length(c->models) && rc == 0; i++)
 		rc = check_model(db, &plan, c->uid, c->pid, json_object_get_string(
 		    json_object_array_get_idx(c->models, i)), f);
@@ -326,9 +335,10 @@ static json_object *run_json(const struct db_res *res, size_t i)
 	ran = done - db_int(res, i, 15) - db_int(res, i, 14);
 	json_object_object_add(o, "latency_ms", ran > 0 ?
 	    json_object_new_int64(db_int(res, i, 21) / ran) : NULL);
+	/* From the first sample taken to the last done (or to now). */
 	json_object_object_add(o, "time_ms", db_str(res, i, 23) ?
 	    json_object_new_int64(((ended && db_str(res, i, 24) ?
-	    db_int(res, i, 24) : db_int(res, i, 22)) - db_int(res, i, 23)) *
+	    db_int(res, i, 24) : clock_now()) - db_int(res, i, 23)) *
 	    1000) : NULL);
 	add_time(o, "created_at", db_str(res, i, 22));
 	add_time(o, "started_at", db_str(res, i, 23));

@@ -188,6 +188,16 @@ class RegressionTest(unittest.TestCase):
         self.assertIn("nope/nothing", r.json()["error"]["message"])
         r = run_api(c, "no-such-prompt", {"version": 1})
         self.assertEqual(r.status, 404, r.text)
+        # A plan without the API: refused at once, nothing queued.
+        free = new_user(self.stack)
+        fslug = make_prompt(free, model=FREE_MODEL)
+        add_sample(self.stack, free, fslug, "one", {"topic": "x"}, [{"type": "is-json"}])
+        r = run_api(free, fslug, {"version": 1})
+        self.assertEqual(r.status, 403, r.text)
+        self.assertIn("through the API", r.json()["error"]["message"])
+        self.assertEqual(self.stack.sql(
+            "SELECT COUNT(*) FROM golden_runs r JOIN users u ON u.id = r.user_id"
+            " WHERE u.email = %s" % q(free.email)), [("0",)])
 
     def test_another_users_runs_are_not_found(self):
         a, b = self.pro(), self.pro()
