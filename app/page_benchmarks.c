@@ -33,8 +33,8 @@ void h_benchmarks_page(struct req *r)
 		answer_fail(r, rc, NULL);
 		return;
 	}
-	if ((rc = golden_run_list(r->db, r->user.id, slug, "benchmark", 0,
-	    &list)) != 0) {
+	if ((rc = golden_run_list(r->db, r->user.id, slug, "benchmark",
+	    page_before(r), &list)) != 0) {
 		json_object_put(p);
 		answer_fail(r, rc, NULL);
 		return;
@@ -52,6 +52,8 @@ void h_benchmarks_page(struct req *r)
 	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "runs", json_object_get(a));
+	json_object_object_add(d, "next_before", json_object_get(
+	    json_object_object_get(list, "next_before")));
 	json_object_object_add(d, "has_runs", json_object_new_boolean(
 	    json_object_array_length(a) > 0));
 	json_object_object_add(d, "versions", versions);

@@ -22,6 +22,7 @@
 #include "plans.h"
 #include "prompts.h"
 #include "run_worker.h"
+#include "util.h"
 
 const char *run_text(json_object *o, const char *key)
 {
@@ -35,6 +36,14 @@ static size_t len_of(json_object *a)
 {
 	return json_object_is_type(a, json_type_array) ?
 	    json_object_array_length(a) : 0;
+}
+
+int64_t page_before(struct req *r)
+{
+	const char *b = req_query(r, "before");
+	int64_t v;
+
+	return b != NULL && parse_i64(b, 1, INT64_MAX, &v) == 0 ? v : 0;
 }
 
 static void flag(json_object *o, const char *name, int on)
@@ -249,8 +258,8 @@ void h_regressions_page(struct req *r)
 		answer_fail(r, rc, NULL);
 		return;
 	}
-	if ((rc = golden_run_list(r->db, r->user.id, slug, "regression", 0,
-	    &list)) != 0 || (rc = golden_run_list(r->db, r->user.id, slug,
+	if ((rc = golden_run_list(r->db, r->user.id, slug, "regression",
+	    page_before(r), &list)) != 0 || (rc = golden_run_list(r->db, r->user.id, slug,
 	    "trial", 0, &trials)) != 0) {
 		json_object_put(list);
 		json_object_put(p);
@@ -274,6 +283,8 @@ void h_regressions_page(struct req *r)
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "runs", json_object_get(
 	    json_object_object_get(list, "items")));
+	json_object_object_add(d, "next_before", json_object_get(
+	    json_object_object_get(list, "next_before")));
 	json_object_object_add(d, "trials", json_object_get(
 	    json_object_object_get(trials, "items")));
 	json_object_put(list);

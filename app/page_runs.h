@@ -5,12 +5,17 @@
 #define PM_PAGE_RUNS_H
 
 #include <json-c/json.h>
+#include <stdint.h>
 
 struct req;
 struct pm_fail;
 
 /* The text member key of o, or "" when it is absent or not text. */
 const char *run_text(json_object *o, const char *key);
+
+/* The ?before= of a list of runs (a run id; 0: from the newest, also for
+ * a value that is not an id). */
+int64_t page_before(struct req *r);
 
 /* Add to run (from golden_run_get or a list) what its templates need:
  * status flags (is_<status>, is_trial, result_passed), "time_text",

@@ -199,6 +199,32 @@ class RegressionTest(unittest.TestCase):
             "SELECT COUNT(*) FROM golden_runs r JOIN users u ON u.id = r.user_id"
             " WHERE u.email = %s" % q(free.email)), [("0",)])
 
+    def test_lists_of_runs_come_a_page_at_a_time(self):
+        c = self.pro()
+        slug = make_prompt(c, slug="many-runs")
+        ((uid, pid, vid),) = self.stack.sql(
+            "SELECT p.user_id, p.id, v.id FROM prompts p JOIN users u ON u.id = p.user_id"
+            " JOIN prompt_versions v ON v.prompt_id = p.id WHERE u.email = %s" % q(c.email))
+        self.stack.sql("INSERT INTO golden_runs (user_id, prompt_id, kind, version_id,"
+                       " version_number, models, channel, status, items_total, created_at)"
+                       " SELECT %s, %s, 'regression', %s, 1, '[\"openai/gpt-4o\"]', 'API',"
+                       " 'completed', 0, 1700000000 FROM seq_1_to_55" % (uid, pid, vid))
+        first = api(c, "GET", "/api/v1/prompts/%s/regressions" % slug).json()
+        self.assertEqual(len(first["items"]), 50)
+        ids = [x["id"] for x in first["items"]]
+        self.assertEqual(ids, sorted(ids, reverse=True))
+        self.assertEqual(first["next_before"], ids[-1])
+        rest = api(c, "GET", "/api/v1/prompts/%s/regressions?before=%d"
+                   % (slug, first["next_before"])).json()
+        self.assertEqual(len(rest["items"]), 5)
+        self.assertIsNone(rest["next_before"])
+        self.assertTrue(all(x["id"] < ids[-1] for x in rest["items"]))
+        page = c.get("/prompts/%s/regressions" % slug).text
+        self.assertIn("/prompts/%s/regressions?before=%d" % (slug, ids[-1]), page)
+        r = api(c, "GET", "/api/v1/prompts/%s/regressions?before=x" % slug)
+        self.assertEqual(r.status, 400, r.text)
+        self.assertEqual(r.json()["error"]["field"], "before")
+
     def test_another_users_runs_are_not_found(self):
         a, b = self.pro(), self.pro()
         slug = make_prompt(a, slug="mine")
