@@ -77,6 +77,14 @@ static const struct api_doc docs[] = {
 	{ M_GET, "/api/v1/regressions/{id}", 200,
 	  "A regression run: progress, every sample's result and checks, the"
 	  " baseline" },
+	{ M_GET, "/api/v1/prompts/{slug}/gate", 200,
+	  "A prompt's promotion gate: whether a version must pass its golden"
+	  " samples to be promoted, the minimum score, the maximum cost" },
+	{ M_PATCH, "/api/v1/prompts/{slug}/gate", 200,
+	  "Change a prompt's promotion gate (null removes a limit)" },
+	{ M_GET, "/api/v1/prompts/{slug}/history", 200,
+	  "Every creation, promotion, rollback and archiving of a prompt's"
+	  " versions: who, when, from which version, the gating run" },
 	{ M_GET, "/api/v1/prompts/{slug}/benchmarks", 200,
 	  "A prompt's model benchmarks, newest first" },
 	{ M_POST, "/api/v1/prompts/{slug}/benchmarks", 201,

@@ -191,6 +191,11 @@ void h_gate_page(struct req *r);
 void h_gate_save(struct req *r);
 void h_history_page(struct req *r);
 
+/* api_gate.c */
+void h_api_gate_get(struct req *r);
+void h_api_gate_update(struct req *r);
+void h_api_history(struct req *r);
+
 /* api_runs.c */
 void h_api_regressions_list(struct req *r);
 void h_api_regressions_create(struct req *r);

@@ -63,6 +63,14 @@ static const struct field body_regression[] = {
 	{ NULL, 0, 0, 0, 0 }
 };
 
+/* A prompt's promotion gate (gate.h). */
+static const struct field body_gate[] = {
+	{ "required", FT_BOOL, 0, 0, 0 },
+	{ "min_score", FT_NUMBER, FF_NULL, 0, 1 },
+	{ "max_cost_micros", FT_INT, FF_NULL, 0, INT64_MAX },
+	{ NULL, 0, 0, 0, 0 }
+};
+
 /* A model benchmark: the version, its models, one set of variable values
  * (default: every golden sample). */
 static const struct field body_benchmark[] = {
@@ -361,6 +369,12 @@ const struct route routes[] = {
 	{ M_POST,   "/api/v1/prompts/:slug/regressions", h_api_regressions_create,
 	  AUTH_USER, RF_EXECUTE, body_regression },
 	{ M_GET,    "/api/v1/regressions/:id", h_api_regression_get, AUTH_USER, 0,
+	  NULL },
+	{ M_GET,    "/api/v1/prompts/:slug/gate", h_api_gate_get, AUTH_USER, 0,
+	  NULL },
+	{ M_PATCH,  "/api/v1/prompts/:slug/gate", h_api_gate_update, AUTH_USER, 0,
+	  body_gate },
+	{ M_GET,    "/api/v1/prompts/:slug/history", h_api_history, AUTH_USER, 0,
 	  NULL },
 	{ M_GET,    "/api/v1/prompts/:slug/benchmarks", h_api_benchmarks_list,
 	  AUTH_USER, 0, NULL },

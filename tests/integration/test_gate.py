@@ -125,6 +125,35 @@ class GateTest(unittest.TestCase):
         r = api(c, "POST", "/api/v1/prompts/%s/versions/1/promote" % slug)
         self.assertEqual(r.status, 200, r.text)
 
+    def test_gate_and_history_through_the_api(self):
+        c, slug = self.setup_prompt()
+        path = "/api/v1/prompts/%s/gate" % slug
+        self.assertEqual(api(c, "GET", path).json(),
+                         {"required": False, "min_score": None, "max_cost_micros": None})
+        r = api(c, "PATCH", path, {"required": True, "min_score": 0.5})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(r.json(), {"required": True, "min_score": 0.5, "max_cost_micros": None})
+        r = api(c, "PATCH", path, {"max_cost_micros": 2000, "min_score": None})
+        self.assertEqual(r.json(), {"required": True, "min_score": None, "max_cost_micros": 2000})
+        r = api(c, "PATCH", path, {"min_score": 1.5})
+        self.assertEqual(r.status, 400, r.text)
+        self.assertEqual(r.json()["error"]["field"], "min_score")
+        r = api(c, "PATCH", path, {"required": "yes"})
+        self.assertEqual(r.status, 400, r.text)
+        self.assertEqual(api(c, "GET", path).json()["max_cost_micros"], 2000)
+        read_key = self.key(c, "read")
+        self.assertEqual(keyed(self.stack, read_key, "GET", path).status, 200)
+        r = keyed(self.stack, read_key, "PATCH", path, {"required": False})
+        self.assertEqual(r.status, 403, r.text)
+        self.assertEqual(api(c, "GET", path).json()["required"], True)
+        other = new_user(self.stack, plan="PRO")
+        self.assertEqual(api(other, "GET", path).status, 404)
+        self.assertEqual(api(other, "PATCH", path, {"required": False}).status, 404)
+        h = api(c, "GET", "/api/v1/prompts/%s/history" % slug).json()["items"]
+        self.assertEqual([(x["action"], x["version"]) for x in h], [("create", 2), ("create", 1)])
+        self.assertEqual(h[0]["by"], c.email)
+        self.assertEqual(api(other, "GET", "/api/v1/prompts/%s/history" % slug).status, 404)
+
     def test_bad_gate_settings_are_refused_next_to_the_field(self):
         c, slug = self.setup_prompt()
         r = self.gate_on(c, slug, min_score="2")
