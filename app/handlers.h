@@ -177,6 +177,7 @@ void h_test_sleep(struct req *r);
 
 /* page_runs.c */
 void h_regression_start(struct req *r);
+void h_regression_start_form(struct req *r);
 void h_trial_start(struct req *r);
 void h_regressions_page(struct req *r);
 void h_regression_page(struct req *r);

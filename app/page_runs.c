@@ -189,15 +189,35 @@ static json_object *form_models(struct req *r, const char *field)
 	return a;
 }
 
-void h_regression_start(struct req *r)
+/* A regression of version n on the form's model (none: the version's). */
+static void regression(struct req *r, int n)
 {
 	struct run_start rs = { 0 };
 
 	rs.kind = "regression";
-	rs.version = (int)req_num(r, "n");
+	rs.version = n;
 	rs.models = form_models(r, "model");
 	start_page(r, &rs, "regressions");
 	json_object_put(rs.models);
+}
+
+void h_regression_start(struct req *r)
+{
+	regression(r, (int)req_num(r, "n"));
+}
+
+void h_regression_start_form(struct req *r)
+{
+	const char *v = req_form(r, "version");
+	struct pm_fail f = { 0 };
+	int64_t n;
+
+	if (v == NULL || parse_i64(v, 1, 1000000000, &n) != 0) {
+		answer_fail(r, pm_refuse(&f, PM_INVALID, "runs.bench_version",
+		    "version"), &f);
+		return;
+	}
+	regression(r, (int)n);
 }
 
 void h_trial_start(struct req *r)
@@ -250,7 +270,7 @@ void h_regression_page(struct req *r)
 void h_regressions_page(struct req *r)
 {
 	const char *slug = req_arg(r, "slug");
-	json_object *list = NULL, *trials = NULL, *p, *d, *a;
+	json_object *list = NULL, *trials = NULL, *p, *d, *a, *versions;
 	size_t i;
 	int rc;
 
@@ -272,7 +292,18 @@ void h_regressions_page(struct req *r)
 	a = json_object_object_get(trials, "items");
 	for (i = 0; i < json_object_array_length(a); i++)
 		run_decorate(json_object_array_get_idx(a, i));
+	if ((rc = version_list(r->db, r->user.id, slug, &versions)) != 0) {
+		json_object_put(list);
+		json_object_put(trials);
+		json_object_put(p);
+		answer_fail(r, rc, NULL);
+		return;
+	}
 	d = page_with_title(r, "prompts", "regressions");
+	json_object_object_add(d, "versions", versions);
+	json_object_object_add(d, "has_versions", json_object_new_boolean(
+	    len_of(versions) > 0));
+	json_object_object_add(d, "picker", model_picker(r, NULL));
 	json_object_object_add(d, "slug", json_object_new_string(slug));
 	has(list, "items");
 	has(trials, "items");

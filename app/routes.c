@@ -235,6 +235,8 @@ const struct route routes[] = {
 	{ M_POST, "/prompts/:slug/trials", h_trial_start,   AUTH_USER, 0, NULL },
 	{ M_GET,  "/prompts/:slug/regressions", h_regressions_page, AUTH_USER, 0,
 	  NULL },
+	{ M_POST, "/prompts/:slug/regressions", h_regression_start_form, AUTH_USER,
+	  0, NULL },
 	{ M_GET,  "/prompts/:slug/regressions/:id", h_regression_page, AUTH_USER,
 	  0, NULL },
 	{ M_GET,  "/prompts/:slug/benchmarks", h_benchmarks_page, AUTH_USER, 0,

@@ -167,6 +167,15 @@ class RegressionTest(unittest.TestCase):
         self.assertEqual(ch, "UI")
         self.assertIn("/prompts/%s/regressions/%d" % (slug, rid),
                       c.get("/prompts/%s/regressions" % slug).text)
+        # From the list's form, on another model.
+        r = c.post_form("/prompts/%s/regressions" % slug, {
+            "_csrf": c.api_token, "version": "1", "model": FREE_MODEL})
+        self.assertEqual(r.status, 303, r.text)
+        o = wait_run(c, int(r.header("Location").rsplit("/", 1)[1]))
+        self.assertEqual((o["models"], o["items"][0]["model"]), ([FREE_MODEL], FREE_MODEL))
+        r = c.post_form("/prompts/%s/regressions" % slug, {"_csrf": c.api_token,
+                                                         "version": "x"})
+        self.assertEqual(r.status, 400)
 
     def test_no_samples_and_bad_input(self):
         c = self.pro()
