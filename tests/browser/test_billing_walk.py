@@ -51,17 +51,20 @@ class BillingWalkTest(BrowserCase):
             page.navigate(self.stack.url("/pricing"))
             self.check(page, "pricing page")
             page.click('main form[action="/billing/checkout"] button[type=submit]')
-            page.wait_for("location.pathname.indexOf('/checkout/') === 0", timeout=15,
-                          what="the local checkout page")
+            page.wait_for("location.pathname.indexOf('/checkout/') === 0 &&"
+                          " document.readyState === 'complete' &&"
+                          " !!document.querySelector(\"form[action$='/pay'] button\")",
+                          timeout=15, what="the local checkout page")
             self.assertIn("Subscribe to", page.text("h1"))
             page.clear_problems()           # the stand-in's page is not ours
 
         with self.step(page, "pay on the local checkout"):
             page.click("form[action$='/pay'] button")
-            page.wait_for("location.pathname === '/billing/success'", timeout=15,
+            page.wait_for("location.pathname === '/billing/success' &&"
+                          " document.readyState === 'complete'", timeout=15,
                           what="the success page")
-            page.wait_for("document.getElementById('billing-status').textContent"
-                          ".indexOf('You are on') >= 0", timeout=20,
+            page.wait_for("(document.getElementById('billing-status') || {textContent: ''})"
+                          ".textContent.indexOf('You are on') >= 0", timeout=20,
                           what="the plan to be activated by the webhook")
             self.assertRegex(page.text("#billing-status"), r"You are on Pro\.")
             self.check(page, "success page")
@@ -77,7 +80,7 @@ class BillingWalkTest(BrowserCase):
             self.check(page, "billing page")
             self.assertIn("Your plan: Pro", page.text("main"))
             page.click_and_wait('main form[action="/billing/change"] button')
-            page.wait_for("document.querySelector('main').textContent"
+            page.wait_for("(document.querySelector('main') || {textContent: ''}).textContent"
                           ".indexOf('a year') >= 0", timeout=15, what="the annual price")
             self.check(page, "billing page, annual")
 
@@ -90,7 +93,7 @@ class BillingWalkTest(BrowserCase):
             page.click_and_wait('main form[action="/billing/cancel-now"] button[type=submit]')
             self.assertTrue(page.dialogs, "cancelling now asked for no confirmation")
             page.navigate(self.stack.url("/billing"))
-            page.wait_for("document.querySelector('main').textContent"
+            page.wait_for("(document.querySelector('main') || {textContent: ''}).textContent"
                           ".indexOf('Your plan: Free') >= 0", timeout=15,
                           what="the free plan again")
             self.check(page, "billing page after cancelling")
