@@ -198,8 +198,16 @@ static void eval_values(const struct check *c, const struct check_outcome *o,
 static void eval_regex(const struct check *c, const struct check_outcome *o,
     struct check_result *r)
 {
-	char *s = xstrndup(o->output, o->output_len), q[SNIP_MAX + 8];
-	int fact = regexec(c->re, s, 0, NULL, 0) == 0;
+	char *s, q[SNIP_MAX + 8];
+	int fact;
+
+	if (o->output_len > CHECK_REGEX_INPUT_MAX) {
+		r->state = CHECK_ERROR;
+		reason(r, "check.regex.too_long", NULL);
+		return;
+	}
+	s = xstrndup(o->output, o->output_len);
+	fact = regexec(c->re, s, 0, NULL, 0) == 0;
 
 	free(s);
 	decide(c, fact, r);

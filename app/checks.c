@@ -221,18 +221,22 @@ static int values_of(const struct pctx *p, json_object *v, struct check *c)
 }
 
 /* Whether the pattern is cheap enough to compile and run: no
- * back-reference (\\1..\\9, which glibc matches by backtracking), and the
- * product of the bounds of its {m,n} repetitions at most CHECK_REPEAT_MAX
- * (glibc copies a bounded repetition's node that many times, nested ones
- * multiply). Bracket expressions are skipped. */
+ * back-reference (\\1..\\9, which glibc matches by backtracking), no
+ * quantifier right after another ("a++", "a*{2}": glibc's compilation of
+ * such stacks grows exponentially), and the product of the bounds of its
+ * {m,n} repetitions at most CHECK_REPEAT_MAX (glibc copies a bounded
+ * repetition's node that many times, nested ones multiply). Bracket
+ * expressions are skipped. */
 #define CHECK_REPEAT_MAX	10000
 static int pattern_cheap(const char *s)
 {
 	double product = 1;
 	long bound;
 	char *end;
+	int after_quantifier = 0, q;
 
 	for (; *s; s++) {
+		q = 0;
 		if (*s == '\\') {
 			if (s[1] >= '1' && s[1] <= '9')
 				return 0;
@@ -247,7 +251,10 @@ static int pattern_cheap(const char *s)
 				s++;
 			if (*s == '\0')
 				return 1;	/* regcomp refuses it */
+		} else if (*s == '*' || *s == '+' || *s == '?') {
+			q = 1;
 		} else if (*s == '{') {
+			q = 1;
 			bound = strtol(s + 1, &end, 10);
 			if (*end == ',')
 				bound = end[1] == '}' ? bound :
@@ -256,7 +263,14 @@ static int pattern_cheap(const char *s)
 				product *= (double)bound;
 			if (product > CHECK_REPEAT_MAX)
 				return 0;
+			while (*s && *s != '}')
+				s++;
+			if (*s == '\0')
+				return 1;
 		}
+		if (q && after_quantifier)
+			return 0;
+		after_quantifier = q;
 	}
 	return 1;
 }

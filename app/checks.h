@@ -33,7 +33,11 @@
  *                 starts with it.
  *   regex         "pattern" (1..CHECK_PATTERN_MAX bytes, POSIX extended,
  *                 regcomp REG_EXTENDED | REG_NOSUB), "ignore_case"?
- *                 (REG_ICASE): regexec finds a match in the output.
+ *                 (REG_ICASE): regexec finds a match in the output. A
+ *                 costly pattern is refused (checks.regex_costly: back-
+ *                 references, stacked quantifiers, {m,n} bounds that
+ *                 multiply past 10000); an output longer than
+ *                 CHECK_REGEX_INPUT_MAX is an error.
  *   is-json       "schema"? (see json-schema): the output is one JSON
  *                 value (after trimming white space and one enclosing
  *                 ``` or ```json fence), valid against the schema when
@@ -103,6 +107,9 @@
 #define CHECK_PATTERN_MAX	1000	/* bytes of a regex pattern */
 #define CHECK_WEIGHT_MAX	1000.0
 #define CHECK_REASON_MAX	600	/* bytes of a result's reason */
+/* bytes of output a regex is run on: more is an error (glibc's regexec
+ * can take time quadratic in the length for some patterns) */
+#define CHECK_REGEX_INPUT_MAX	(64 * 1024)
 
 enum check_type {
 	CHECK_EQUALS,

@@ -4,14 +4,17 @@
  *
  * Input: CHECKS NUL EXPECTED NUL OUTPUT [NUL FINISH_REASON]; CHECKS is
  * read with json_parse_strict() (anything else is skipped); an empty
- * EXPECTED means none.
+ * EXPECTED means none. A CHECKS that is an object is checked as a whole
+ * sample instead (sample_rules.h, without a database).
  *
  * Properties: checks_parse succeeds or refuses with a sentence and leaves
  * nothing behind; the normalised JSON parses again to the same JSON; every
  * result is a known state with a NUL-terminated UTF-8 reason, and only a
  * rubric needs the judge; the score is within 0..1 and the pass agrees
  * with the states; the judge reader accepts exactly PASS/FAIL lines and
- * gives a valid UTF-8 reason; Levenshtein is symmetric. */
+ * gives a valid UTF-8 reason; Levenshtein is symmetric; a sample's fields
+ * are accepted with normalised checks that parse again, or refused with
+ * a sentence and nothing kept. */
 #include "fuzz.h"
 
 #include "buf.h"
@@ -19,6 +22,7 @@
 #include "judge.h"
 #include "jsonx.h"
 #include "msg.h"
+#include "sample_rules.h"
 #include "text_metrics.h"
 #include "util.h"
 
@@ -91,6 +95,37 @@ static void judge(const char *s, size_t n)
 	buf_free(&why);
 }
 
+/* Check the object o as a whole sample. */
+static void sample(json_object *o, int importing)
+{
+	struct sample_fields sf;
+	struct pm_fail f = { 0 };
+	struct checks cs;
+	struct json_error e;
+	struct buf text = { 0 };
+	json_object *arr;
+	int rc = sample_fields_check(NULL, o, importing, &sf, &f);
+
+	FUZZ_ASSERT(rc == 0 || rc == PM_INVALID || rc == PM_TOOBIG);
+	if (rc != 0) {
+		FUZZ_ASSERT(sf.checks == NULL && sf.variables == NULL);
+		pm_fail_text(rc, &f, &text);
+		FUZZ_ASSERT(text.len > 0);
+		pm_fail_clear(&f);
+		buf_free(&text);
+		return;
+	}
+	FUZZ_ASSERT(sf.name != NULL && sf.variables != NULL);
+	arr = json_parse_strict(sf.checks, strlen(sf.checks), &e);
+	FUZZ_ASSERT(arr != NULL);
+	FUZZ_ASSERT(checks_parse(arr, sf.expected, &cs, &f) == 0);
+	FUZZ_ASSERT(checks_have_rubric(&cs) == sf.has_rubric);
+	FUZZ_ASSERT(!sf.has_rubric || sf.judge_model != NULL);
+	checks_free(&cs);
+	json_object_put(arr);
+	sample_fields_free(&sf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_part part[4];
@@ -116,6 +151,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(src);
 	if (arr == NULL)
 		return 0;
+	if (json_object_is_type(arr, json_type_object)) {
+		sample(arr, part[1].n % 2);
+		json_object_put(arr);
+		return 0;
+	}
 	if (part[1].n > 0)
 		expected = fuzz_strndup(part[1].s, part[1].n);
 	rc = checks_parse(arr, expected, &cs, &f);

@@ -215,6 +215,17 @@ class SamplesTest(unittest.TestCase):
             {"type": "rubric", "rubric": "Names the capital."}])
         self.assertEqual((s["judge_model"], s["checks"][0]["rubric"]),
                          (MODEL, "Names the capital."))
+        url = "/api/v1/prompts/%s/samples/%d" % (slug, s["id"])
+        # the judge cannot go while a rubric needs it
+        self.assertEqual(self.error(api(c, "PATCH", url, {"judge_model": None})),
+                         "A rubric check needs a judge model: choose one for the"
+                         " sample.")
+        r = api(c, "PATCH", url, {"judge_model": None, "checks": [CONTAINS]})
+        self.assertEqual((r.status, r.json()["judge_model"]), (200, None))
+        # the edit page offers the catalog's models, the judge chosen
+        r = api(c, "PATCH", url, {"judge_model": MODEL})
+        page = c.get("/prompts/%s/samples/%d" % (slug, s["id"])).text
+        self.assertRegex(page, r'<option value="%s" selected>' % re.escape(MODEL))
 
     def test_another_users_prompt_and_sample_are_404(self):
         owner, other = new_user(self.stack), new_user(self.stack)
@@ -489,6 +500,12 @@ class SamplesTest(unittest.TestCase):
                 {"samples": [bad_sample]})
         self.assertEqual(r.status, 400)
         self.assertEqual(len(self.rows(c)), count + 3)
+        # a bare list of samples imports through the page too
+        fifth = self.prompt(c, "fifth")
+        r = c.post_form("/prompts/%s/samples/import" % fifth,
+                        {"document": json.dumps(doc["samples"])})
+        self.assertEqual(r.status, 303, r.text)
+        self.assertEqual(len(self.rows(c)), count + 5)
         # the empty list offers the import; export needs the prompt's owner
         self.assertEqual(new_user(self.stack).get(
             "/prompts/%s/samples/export" % slug).status, 404)

@@ -112,13 +112,24 @@ static void test_refusals(void **state)
 	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
 	    "\"((a{1,100}){1,100}){1,100}\"}]", NULL), "Check 1 (regex): the "
 	    "regular expression is too costly to run: back-references (\\1 to "
-	    "\\9) are not supported, and its {m,n} repetitions may multiply to "
-	    "10000 at most.");
-	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
-	    "\"(a)\\\\1\"}]", NULL), "Check 1 (regex): the regular expression "
-	    "is too costly to run: back-references (\\1 to \\9) are not "
+	    "\\9) and a quantifier right after another (\"a++\") are not "
 	    "supported, and its {m,n} repetitions may multiply to 10000 at "
 	    "most.");
+	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
+	    "\"(a)\\\\1\"}]", NULL), "Check 1 (regex): the regular expression "
+	    "is too costly to run: back-references (\\1 to \\9) and a "
+	    "quantifier right after another (\"a++\") are not supported, and its "
+	    "{m,n} repetitions may multiply to 10000 at most.");
+	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
+	    "\"ab++\"}]", NULL), "Check 1 (regex): the regular expression "
+	    "is too costly to run: back-references (\\1 to \\9) and a "
+	    "quantifier right after another (\"a++\") are not supported, and its "
+	    "{m,n} repetitions may multiply to 10000 at most.");
+	assert_non_null(strstr(refusal("[{\"type\":\"regex\",\"pattern\":"
+	    "\"a{2}*\"}]", NULL), "Check 1 (regex): the regular expression is "
+	    "too costly"));
+	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
+	    "\"(a+)+[*+]\\\\+x?\"}]", NULL), "OK");
 	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":"
 	    "\"^[0-9]{3}-[{]{2}[}{]$\"}]", NULL), "OK");
 	assert_string_equal(refusal("[{\"type\":\"regex\",\"pattern\":\"\"}]",
@@ -376,6 +387,17 @@ static void test_regex(void **state)
 	assert_int_equal(run("{\"type\":\"regex\",\"pattern\":\"a+\","
 	    "\"not\":true}", "baa", NULL, why), CHECK_FAIL);
 	assert_string_equal(why, "The output matches /a+/.");
+	{
+		static char big[CHECK_REGEX_INPUT_MAX + 2];
+
+		memset(big, 'a', CHECK_REGEX_INPUT_MAX + 1);
+		assert_int_equal(run("{\"type\":\"regex\",\"pattern\":\"a\"}",
+		    big, NULL, why), CHECK_ERROR);
+		assert_string_equal(why, "The output is too long for a regular "
+		    "expression (64 KB at most).");
+		big[CHECK_REGEX_INPUT_MAX] = '\0';
+		PASS("{\"type\":\"regex\",\"pattern\":\"^a+$\"}", big, NULL);
+	}
 }
 
 static void test_json_checks(void **state)
