@@ -290,6 +290,53 @@ class RegressionTest(unittest.TestCase):
         page = c.get("/prompts/%s/regressions/%d" % (slug, rid))
         self.assertIn("Stopped: limit", page.text)
 
+    def test_a_run_of_the_site_at_the_cap_makes_the_samples_wait(self):
+        c = new_user(self.stack)            # FREE: one run at a time
+        slug = make_prompt(c, model=FREE_MODEL)
+        for k in range(2):
+            add_sample(self.stack, c, slug, "s%d" % k, {"topic": "t%d" % k},
+                       [{"type": "contains", "value": "t%d" % k}])
+        done = {}
+
+        def interactive():
+            done["r"] = c.post_form("/prompts/%s/run" % slug, {
+                "_csrf": c.api_token, "var.topic": "slow [[fake:delay_ms=2500]]"})
+        t = threading.Thread(target=interactive)
+        t.start()
+        deadline = time.time() + 10
+        while time.time() < deadline and self.stack.sql(
+                "SELECT running FROM users WHERE email = %s" % q(c.email)) != [("1",)]:
+            time.sleep(0.05)
+        rid = start_page(c, slug, 1)
+        o = wait_run(c, rid, timeout=60)
+        t.join(30)
+        self.assertEqual(done["r"].status, 200)
+        self.assertEqual((o["status"], o["passed"], o["errors"]), ("completed", 2, 0))
+        # Waiting at the cap is no attempt.
+        self.assertEqual([i["attempts"] for i in o["items"]], [1, 1])
+
+    def test_a_prompt_deleted_mid_run(self):
+        c = self.pro()
+        slug = make_prompt(c)
+        for k in range(12):
+            add_sample(self.stack, c, slug, "s%02d" % k,
+                       {"topic": "t%d [[fake:delay_ms=1500]]" % k},
+                       [{"type": "contains", "value": "t"}])
+        rid = run_api(c, slug, {"version": 1}).json()["id"]
+        deadline = time.time() + 10
+        while time.time() < deadline and self.stack.sql(
+                "SELECT COUNT(*) FROM golden_run_items WHERE run_id = %d AND status"
+                " = 'running'" % rid) == [("0",)]:
+            time.sleep(0.05)
+        self.assertEqual(api(c, "DELETE", "/api/v1/prompts/%s" % slug).status, 204)
+        o = wait_run(c, rid, timeout=60)
+        self.assertEqual((o["status"], o["done"]), ("completed", 12))
+        errors = [i for i in o["items"] if i["status"] == "error"]
+        self.assertTrue(errors)
+        self.assertEqual(o["passed"] + o["errors"], 12)
+        self.assertTrue(any("deleted" in i["error"] for i in errors),
+                        [i["error"] for i in errors])
+
     def test_two_runs_at_once_both_complete_with_exact_counters(self):
         c = self.pro()
         slug = make_prompt(c)
