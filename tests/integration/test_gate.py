@@ -154,6 +154,28 @@ class GateTest(unittest.TestCase):
         self.assertEqual(h[0]["by"], c.email)
         self.assertEqual(api(other, "GET", "/api/v1/prompts/%s/history" % slug).status, 404)
 
+    def test_api_key_scopes_of_runs(self):
+        c, slug = self.setup_prompt()
+        body = {"version": 1}
+        path = "/api/v1/prompts/%s/regressions" % slug
+        read, execute = self.key(c, "read"), self.key(c, "execute")
+        r = keyed(self.stack, read, "POST", path, body)
+        self.assertEqual(r.status, 403, r.text)
+        r = keyed(self.stack, read, "POST", "/api/v1/prompts/%s/benchmarks" % slug,
+                  {"version": 1, "models": [PAID_MODEL]})
+        self.assertEqual(r.status, 403, r.text)
+        r = keyed(self.stack, execute, "POST", path, dict(body, wait=True))
+        self.assertEqual(r.status, 200, r.text)
+        rid = r.json()["id"]
+        # a run started with a key is on the API channel, with that key
+        rows = self.stack.sql("SELECT e.channel, e.api_key_id IS NOT NULL FROM executions e"
+                              " JOIN golden_run_items i ON i.execution_id = e.id"
+                              " WHERE i.run_id = %d" % rid)
+        self.assertEqual(rows, [("API", "1")])
+        r = keyed(self.stack, read, "GET", "/api/v1/regressions/%d" % rid)
+        self.assertEqual((r.status, r.json()["result"]), (200, "passed"))
+        self.assertEqual(keyed(self.stack, read, "GET", path).status, 200)
+
     def test_bad_gate_settings_are_refused_next_to_the_field(self):
         c, slug = self.setup_prompt()
         r = self.gate_on(c, slug, min_score="2")
