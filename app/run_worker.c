@@ -103,11 +103,10 @@ static void release_gone(struct db *db, int64_t now)
 	db_release(db);
 }
 
-/* Sleep until kicked, stopped or run_poll_ms passed. */
-static void nap(unsigned seen)
+/* Sleep until kicked, stopped or ms passed. */
+static void nap(unsigned seen, int64_t ms)
 {
 	struct timespec until;
-	int64_t ms = cfg_int(CFG_RUN_POLL_MS);
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += ms / 1000;
@@ -128,13 +127,17 @@ static void *runner(void *arg)
 {
 	struct db *db = db_handle(rw.pool);
 	const char *me = runner_self();
+	/* The first runner looks for work every run_poll_ms; the others,
+	 * idle, wait to be woken (a run queued here, or the first runner
+	 * finding work), or ten times as long: an idle process sends one
+	 * query per run_poll_ms, not one per runner. */
+	int64_t poll = cfg_int(CFG_RUN_POLL_MS) * (arg == NULL ? 1 : 10);
 	/* An item may wait on its model and on a judge per rubric check. */
 	int64_t lease = 3 * cfg_int(CFG_UPSTREAM_TIMEOUT_MS) / 1000 + 60;
 	struct run_job j;
 	unsigned seen;
 	int rc, db_down = 0;
 
-	(void)arg;
 	while (!stopping(NULL)) {
 		pthread_mutex_lock(&rw.lock);
 		seen = rw.kicks;
@@ -147,11 +150,12 @@ static void *runner(void *arg)
 			    " retrying", db_strerror(rc));
 		db_down = rc < 0 && rc != DB_RETRY;
 		if (rc == 1) {
+			run_kick();	/* there may be more: wake the others */
 			run_one(db, &j, me);
 			run_job_free(&j);
 			continue;
 		}
-		nap(seen);
+		nap(seen, poll);
 	}
 	db_close(db);
 	upstream_thread_cleanup();
@@ -179,7 +183,8 @@ int run_worker_start(struct db_pool *pool)
 	pthread_attr_setstacksize(&attr, RUNNER_STACK);
 	pthread_mutex_lock(&rw.lock);
 	for (i = 0; i < n; i++) {
-		if ((rc = pthread_create(&rw.tids[i], &attr, runner, NULL)) != 0) {
+		if ((rc = pthread_create(&rw.tids[i], &attr, runner,
+		    i == 0 ? NULL : &rw)) != 0) {
 			log_error("runs: cannot start runner %lld of %lld: %s",
 			    (long long)i + 1, (long long)n, strerror(rc));
 			break;

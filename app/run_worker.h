@@ -8,8 +8,9 @@
  * thread would, but one that no request is waiting for: a run goes on
  * when the browser that started it leaves. The items of one account run
  * at most its plan's cap of runs at once across every process (the claim
- * counts them). A thread that finds nothing naps run_poll_ms, or until a
- * request of its process queued a run (run_kick). Every 5 s, and when
+ * counts them). When nothing is due the first thread looks again every
+ * run_poll_ms and the others sleep until woken (a request of the process
+ * queued a run, run_kick, or a thread found work) or ten times as long. Every 5 s, and when
  * the process starts, the items held by dead processes of this host (or
  * past their lease, any host) are queued again or marked interrupted.
  */
