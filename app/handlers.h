@@ -109,6 +109,17 @@ void h_version_create(struct req *r);
 void h_version_page(struct req *r);
 void h_version_promote(struct req *r);
 void h_version_archive(struct req *r);
+/* page_samples.c, page_sample_io.c - golden samples */
+void h_samples_page(struct req *r);
+void h_sample_new_page(struct req *r);
+void h_sample_create(struct req *r);
+void h_sample_edit_page(struct req *r);
+void h_sample_update(struct req *r);
+void h_sample_delete_page(struct req *r);
+void h_sample_delete(struct req *r);
+void h_samples_export(struct req *r);
+void h_samples_import_page(struct req *r);
+void h_samples_import(struct req *r);
 void h_diff_page(struct req *r);
 
 /* api_account.c */
@@ -170,6 +181,14 @@ void h_api_versions_create(struct req *r);
 void h_api_version_get(struct req *r);
 void h_api_version_promote(struct req *r);
 void h_api_version_archive(struct req *r);
+/* api_samples.c */
+void h_api_samples_list(struct req *r);
+void h_api_samples_create(struct req *r);
+void h_api_sample_get(struct req *r);
+void h_api_sample_update(struct req *r);
+void h_api_sample_delete(struct req *r);
+void h_api_samples_export(struct req *r);
+void h_api_samples_import(struct req *r);
 
 /* api_webhooks.c */
 void h_stripe_webhook(struct req *r);

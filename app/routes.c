@@ -6,6 +6,7 @@
 #include "handlers.h"
 #include "prompts.h"
 #include "router.h"
+#include "samples.h"
 #include "util.h"
 
 #define VERSION_MAX	1000000000
@@ -116,6 +117,36 @@ static const struct field body_chat[] = {
 	{ NULL, 0, 0, 0, 0 }
 };
 
+/* The fields of a golden sample (samples.h; the domain checks the
+ * members of variables and checks, and what each sentence says). */
+#define SAMPLE_FIELDS \
+	{ "name", FT_STRING, 0, 0, SAMPLE_NAME_MAX }, \
+	{ "variables", FT_OBJECT, FF_NULL, 0, 0 }, \
+	{ "expected_output", FT_STRING, FF_NULL, 0, 0 }, \
+	{ "threshold", FT_NUMBER, FF_NULL, 0, 1 }, \
+	{ "judge_model", FT_STRING, FF_NULL, 0, MODEL_ID_MAX }, \
+	{ "checks", FT_ARRAY, 0, 0, 0 }
+
+static const struct field body_sample_create[] = {
+	SAMPLE_FIELDS,
+	{ "created_from_execution_id", FT_INT, FF_NULL, 1, INT64_MAX },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct field body_sample_update[] = {
+	SAMPLE_FIELDS,
+	{ NULL, 0, 0, 0, 0 }
+};
+
+/* A golden samples export document (samples.c checks each sample). */
+static const struct field body_samples_import[] = {
+	{ "format", FT_STRING, FF_NULL, 0, 0 },
+	{ "prompt", FT_STRING, FF_NULL, 0, 0 },
+	{ "exported_at", FT_STRING, FF_NULL, 0, 0 },
+	{ "samples", FT_ARRAY, FF_REQUIRED, 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
 static const struct field body_key_create[] = {
 	{ "name", FT_STRING, FF_REQUIRED, 0, 100 },
 	{ "scope", FT_STRING, FF_REQUIRED, 0, 10 },
@@ -176,6 +207,24 @@ const struct route routes[] = {
 	{ M_GET,  "/prompts/:slug/run",   h_run_page,        AUTH_USER, 0, NULL },
 	{ M_POST, "/prompts/:slug/run",   h_run,             AUTH_USER, 0, NULL },
 	{ M_GET,  "/prompts/:slug/run/:id", h_run_result,    AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/samples", h_samples_page,  AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/samples", h_sample_create, AUTH_USER, 0, NULL },
+	{ M_GET,  "/prompts/:slug/samples/new", h_sample_new_page, AUTH_USER, 0,
+	  NULL },
+	{ M_GET,  "/prompts/:slug/samples/export", h_samples_export, AUTH_USER, 0,
+	  NULL },
+	{ M_GET,  "/prompts/:slug/samples/import", h_samples_import_page,
+	  AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/samples/import", h_samples_import, AUTH_USER, 0,
+	  NULL },
+	{ M_GET,  "/prompts/:slug/samples/:id", h_sample_edit_page, AUTH_USER, 0,
+	  NULL },
+	{ M_POST, "/prompts/:slug/samples/:id", h_sample_update, AUTH_USER, 0,
+	  NULL },
+	{ M_GET,  "/prompts/:slug/samples/:id/delete", h_sample_delete_page,
+	  AUTH_USER, 0, NULL },
+	{ M_POST, "/prompts/:slug/samples/:id/delete", h_sample_delete,
+	  AUTH_USER, 0, NULL },
 	{ M_GET,  "/categories",          h_categories_page, AUTH_USER, 0, NULL },
 	{ M_POST, "/categories",          h_category_create, AUTH_USER, 0, NULL },
 	{ M_POST, "/categories/:id/rename", h_category_rename, AUTH_USER, 0, NULL },
@@ -258,6 +307,20 @@ const struct route routes[] = {
 	  h_api_version_promote, AUTH_USER, 0, body_none },
 	{ M_POST,   "/api/v1/prompts/:slug/versions/:n/archive",
 	  h_api_version_archive, AUTH_USER, 0, body_none },
+	{ M_GET,    "/api/v1/prompts/:slug/samples", h_api_samples_list,
+	  AUTH_USER, 0, NULL },
+	{ M_POST,   "/api/v1/prompts/:slug/samples", h_api_samples_create,
+	  AUTH_USER, 0, body_sample_create },
+	{ M_GET,    "/api/v1/prompts/:slug/samples/export", h_api_samples_export,
+	  AUTH_USER, 0, NULL },
+	{ M_POST,   "/api/v1/prompts/:slug/samples/import", h_api_samples_import,
+	  AUTH_USER, 0, body_samples_import },
+	{ M_GET,    "/api/v1/prompts/:slug/samples/:id", h_api_sample_get,
+	  AUTH_USER, 0, NULL },
+	{ M_PATCH,  "/api/v1/prompts/:slug/samples/:id", h_api_sample_update,
+	  AUTH_USER, 0, body_sample_update },
+	{ M_DELETE, "/api/v1/prompts/:slug/samples/:id", h_api_sample_delete,
+	  AUTH_USER, 0, body_none },
 	{ M_GET,    "/api/v1/categories",     h_api_categories_list,  AUTH_USER, 0,
 	  NULL },
 	{ M_POST,   "/api/v1/categories",     h_api_categories_create, AUTH_USER, 0,

@@ -33,7 +33,8 @@ _ROUTE_RE = re.compile(r'\{\s*M_GET\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(AUTH_\w+)
 # GET routes that are not pages a person looks at.
 NOT_PAGES = ("/api/", "/_", "/webhooks/")
 # Answered as a file to save, or as JSON for a page's script: not pages.
-DOWNLOADS = {"/prompts/:slug/export", "/executions.csv", "/prompts/:slug/run/:id"}
+DOWNLOADS = {"/prompts/:slug/export", "/executions.csv", "/prompts/:slug/run/:id",
+             "/prompts/:slug/samples/export"}
 
 
 def page_routes():
@@ -304,6 +305,14 @@ def seed_account(stack, plan=None):
     if plan == "PRO":
         _ok(run_form(c, slug, {"ticket": "Premium run"}, model="openai/gpt-4o"))
         _seed_byok(stack, c)
+    _ok(api(c, "POST", "/api/v1/prompts/%s/samples" % slug, {
+        "name": "Invoice complaint answered formally, with the escalation flag set "
+                "for the billing team " + TOKEN,
+        "variables": {"ticket": "My invoice " + TOKEN + " is wrong", "tone": "formal"},
+        "expected_output": "- The customer disputes invoice " + TOKEN + " " + LONG_URL,
+        "checks": [{"type": "contains", "value": "invoice"},
+                   {"type": "word-count", "max": 80, "weight": 2},
+                   {"type": "regex", "pattern": "^- ", "not": True}]}))
     c.slug = slug
     return c
 

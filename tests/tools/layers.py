@@ -23,7 +23,8 @@ APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app"
 
 CORE = {"buf", "util", "config", "log", "clock", "crypto", "db", "escape",
         "jsonx", "msg", "tmpl", "sse", "diff", "migrate", "money", "fields", "timefmt",
-        "error", "runner", "catalog_cache", "vault", "mail_smtp", "stripe_form", "stripe_sig"}
+        "error", "runner", "catalog_cache", "vault", "mail_smtp", "stripe_form", "stripe_sig",
+        "text_metrics", "json_schema"}
 WEB = {"http", "request", "response", "router", "routes", "session", "key_auth",
        "answer", "pages", "event_stream", "app", "worker", "master", "server",
        "model_picker", "mail_sender", "billing_offer"}
@@ -32,7 +33,8 @@ DOMAIN = {"prompts", "categories", "versions", "keys", "version_rules", "prompt_
           "execute", "executions", "upstream", "users", "dashboard", "mail_outbox", "byok", "usage",
           "mail_tokens", "byok_providers", "byok_pick", "stripe", "stripe_objects",
           "billing", "billing_refund", "billing_prices", "billing_checkout",
-          "billing_changes", "billing_events", "billing_sync"}
+          "billing_changes", "billing_events", "billing_sync",
+          "checks", "check_eval", "check_json", "judge", "samples", "sample_rules"}
 
 MAY_USE = {
     "core": {"core"},
