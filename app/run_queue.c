@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "db.h"
 #include "plans.h"
 #include "util.h"
@@ -365,4 +367,31 @@ int run_release(struct db *db, int64_t now, int (*is_gone)(const char *))
 	int rc = db_tx(db, release_fn, &t);
 
 	return rc < 0 ? rc : t.n;
+}
+
+int run_lease(struct db *db, const struct run_job *j, const char *me,
+    int64_t until)
+{
+	int64_t n = db_exec(db, "UPDATE golden_run_items SET lease_until = ?"
+	    " WHERE id = ? AND status = 'running' AND claimed_by = ?",
+	    DB_ARGS(db_i(until), db_i(j->item_id), db_s(me)));
+
+	return n < 0 ? (int)n : n > 0;
+}
+
+int run_job_calls(const struct run_job *j)
+{
+	json_object *a = json_tokener_parse(j->checks);
+	size_t i, n = json_object_is_type(a, json_type_array) ?
+	    json_object_array_length(a) : 0;
+	int calls = 1;
+
+	for (i = 0; i < n; i++) {
+		const char *t = json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(a, i), "type"));
+
+		calls += t != NULL && strcmp(t, "rubric") == 0;
+	}
+	json_object_put(a);
+	return calls;
 }

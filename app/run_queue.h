@@ -55,6 +55,15 @@ void run_job_free(struct run_job *j);
 int run_claim(struct db *db, const char *me, int64_t now,
     int64_t lease_seconds, struct run_job *j);
 
+/* Set the lease of item j claimed by me to end at until (an item that
+ * will wait on several models: its judges). Returns 1, 0 when no longer
+ * claimed by me, or a db_err. */
+int run_lease(struct db *db, const struct run_job *j, const char *me,
+    int64_t until);
+/* The calls an item of j makes: its execution and one judge per rubric
+ * check. */
+int run_job_calls(const struct run_job *j);
+
 /* The outcome of an item. */
 struct item_outcome {
 	const char	*status;	/* passed, failed or error */

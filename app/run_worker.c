@@ -132,8 +132,10 @@ static void *runner(void *arg)
 	 * finding work), or ten times as long: an idle process sends one
 	 * query per run_poll_ms, not one per runner. */
 	int64_t poll = cfg_int(CFG_RUN_POLL_MS) * (arg == NULL ? 1 : 10);
-	/* An item may wait on its model and on a judge per rubric check. */
-	int64_t lease = 3 * cfg_int(CFG_UPSTREAM_TIMEOUT_MS) / 1000 + 60;
+	/* The lease of a claim covers one call to a model and a minute; an
+	 * item with rubric checks gets one more call per judge. */
+	int64_t call = cfg_int(CFG_UPSTREAM_TIMEOUT_MS) / 1000 + 1;
+	int64_t lease = call + 60;
 	struct run_job j;
 	unsigned seen;
 	int rc, db_down = 0;
@@ -151,6 +153,9 @@ static void *runner(void *arg)
 		db_down = rc < 0 && rc != DB_RETRY;
 		if (rc == 1) {
 			run_kick();	/* there may be more: wake the others */
+			if (run_job_calls(&j) > 1)
+				(void)run_lease(db, &j, me, clock_now() +
+				    call * run_job_calls(&j) + 60);
 			run_one(db, &j, me);
 			run_job_free(&j);
 			continue;
