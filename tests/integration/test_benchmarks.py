@@ -8,7 +8,7 @@ import unittest
 
 from tests.integration.stack import Stack, api, new_user
 from tests.integration.test_regressions import (FREE_MODEL, PAID_MODEL, add_sample,
-                                                make_prompt, wait_run)
+                                                make_prompt, patient, wait_run)
 
 MODELS = [PAID_MODEL, "openai/gpt-4o-mini", FREE_MODEL]
 
@@ -17,7 +17,7 @@ class BenchmarkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.stack = Stack(server="both", workers=2, settings={
-            "run_threads": "4", "run_poll_ms": "200", "run_wait_seconds": "4"})
+            "run_threads": "4", "run_poll_ms": "200", "run_wait_seconds": "15"})
         cls.stack.start()
 
     @classmethod
@@ -31,7 +31,7 @@ class BenchmarkTest(unittest.TestCase):
                    [{"type": "contains", "value": "tides"}])
         add_sample(self.stack, c, slug, "long", {"topic": "moon"},
                    [{"type": "word-count", "max": 3}])
-        r = api(c, "POST", "/api/v1/prompts/%s/benchmarks" % slug,
+        r = api(patient(c), "POST", "/api/v1/prompts/%s/benchmarks" % slug,
                 {"version": 1, "models": MODELS, "wait": True})
         self.assertEqual(r.status, 200, r.text)
         o = r.json()
@@ -108,7 +108,7 @@ class BenchmarkTest(unittest.TestCase):
         slug = make_prompt(c)
         r = api(c, "POST", "/api/v1/prompts/%s/benchmarks" % slug,
                 {"version": 1, "models": [PAID_MODEL], "wait": True,
-                 "variables": {"topic": "[[fake:delay_ms=7000]]"}})
+                 "variables": {"topic": "[[fake:delay_ms=25000]]"}})
         self.assertEqual(r.status, 202, r.text)
         o = r.json()
         self.assertFalse(o["ended"])

@@ -25,7 +25,7 @@ class GateTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.stack = Stack(server="both", workers=2, settings={
-            "run_threads": "4", "run_poll_ms": "200", "run_wait_seconds": "60"})
+            "run_threads": "4", "run_poll_ms": "200", "run_wait_seconds": "240"})
         cls.stack.start()
 
     @classmethod
@@ -164,7 +164,9 @@ class GateTest(unittest.TestCase):
         r = keyed(self.stack, read, "POST", "/api/v1/prompts/%s/benchmarks" % slug,
                   {"version": 1, "models": [PAID_MODEL]})
         self.assertEqual(r.status, 403, r.text)
-        r = keyed(self.stack, execute, "POST", path, dict(body, wait=True))
+        h = {"Authorization": "Bearer " + execute}
+        r = Client(self.stack, timeout=300).request("POST", path, headers=h,
+                                                    json=dict(body, wait=True))
         self.assertEqual(r.status, 200, r.text)
         rid = r.json()["id"]
         # a run started with a key is on the API channel, with that key
