@@ -43,7 +43,11 @@ class BenchmarkTest(unittest.TestCase):
                          [(s, m) for s in ("short", "long") for m in MODELS])
         for i in o["items"]:
             self.assertIsNotNone(i["latency_ms"])
+            self.assertIsNotNone(i["ttft_ms"])      # streamed, to measure it
+            self.assertLessEqual(i["ttft_ms"], i["latency_ms"])
             self.assertIsNotNone(i["input_tokens"])
+            self.assertEqual(i["output"], "echo: Tell me about " +
+                             ("tides" if i["sample"] == "short" else "moon"))
         ranking = o["ranking"]
         self.assertEqual(len(ranking), 3)
         self.assertEqual([x["rank"] for x in ranking], [1, 2, 3])
