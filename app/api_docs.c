@@ -77,6 +77,11 @@ static const struct api_doc docs[] = {
 	{ M_GET, "/api/v1/regressions/{id}", 200,
 	  "A regression run: progress, every sample's result and checks, the"
 	  " baseline" },
+	{ M_POST, "/api/v1/regressions/{id}/stop", 200,
+	  "Stop a regression run: the samples not yet run are skipped (409 when"
+	  " it already ended)" },
+	{ M_POST, "/api/v1/benchmarks/{id}/stop", 200,
+	  "Stop a model benchmark: the samples not yet run are skipped" },
 	{ M_GET, "/api/v1/prompts/{slug}/gate", 200,
 	  "A prompt's promotion gate: whether a version must pass its golden"
 	  " samples to be promoted, the minimum score, the maximum cost" },

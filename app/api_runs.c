@@ -26,6 +26,7 @@
 #include "jsonx.h"
 #include "model_picker.h"
 #include "plans.h"
+#include "run_queue.h"
 #include "run_worker.h"
 #include "server.h"
 #include "util.h"
@@ -168,4 +169,37 @@ void h_api_regressions_list(struct req *r)
 void h_api_benchmarks_list(struct req *r)
 {
 	list(r, "benchmark");
+}
+
+/* Stop run id of kind, then answer it: 200, 404 (not the caller's, of
+ * another kind) or 409 (it ended). */
+static void stop(struct req *r, const char *kind)
+{
+	struct pm_fail f = { 0 };
+	int64_t id = req_num(r, "id");
+	json_object *o;
+	int rc;
+
+	if ((rc = golden_run_get(r->db, r->user.id, id, kind, &o)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	json_object_put(o);
+	if ((rc = run_stop(r->db, r->user.id, id, r->now)) < 0)
+		answer_fail(r, rc, NULL);
+	else if (rc == 0)
+		answer_fail(r, pm_refuse(&f, PM_CONFLICT, "runs.not_running", NULL),
+		    &f);
+	else
+		send_run(r, id, kind, 200);
+}
+
+void h_api_regression_stop(struct req *r)
+{
+	stop(r, "regression");
+}
+
+void h_api_benchmark_stop(struct req *r)
+{
+	stop(r, "benchmark");
 }

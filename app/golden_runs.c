@@ -606,7 +606,8 @@ int golden_run_last(struct db *db, int64_t pid, int number, json_object **out)
 	o = run_json(&res, 0);
 	db_res_free(&res);
 	n = db_query(db, "SELECT sample_name FROM golden_run_items"
-	    " WHERE run_id = ? AND status <> 'passed' ORDER BY position",
+	    " WHERE run_id = ? AND status NOT IN ('passed', 'skipped')"
+	    " ORDER BY position",
 	    DB_ARGS(db_i(int_member(o, "id"))), &res);
 	failing = json_object_new_array();
 	for (i = 0; i < n; i++)

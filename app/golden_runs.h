@@ -84,7 +84,8 @@ int golden_run_ended(struct db *db, int64_t uid, int64_t id);
 
 /* The last regression run of version number of prompt pid: 1 with *out
  * (caller puts, as golden_run_get without items but with "failing":
- * [names of the samples that did not pass]), 0 when the version has
+ * [names of the samples that failed or could not be run], not those
+ * skipped), 0 when the version has
  * none, or a db_err. */
 int golden_run_last(struct db *db, int64_t pid, int number, json_object **out);
 

@@ -181,6 +181,7 @@ void h_regression_start_form(struct req *r);
 void h_trial_start(struct req *r);
 void h_regressions_page(struct req *r);
 void h_regression_page(struct req *r);
+void h_run_stop(struct req *r);
 
 /* page_benchmarks.c */
 void h_benchmarks_page(struct req *r);
@@ -204,6 +205,8 @@ void h_api_regression_get(struct req *r);
 void h_api_benchmarks_list(struct req *r);
 void h_api_benchmarks_create(struct req *r);
 void h_api_benchmark_get(struct req *r);
+void h_api_regression_stop(struct req *r);
+void h_api_benchmark_stop(struct req *r);
 
 /* api_versions.c */
 void h_api_versions_list(struct req *r);

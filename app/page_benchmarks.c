@@ -15,6 +15,7 @@
 #include "http.h"
 #include "jsonx.h"
 #include "model_picker.h"
+#include "msg.h"
 #include "page_runs.h"
 #include "pages.h"
 #include "plans.h"
@@ -176,6 +177,9 @@ void h_benchmark_page(struct req *r)
 	ranking = bench_ranking(run);
 	bench_chart_svg(ranking, &svg);
 	d = page_with_title(r, "prompts", "benchmark");
+	json_object_object_add(d, "confirm_stop", json_object_new_string(
+	    msg_get("runs.confirm_stop")));
+	json_object_object_add(d, "runs_path", json_object_new_string("benchmarks"));
 	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "ranking", ranking);

@@ -21,6 +21,7 @@
 #include "pages.h"
 #include "plans.h"
 #include "prompts.h"
+#include "run_queue.h"
 #include "run_worker.h"
 #include "util.h"
 
@@ -261,6 +262,9 @@ void h_regression_page(struct req *r)
 	}
 	run_decorate(run);
 	d = page_with_title(r, "prompts", "regression");
+	json_object_object_add(d, "confirm_stop", json_object_new_string(
+	    msg_get("runs.confirm_stop")));
+	json_object_object_add(d, "runs_path", json_object_new_string("regressions"));
 	json_object_object_add(d, "slug", json_object_new_string(slug));
 	json_object_object_add(d, "prompt", p);
 	json_object_object_add(d, "run", run);
@@ -363,4 +367,29 @@ void run_last_to_page(struct req *r, json_object *d, json_object *p,
 	if (gate_get(r->db, r->user.id, run_text(p, "slug"), &g) == 0 &&
 	    g.required)
 		json_object_object_add(d, "gate_on", json_object_new_boolean(1));
+}
+
+void h_run_stop(struct req *r)
+{
+	const char *slug = req_arg(r, "slug");
+	int bench = strstr(r->path, "/benchmarks/") != NULL;
+	int64_t id = req_num(r, "id");
+	char path[SLUG_MAX + 64];
+	json_object *o;
+	int rc;
+
+	if ((rc = golden_run_get(r->db, r->user.id, id, bench ? "benchmark" :
+	    "regression", &o)) != 0) {
+		answer_fail(r, rc, NULL);
+		return;
+	}
+	rc = strcmp(run_text(o, "prompt"), slug) != 0 ? PM_NOTFOUND : 0;
+	json_object_put(o);
+	if (rc == 0 && (rc = run_stop(r->db, r->user.id, id, r->now)) >= 0) {
+		snprintf(path, sizeof(path), "/prompts/%s/%s/%lld", slug,
+		    bench ? "benchmarks" : "regressions", (long long)id);
+		redirect_flash(r, path, rc == 1 ? "run_stopped" : "run_ended");
+		return;
+	}
+	answer_fail(r, rc, NULL);
 }

@@ -267,6 +267,23 @@ int run_requeue(struct db *db, const struct run_job *j, const char *me,
 	return n < 0 ? (int)n : n > 0;
 }
 
+/* Skip every item of run still queued, counted as done, not run. */
+static int skip_queued(struct db *db, int64_t run, int64_t now)
+{
+	int64_t n = db_exec(db, "UPDATE golden_run_items SET status = 'skipped',"
+	    " finished_at = ? WHERE run_id = ? AND status = 'queued'",
+	    DB_ARGS(db_i(now), db_i(run)));
+
+	if (n > 0)
+		n = db_exec(db, "UPDATE golden_runs SET"
+		    " finished_at = IF(items_done + ? >= items_total, ?,"
+		    "   finished_at),"
+		    " items_done = items_done + ?, skipped = skipped + ?"
+		    " WHERE id = ?", DB_ARGS(db_i(n), db_i(now), db_i(n),
+		    db_i(n), db_i(run)));
+	return n < 0 ? (int)n : 0;
+}
+
 struct stop_tx {
 	const struct run_job	*j;
 	const char		*me, *message;
@@ -295,17 +312,7 @@ static int stop_fn(struct db *db, void *arg)
 	if (n == 1 && (rc = count_item(db, t->j->run_id, "skipped", &none,
 	    t->now)) != 0)
 		return rc;
-	n = db_exec(db, "UPDATE golden_run_items SET status = 'skipped',"
-	    " finished_at = ? WHERE run_id = ? AND status = 'queued'",
-	    DB_ARGS(db_i(t->now), db_i(t->j->run_id)));
-	if (n > 0)
-		n = db_exec(db, "UPDATE golden_runs SET"
-		    " finished_at = IF(items_done + ? >= items_total, ?,"
-		    "   finished_at),"
-		    " items_done = items_done + ?, skipped = skipped + ?"
-		    " WHERE id = ?", DB_ARGS(db_i(n), db_i(t->now), db_i(n),
-		    db_i(n), db_i(t->j->run_id)));
-	return n < 0 ? (int)n : 0;
+	return skip_queued(db, t->j->run_id, t->now);
 }
 
 int run_stop_limit(struct db *db, const struct run_job *j, const char *me,
@@ -314,6 +321,32 @@ int run_stop_limit(struct db *db, const struct run_job *j, const char *me,
 	struct stop_tx t = { j, me, message, now };
 
 	return db_tx(db, stop_fn, &t);
+}
+
+struct cancel_tx {
+	int64_t	 uid, run, now;
+	int	 stopped;
+};
+
+static int cancel_fn(struct db *db, void *arg)
+{
+	struct cancel_tx *t = arg;
+	int64_t n = db_exec(db, "UPDATE golden_runs SET status = 'stopped'"
+	    " WHERE id = ? AND user_id = ? AND status IN ('queued','running')",
+	    DB_ARGS(db_i(t->run), db_i(t->uid)));
+
+	if (n <= 0)
+		return (int)n;
+	t->stopped = 1;
+	return skip_queued(db, t->run, t->now);
+}
+
+int run_stop(struct db *db, int64_t uid, int64_t run, int64_t now)
+{
+	struct cancel_tx t = { uid, run, now, 0 };
+	int rc = db_tx(db, cancel_fn, &t);
+
+	return rc < 0 ? rc : t.stopped;
 }
 
 struct release_tx {

@@ -96,6 +96,12 @@ int run_requeue(struct db *db, const struct run_job *j, const char *me,
 int run_stop_limit(struct db *db, const struct run_job *j, const char *me,
     const char *message, int64_t now);
 
+/* Stop the owner's run (uid) that has not ended: it becomes stopped, its
+ * items still queued are skipped; those running finish and are counted.
+ * Returns 1, 0 when the run is not the owner's or no longer runs, or a
+ * db_err. */
+int run_stop(struct db *db, int64_t uid, int64_t run, int64_t now);
+
 /* Give back the items claimed by runners that are gone (is_gone, may be
  * NULL) or whose lease ended before now: queued again, or interrupted
  * (counted) after RUN_ATTEMPTS. At most 100 per call. Returns how many,

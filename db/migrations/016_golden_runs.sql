@@ -30,8 +30,9 @@ CREATE TABLE IF NOT EXISTS golden_runs (
   -- how its executions count: started on the site or through the API
   channel         ENUM('UI','API') NOT NULL,
   api_key_id      BIGINT UNSIGNED NULL,
-  status          ENUM('queued','running','completed','stopped_limit','failed')
-                  NOT NULL DEFAULT 'queued',
+  -- stopped: by its owner; stopped_limit: at a limit of the plan
+  status          ENUM('queued','running','completed','stopped','stopped_limit',
+                  'failed') NOT NULL DEFAULT 'queued',
   -- stopped_limit / failed: the sentence of why
   message         VARCHAR(1000) NULL,
   items_total     INT UNSIGNED NOT NULL,

@@ -117,8 +117,13 @@ class BenchmarkTest(unittest.TestCase):
         o = r.json()
         self.assertFalse(o["ended"])
         self.assertEqual(r.header("Location"), "/api/v1/benchmarks/%d" % o["id"])
+        # Stopped from its page: the sample under way still finishes.
+        page = "/prompts/%s/benchmarks/%d" % (slug, o["id"])
+        self.assertIn('action="%s/stop"' % page, c.get(page).text)
+        r = c.post_form(page + "/stop", {"_csrf": c.api_token})
+        self.assertEqual((r.status, r.header("Location")), (303, page))
         o = wait_run(c, o["id"], kind="benchmarks")
-        self.assertEqual((o["ended"], o["passed"]), (True, 1))
+        self.assertEqual((o["ended"], o["status"], o["passed"]), (True, "stopped", 1))
 
     def test_bad_benchmark_bodies(self):
         c = new_user(self.stack, plan="PRO")

@@ -350,6 +350,61 @@ class RegressionTest(unittest.TestCase):
         self.assertTrue(any("deleted" in i["error"] for i in errors),
                         [i["error"] for i in errors])
 
+    def test_stopping_a_run_skips_what_it_has_not_run(self):
+        c = new_user(self.stack)            # FREE: one at a time
+        slug = make_prompt(c, model=FREE_MODEL)
+        for k in range(3):
+            add_sample(self.stack, c, slug, "s%d" % k,
+                       {"topic": "t%d [[fake:delay_ms=1500]]" % k},
+                       [{"type": "contains", "value": "t%d" % k}])
+        rid = start_page(c, slug, 1)
+        page = c.get("/prompts/%s/regressions/%d" % (slug, rid))
+        self.assertIn('action="/prompts/%s/regressions/%d/stop"' % (slug, rid), page.text)
+        self.assertIn("Stop this run?", page.text)
+        deadline = time.time() + 60
+        while time.time() < deadline and self.stack.sql(
+                "SELECT COUNT(*) FROM golden_run_items WHERE run_id = %d AND status"
+                " = 'running'" % rid) != [("1",)]:
+            time.sleep(0.05)
+        r = c.post_form("/prompts/%s/regressions/%d/stop" % (slug, rid),
+                        {"_csrf": c.api_token})
+        self.assertEqual(r.status, 303, r.text)
+        o = wait_run(c, rid)
+        self.assertEqual((o["status"], o["result"], o["done"]), ("stopped", "failed", 3))
+        self.assertEqual((o["passed"], o["skipped"]), (1, 2))
+        self.assertEqual([i["status"] for i in o["items"]], ["passed", "skipped", "skipped"])
+        # It ended: stopping again is refused, and another user cannot.
+        r = api(c, "POST", "/api/v1/regressions/%d/stop" % rid)
+        self.assertEqual(r.status, 409, r.text)
+        self.assertIn("already ended", r.json()["error"]["message"])
+        other = self.pro()
+        self.assertEqual(api(other, "POST", "/api/v1/regressions/%d/stop" % rid).status, 404)
+        self.assertEqual(api(c, "POST", "/api/v1/benchmarks/%d/stop" % rid).status, 404)
+        page = c.get("/prompts/%s/regressions/%d" % (slug, rid))
+        self.assertIn(">Stopped<", page.text)
+        self.assertNotIn("/stop", page.text)
+        # The gate does not take a stopped run for a pass.
+        api(c, "PATCH", "/api/v1/prompts/%s/gate" % slug, {"required": True})
+        r = api(c, "POST", "/api/v1/prompts/%s/versions/1/promote" % slug)
+        self.assertEqual(r.status, 409, r.text)
+        self.assertIn("did not run every sample", r.json()["error"]["message"])
+
+    def test_stopping_through_the_api(self):
+        c = self.pro()
+        slug = make_prompt(c)
+        for k in range(15):
+            add_sample(self.stack, c, slug, "s%02d" % k,
+                       {"topic": "t%d [[fake:delay_ms=1500]]" % k},
+                       [{"type": "contains", "value": "t"}])
+        rid = run_api(c, slug, {"version": 1}).json()["id"]
+        r = api(c, "POST", "/api/v1/regressions/%d/stop" % rid)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(r.json()["status"], "stopped")
+        o = wait_run(c, rid)
+        self.assertEqual(o["done"], 15)
+        self.assertEqual(o["passed"] + o["skipped"], 15)
+        self.assertGreater(o["skipped"], 0)
+
     def test_two_runs_at_once_both_complete_with_exact_counters(self):
         c = self.pro()
         slug = make_prompt(c)
