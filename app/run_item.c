@@ -280,7 +280,9 @@ enum item_verdict run_item(struct db *db, const struct run_job *j,
 	json_object_put(vars);
 	json_object_put(draft);
 	ir->o.execution_id = id;
-	if (at_cap(rc, &f) || err_is_db(rc)) {
+	/* The cap of runs at once, or the database away for a moment: the
+	 * sample waits (any other database failure is its error). */
+	if (at_cap(rc, &f) || rc == DB_DOWN || rc == DB_RETRY) {
 		pm_fail_clear(&f);
 		return ITEM_REQUEUE;
 	}

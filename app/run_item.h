@@ -11,7 +11,8 @@
  * that fails or answers garbage → that check is an error with the
  * reason. A quota of the plan reached (not the cap of runs at once) →
  * the run stops at its limit (ITEM_LIMIT, with the sentence). The cap of
- * runs at once, or the database away → the item waits (ITEM_REQUEUE).
+ * runs at once, or the database away (DB_DOWN, DB_RETRY) → the item
+ * waits (ITEM_REQUEUE).
  */
 #ifndef PM_RUN_ITEM_H
 #define PM_RUN_ITEM_H
