@@ -2,7 +2,6 @@
  * user's plan sees it, the list a prompt's or version's "model" is chosen
  * from (any other is refused). */
 #include "answer.h"
-#include "byok.h"
 #include "jsonx.h"
 #include "money.h"
 #include "execute.h"
@@ -11,32 +10,6 @@
 #include "model_picker.h"
 #include "plans.h"
 #include "util.h"
-
-/* The providers user keeps BYOK keys of, when the plan lets keys be used
- * (byok_allowed, every model: PLAN_BYOK_ALL), into names[0..max-1] (they
- * point into *keys, which the caller puts). Returns the count (0: no key
- * applies) or a db_err. */
-static int byok_names(struct req *r, const struct plan_ref *ref,
-    json_object **keys, const char **names, size_t max)
-{
-	struct plan plan = { 0 };
-	size_t i, n = 0;
-	int rc;
-
-	*keys = NULL;
-	if ((rc = plan_of(r->db, ref, &plan)) != 0)
-		return rc == PM_NOCATALOG ? 0 : rc;
-	rc = plan.byok_allowed && plan.byok_models == PLAN_BYOK_ALL;
-	plan_free(&plan);
-	if (!rc)
-		return 0;
-	if ((rc = byok_list(r->db, r->user.id, keys)) != 0)
-		return rc;
-	for (i = 0; i < json_object_array_length(*keys) && n < max; i++)
-		names[n++] = json_object_get_string(json_member(
-		    json_object_array_get_idx(*keys, i), "provider"));
-	return (int)n;
-}
 
 /* OpenAI's list shape, of the models the plan can run, and those the
  * user's BYOK keys open ("byok": true; the plan's whitelist does not apply
@@ -51,28 +24,26 @@ void h_api_models(struct req *r)
 	    "created", "prompt_usd_per_m", "completion_usd_per_m", "is_free",
 	    "free_tier" };
 	struct plan_ref ref;
-	json_object *all, *models, *out, *data, *m, *o, *pricing, *keys;
-	const char *names[16];
+	json_object *all, *models, *out, *data, *m, *o, *pricing;
 	char usd[48];
 	size_t i, k;
-	int rc, nkeys, byok;
+	int rc, byok;
 
 	user_plan_ref(r, &ref);
 	if ((rc = execute_models(r->db, &ref, &all)) != 0) {
 		answer_fail(r, rc, NULL);
 		return;
 	}
-	if ((nkeys = byok_names(r, &ref, &keys, names, NELEM(names))) < 0) {
+	models = json_member(all, "models");
+	if ((rc = model_byok_mark(r, &ref, models)) != 0) {
 		json_object_put(all);
-		answer_fail(r, nkeys, NULL);
+		answer_fail(r, rc, NULL);
 		return;
 	}
-	models = json_member(all, "models");
 	data = json_object_new_array();
 	for (i = 0; i < json_object_array_length(models); i++) {
 		m = json_object_array_get_idx(models, i);
-		byok = nkeys > 0 && byok_route(names, (size_t)nkeys, NULL,
-		    json_object_get_string(json_member(m, "id"))) >= 0;
+		byok = json_object_get_boolean(json_member(m, "byok"));
 		if (!byok && !json_object_get_boolean(json_member(m, "allowed")))
 			continue;
 		o = json_object_new_object();
@@ -94,7 +65,6 @@ void h_api_models(struct req *r)
 		json_object_object_add(o, "byok", json_object_new_boolean(byok));
 		json_object_array_add(data, o);
 	}
-	json_object_put(keys);
 	out = json_object_new_object();
 	json_object_object_add(out, "object", json_object_new_string("list"));
 	json_object_object_add(out, "data", data);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "byok.h"
+#include "error.h"
 #include "execute.h"
 #include "http.h"
 #include "jsonx.h"
@@ -76,7 +78,8 @@ void model_decorate(struct json_object *m)
 
 static int allowed(struct json_object *m)
 {
-	return json_object_get_boolean(json_object_object_get(m, "allowed"));
+	return json_object_get_boolean(json_object_object_get(m, "allowed")) ||
+	    json_object_get_boolean(json_object_object_get(m, "byok"));
 }
 
 const char *model_default(struct json_object *models)
@@ -100,6 +103,36 @@ const char *model_default(struct json_object *models)
 	return runnable ? runnable : first;
 }
 
+int model_byok_mark(struct req *r, const struct plan_ref *ref,
+    struct json_object *models)
+{
+	struct plan plan = { 0 };
+	json_object *keys = NULL;
+	const char *names[16];
+	size_t i, n = 0;
+	int rc, on;
+
+	if ((rc = plan_of(r->db, ref, &plan)) != 0 && rc != PM_NOCATALOG)
+		return rc;
+	on = rc == 0 && plan.byok_allowed && plan.byok_models == PLAN_BYOK_ALL;
+	plan_free(&plan);
+	if (on && (rc = byok_list(r->db, r->user.id, &keys)) != 0)
+		return rc;
+	for (i = 0; keys != NULL && i < json_object_array_length(keys) &&
+	    n < sizeof(names) / sizeof(names[0]); i++)
+		names[n++] = json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(keys, i), "provider"));
+	for (i = 0; i < json_object_array_length(models); i++) {
+		struct json_object *m = json_object_array_get_idx(models, i);
+
+		json_object_object_add(m, "byok", json_object_new_boolean(n > 0 &&
+		    byok_route(names, n, NULL, json_object_get_string(
+		    json_object_object_get(m, "id"))) >= 0));
+	}
+	json_object_put(keys);
+	return 0;
+}
+
 struct json_object *model_picker(struct req *r, const char *selected)
 {
 	struct json_object *o = json_object_new_object(), *ctx = NULL, *models;
@@ -112,7 +145,8 @@ struct json_object *model_picker(struct req *r, const char *selected)
 	user_plan_ref(r, &ref);
 	if (execute_models(r->db, &ref, &ctx) != 0)
 		ctx = NULL;
-	if ((models = json_object_object_get(ctx, "models")) == NULL) {
+	if ((models = json_object_object_get(ctx, "models")) == NULL ||
+	    model_byok_mark(r, &ref, models) != 0) {
 		json_object_put(ctx);
 		ctx = json_object_new_object();
 		models = json_object_new_array();

@@ -27,6 +27,13 @@ void model_decorate(struct json_object *m);
  * models is empty. Borrowed from models. */
 const char *model_default(struct json_object *models);
 
+/* Mark each entry of models (execute_models() entries) with "byok":
+ * whether r's user's own keys open it (byok_route), when the plan of ref
+ * lets keys run every model (byok_allowed, byok_models "all"); the plan's
+ * whitelist does not apply to such a model. Returns 0 or a db_err. */
+int model_byok_mark(struct req *r, const struct plan_ref *ref,
+    struct json_object *models);
+
 /* The picker of the prompt and version forms for r's user, with selected
  * marked (NULL: the plan's default, model_default()): {"plan": name,
  * "chosen": the id marked, "runnable": [model...], "upgrade": [model...]

@@ -3,10 +3,14 @@ golden sample or one set of variable values, side by side (output,
 checks, latency, time to first token, tokens, cost), ranked by pass rate
 then cost, with the SVG chart drawn on the server; kept, listed and
 re-opened; only the models the plan allows."""
+import json
+import os
 import re
+import secrets
 import unittest
 
-from tests.integration.stack import Stack, api, new_user
+from tests.integration.stack import ROOT, Stack, api, new_user
+from tests.integration.test_byok import configure, fake_keys
 from tests.integration.test_regressions import (FREE_MODEL, PAID_MODEL, add_sample,
                                                 make_prompt, patient, wait_run)
 
@@ -144,6 +148,61 @@ class BenchmarkTest(unittest.TestCase):
         self.assertEqual(self.stack.sql(
             "SELECT COUNT(*) FROM golden_runs r JOIN users u ON u.id = r.user_id"
             " WHERE u.email = '%s'" % c.email), [("0",)])
+
+
+class ByokBenchmarkTest(unittest.TestCase):
+    """A plan whose PRO runs one model on the platform's key: the user's own
+    OpenAI key opens OpenAI's models to benchmarks, and only those."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(server="lighttpd", workers=2, settings={
+            "run_threads": "4", "run_poll_ms": "200"}).start()
+        with open(os.path.join(ROOT, "conf", "plans", "prompt-manager.json")) as f:
+            cat = json.load(f)
+        cat["catalog"] = "byok-bench"
+        pro = [p for p in cat["plans"] if p["code"] == "PRO"][0]
+        pro.update({"models": "whitelist", "model_list": [FREE_MODEL]})
+        path = cls.stack.path("byok-bench.json")
+        with open(path, "w") as f:
+            json.dump(cat, f)
+        r = cls.stack.admin("plans", "load", path)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def test_models_of_the_users_key_can_be_chosen(self):
+        c = new_user(self.stack, plan="PRO")
+        slug = make_prompt(c, model=FREE_MODEL)
+        page = c.get("/prompts/%s/benchmarks" % slug).text
+        self.assertNotIn('name="m.openai/gpt-4o"', page)          # not on the plan
+        oa = "sk-proj-" + secrets.token_hex(20) + "bk01"
+        fake_keys(self.stack, key=oa, provider="openai")
+        configure(c, "openai", oa)
+        page = c.get("/prompts/%s/benchmarks" % slug).text
+        self.assertRegex(page, r'name="m\.openai/gpt-4o" value="1"> <span class="long">'
+                               r'[^<]* · on your own key</span>')
+        self.assertNotIn('name="m.anthropic/claude-3-opus"', page)
+        form = {"_csrf": c.api_token, "version": "1", "mode": "values",
+                "variables": '{"topic": "keys"}', "m.openai/gpt-4o": "1",
+                "m." + FREE_MODEL: "1"}
+        r = c.post_form("/prompts/%s/benchmarks" % slug, form)
+        self.assertEqual(r.status, 303, r.text)
+        o = wait_run(c, int(r.header("Location").rsplit("/", 1)[1]), kind="benchmarks")
+        self.assertEqual((o["total"], o["passed"]), (2, 2), o)
+        billed = dict(self.stack.sql(
+            "SELECT e.model, e.billing FROM executions e JOIN users u ON u.id = e.user_id"
+            " WHERE u.email = '%s'" % c.email))
+        self.assertEqual(billed, {"openai/gpt-4o": "BYOK", FREE_MODEL: "SYSTEM"})
+        # a model neither the plan nor a key opens: refused, nothing queued
+        before = self.stack.sql("SELECT COUNT(*) FROM golden_runs")
+        r = c.post_form("/prompts/%s/benchmarks" % slug,
+                        dict(form, **{"m.anthropic/claude-3-opus": "1"}))
+        self.assertEqual(r.status, 403, r.text)
+        self.assertIn("anthropic/claude-3-opus is not available on the Pro plan", r.text)
+        self.assertEqual(self.stack.sql("SELECT COUNT(*) FROM golden_runs"), before)
 
 
 if __name__ == "__main__":
