@@ -517,13 +517,36 @@ int prompt_update(struct db *db, int64_t uid, const char *slug,
 	return 0;
 }
 
+struct delete_tx {
+	int64_t		 uid, now;
+	const char	*slug;
+};
+
+/* The deletion, with the user's row locked first: an execution being
+ * admitted locks it before the prompt's row (its INSERT's trigger, then
+ * the foreign key), and the prompt counts' trigger of this UPDATE takes
+ * them the other way round, which could deadlock. */
+static int delete_tx(struct db *db, void *arg)
+{
+	struct delete_tx *t = arg;
+	struct db_res res = { 0 };
+	int64_t rc = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
+	    DB_ARGS(db_i(t->uid)), &res);
+
+	db_res_free(&res);
+	if (rc < 0)
+		return (int)rc;
+	rc = db_exec(db, "UPDATE prompts SET deleted_at = ?, updated_at = ?"
+	    " WHERE user_id = ? AND live_slug = ?",
+	    DB_ARGS(db_i(t->now), db_i(t->now), db_i(t->uid), db_s(t->slug)));
+	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
+}
+
 int prompt_delete(struct db *db, int64_t uid, const char *slug, int64_t now)
 {
-	int64_t rc = db_exec(db, "UPDATE prompts SET deleted_at = ?, updated_at = ?"
-	    " WHERE user_id = ? AND live_slug = ?",
-	    DB_ARGS(db_i(now), db_i(now), db_i(uid), db_s(slug)));
+	struct delete_tx t = { uid, now, slug };
 
-	return rc < 0 ? (int)rc : rc == 0 ? PM_NOTFOUND : 0;
+	return db_tx(db, delete_tx, &t);
 }
 
 int64_t prompt_id_by_slug(struct db *db, int64_t uid, const char *slug)

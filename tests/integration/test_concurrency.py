@@ -88,6 +88,32 @@ class ConcurrencyTest(unittest.TestCase):
         return int(self.stack.sql("SELECT running FROM users WHERE email = '%s'"
                                   % c.email)[0][0])
 
+    def test_deleting_a_prompt_while_runs_are_admitted(self):
+        """Runs being admitted lock the account's row, then the prompt's;
+        a deletion at the same moment waits its turn: never a 500."""
+        c = new_user(self.stack, plan="PRO")
+        for round_ in range(10):
+            slug = make_prompt(c)
+            go = threading.Event()
+
+            def one(k):
+                go.wait(5)
+                if k == 0:
+                    return api(c, "DELETE", "/api/v1/prompts/%s" % slug).status
+                return execute(c, slug, "race %d" % k).status
+            ts = []
+            out = {}
+            for k in range(6):
+                t = threading.Thread(target=lambda k=k: out.__setitem__(k, one(k)))
+                t.start()
+                ts.append(t)
+            go.set()
+            for t in ts:
+                t.join(60)
+            self.assertEqual(out[0], 204, (round_, out))
+            self.assertTrue(all(out[k] in (200, 404) for k in range(1, 6)), (round_, out))
+        self.assertEqual(self.users_running(c), 0)
+
     def test_the_cap_of_runs_at_once_is_exact_and_others_are_unaffected(self):
         c = new_user(self.stack, plan="PRO")            # PRO: 10 at once
         slug = make_prompt(c)
