@@ -151,7 +151,7 @@ void bench_chart_svg(json_object *ranking, struct buf *out)
 	    " text-anchor=\"middle\">", ML + (int)pw / 2, H - 12);
 	esc_html(out, msg_get("runs.chart_x"), strlen(msg_get("runs.chart_x")));
 	buf_printf(out, " (0–%lld ms)</text>", (long long)max_lat);
-	money_micros(max_cost, m, sizeof(m));
+	money_human(max_cost, m, sizeof(m));
 	buf_printf(out, "<text class=\"axis-label\" x=\"14\" y=\"%d\""
 	    " transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">",
 	    MT + (int)ph / 2, MT + (int)ph / 2);
