@@ -353,7 +353,11 @@ web_prepare() {
 }
 
 # ---------------------------------------------------------------- MariaDB
+# Its temporary files go to a folder of its own (PUB/tmp): with the shared
+# /tmp, bootstraps of stacks started at the same moment failed now and then
+# ("Could not remove temporary table", "Unknown table mysql.tmp_user_sys").
 MYSQLD_OPTS=(
+	--tmpdir="$PUB/tmp"
 	--innodb-buffer-pool-size=64M
 	--innodb-log-file-size=16M
 	--innodb-flush-log-at-trx-commit=2
@@ -393,6 +397,7 @@ db_start() {
 		note "MariaDB (pid $pid) does not answer on $DB_SOCK: restarting it"
 		db_stop
 	fi
+	mkdir -p -m 700 "$PUB/tmp"
 	if [ ! -d "$DIR/mysql/mysql" ]; then
 		note "initialising MariaDB in $DIR/mysql"
 		if ! db_install && ! { note "mariadb-install-db failed; retrying once"; db_install; }; then

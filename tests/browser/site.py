@@ -4,6 +4,7 @@ typed variables, versions in every status, executions that succeeded and
 failed), the site's pages read from app/routes.c, and the checks every
 page must pass at both widths (no sideways scrolling, every control in
 reach, no word broken in the middle, no console error)."""
+import contextlib
 import json
 import os
 import re
@@ -384,6 +385,21 @@ class BrowserCase(unittest.TestCase):
         if found:
             found.append("screenshot: " + screenshot(page, self.id().split(".")[-1], what))
         return ["%s: %s" % (what, f) for f in found]
+
+    @contextlib.contextmanager
+    def step(self, page, name):
+        """A step of a walk: on failure the message names it, with a
+        screenshot of the page."""
+        try:
+            yield
+        except Exception as e:
+            path = screenshot(page, self.id().split(".")[-1], name)
+            raise AssertionError("step %r failed: %s\nscreenshot: %s\nat %s"
+                                 % (name, e, path, page.evaluate("location.href"))) from e
+
+    def check(self, page, what):
+        """The current page fits and logged no error (page_checks)."""
+        self.assertEqual(self.page_checks(page, what), [])
 
     @staticmethod
     def js(value):

@@ -6,11 +6,10 @@ to annual -> cancel now, the refund and its arithmetic shown -> FREE again
 with the prompt intact. On a desktop and on a phone: our pages fit the
 screen and log no console error (the stand-in's checkout page is not ours
 and is not checked); every click is a real mouse click."""
-import contextlib
 import re
 
 from tests.browser.cdp import DESKTOP, PHONE
-from tests.browser.site import BrowserCase, screenshot, sign_in
+from tests.browser.site import BrowserCase, sign_in
 from tests.integration.stack import api, new_user
 
 
@@ -21,20 +20,6 @@ class BillingWalkTest(BrowserCase):
 
     def test_phone(self):
         self.walk("phone", PHONE)
-
-    @contextlib.contextmanager
-    def step(self, page, name):
-        """A step of the walk: on failure the message names it, with a
-        screenshot of the page."""
-        try:
-            yield
-        except Exception as e:
-            path = screenshot(page, self.id().split(".")[-1], name)
-            raise AssertionError("step %r failed: %s\nscreenshot: %s\nat %s"
-                                 % (name, e, path, page.evaluate("location.href"))) from e
-
-    def check(self, page, what):
-        self.assertEqual(self.page_checks(page, what), [])
 
     def walk(self, name, device):
         c = new_user(self.stack)

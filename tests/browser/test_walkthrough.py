@@ -7,11 +7,10 @@ error; every click is a real mouse click on a visible, uncovered element.
 The new-prompt form detects the variables as they are typed and lets
 their types be set there; the run page fills their defaults; the dashboard
 lists the run."""
-import contextlib
 import re
 
 from tests.browser.cdp import DESKTOP, PHONE
-from tests.browser.site import FREE_MODEL, BrowserCase, screenshot
+from tests.browser.site import FREE_MODEL, BrowserCase
 
 TEMPLATE = "Write {{count}} facts about {{topic}} in a {{tone}} tone."
 # The demo stand-in paces its answer with this directive (one word every
@@ -44,20 +43,6 @@ class WalkthroughTest(BrowserCase):
 
     def test_phone(self):
         self.walk("phone", PHONE)
-
-    @contextlib.contextmanager
-    def step(self, page, name):
-        """A step of the walk: on failure the message names it and a
-        screenshot of the page is saved."""
-        try:
-            yield
-        except Exception as e:
-            path = screenshot(page, self.id().split(".")[-1], name)
-            raise AssertionError("step %r failed: %s\nscreenshot: %s\nat %s"
-                                 % (name, e, path, page.evaluate("location.href"))) from e
-
-    def check(self, page, what):
-        self.assertEqual(self.page_checks(page, what), [])
 
     def walk(self, name, device):
         page = self.browser.new_page()

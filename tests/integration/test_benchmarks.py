@@ -3,14 +3,12 @@ golden sample or one set of variable values, side by side (output,
 checks, latency, time to first token, tokens, cost), ranked by pass rate
 then cost, with the SVG chart drawn on the server; kept, listed and
 re-opened; only the models the plan allows."""
-import json
-import os
 import re
 import secrets
 import unittest
 
-from tests.integration.stack import ROOT, Stack, api, new_user
-from tests.integration.test_byok import configure, fake_keys
+from tests.integration.stack import Stack, api, new_user
+from tests.integration.test_byok import configure, fake_keys, load_catalog
 from tests.integration.test_regressions import (FREE_MODEL, PAID_MODEL, add_sample,
                                                 make_prompt, patient, wait_run)
 
@@ -158,16 +156,8 @@ class ByokBenchmarkTest(unittest.TestCase):
     def setUpClass(cls):
         cls.stack = Stack(server="lighttpd", workers=2, settings={
             "run_threads": "4", "run_poll_ms": "200"}).start()
-        with open(os.path.join(ROOT, "conf", "plans", "prompt-manager.json")) as f:
-            cat = json.load(f)
-        cat["catalog"] = "byok-bench"
-        pro = [p for p in cat["plans"] if p["code"] == "PRO"][0]
-        pro.update({"models": "whitelist", "model_list": [FREE_MODEL]})
-        path = cls.stack.path("byok-bench.json")
-        with open(path, "w") as f:
-            json.dump(cat, f)
-        r = cls.stack.admin("plans", "load", path)
-        assert r.returncode == 0, r.stderr
+        load_catalog(cls.stack, "byok-bench", {"models": "whitelist",
+                                               "model_list": [FREE_MODEL]})
 
     @classmethod
     def tearDownClass(cls):

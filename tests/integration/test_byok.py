@@ -75,6 +75,20 @@ def configure(c, provider, key, base_url=""):
     return r
 
 
+def load_catalog(stack, name, pro):
+    """Load, as catalog name, the shipped catalog with its PRO plan changed
+    by the members of pro."""
+    with open(os.path.join(ROOT, "conf", "plans", "prompt-manager.json")) as f:
+        cat = json.load(f)
+    cat["catalog"] = name
+    [p for p in cat["plans"] if p["code"] == "PRO"][0].update(pro)
+    path = stack.path(name + ".json")
+    with open(path, "w") as f:
+        json.dump(cat, f)
+    r = stack.admin("plans", "load", path)
+    assert r.returncode == 0, r.stderr
+
+
 def byok_user(stack, last4, model="openai/gpt-4o", slug=None):
     """A new PRO user whose OpenRouter key, ending in last4, is saved, and
     a prompt of theirs on model: (client, key, prompt slug)."""
@@ -605,20 +619,12 @@ class ByokAdmissionTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.stack = Stack(server="lighttpd", workers=3).start()
-        with open(os.path.join(ROOT, "conf", "plans", "prompt-manager.json")) as f:
-            cat = json.load(f)
-        cat["catalog"] = "byok-bursts"
-        pro = [p for p in cat["plans"] if p["code"] == "PRO"][0]
-        pro.update({"executions_per_day": 2, "executions_per_month": 3,
-                    "burst_per_minute": 4, "burst_per_day": 6,
-                    "daily_spend_cap_micros": 100000, "monthly_budget_micros": 200000,
-                    "models": "whitelist", "model_list": ["openai/gpt-4o-mini"],
-                    "max_concurrent_executions": 50})
-        path = cls.stack.path("byok-bursts.json")
-        with open(path, "w") as f:
-            json.dump(cat, f)
-        r = cls.stack.admin("plans", "load", path)
-        assert r.returncode == 0, r.stderr
+        load_catalog(cls.stack, "byok-bursts", {
+            "executions_per_day": 2, "executions_per_month": 3,
+            "burst_per_minute": 4, "burst_per_day": 6,
+            "daily_spend_cap_micros": 100000, "monthly_budget_micros": 200000,
+            "models": "whitelist", "model_list": ["openai/gpt-4o-mini"],
+            "max_concurrent_executions": 50})
 
     @classmethod
     def tearDownClass(cls):
