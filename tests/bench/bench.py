@@ -11,7 +11,7 @@ in the same run:
           against the ideal rate, with pages timed meanwhile and the
           resident memory per 100 waiting runs
 
-BENCH_ONLY="routes exec slow" picks parts. Figures only: nothing here
+BENCH_ONLY="routes exec slow golden" picks parts. Figures only: nothing here
 passes or fails on speed. Record the results in docs/BENCHMARKS.md with the
 machine they came from."""
 import json
@@ -384,13 +384,75 @@ def slow_bench(connections=1000, delay_ms=2000, seconds=20):
         print(line)
 
 
+def golden_bench(samples=50, delay_ms=2000):
+    """A regression run of 50 golden samples on a model answering in 2 s,
+    for a PRO account (10 runs at once): the time from the request to its
+    end against the ideal samples / cap x latency (10 s), through the API
+    with "wait": true; then two such runs of two accounts at once."""
+    up = Upstream(delay_ms=delay_ms, threads=4)
+    stack = Stack(server="lighttpd", workers=2, settings={
+        "log_level": "warn", "test_mode": "false", "max_requests": "0",
+        "openrouter_base_url": up.base, "openrouter_key_file": up.key_file,
+        "run_threads": "16", "run_poll_ms": "100", "run_wait_seconds": "120"})
+    stack.start()
+    try:
+        def account(i):
+            c = Client(stack, timeout=300)
+            email = "golden%d@example.com" % i
+            assert c.signup(email, "correct-horse-battery").status == 303
+            token = c.csrf("/dashboard")
+            r = stack.admin("set-plan", email, "PRO")
+            assert r.returncode == 0, r.stderr
+            r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+                "name": "Golden bench", "slug": "golden", "model": "fake/fast",
+                "user_template": "Say {{text}}"})
+            assert r.status == 201, r.text
+            for k in range(samples):
+                r = c.request("POST", "/api/v1/prompts/golden/samples",
+                              headers={"X-CSRF-Token": token},
+                              json={"name": "s%02d" % k, "variables": {"text": "t%d" % k},
+                                    "checks": [{"type": "contains", "value": "t%d" % k}]})
+                assert r.status == 201, r.text
+            return c, token
+
+        def run(c, token, out, key):
+            t0 = time.perf_counter()
+            r = c.request("POST", "/api/v1/prompts/golden/regressions",
+                          headers={"X-CSRF-Token": token}, json={"version": 1, "wait": True})
+            out[key] = (time.perf_counter() - t0, r.status, r.json().get("done"))
+
+        accounts = [account(i) for i in range(3)]
+        ideal = samples / 10 * delay_ms / 1000.0
+        out = {}
+        run(*accounts[0], out, "one")
+        ts = [threading.Thread(target=run, args=(c, t, out, i)) for i, (c, t) in
+              enumerate(accounts[1:])]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        print("regression runs: %d samples, model answering in %d ms, PRO (10 at once),"
+              " ideal %.1f s:" % (samples, delay_ms, ideal))
+        for key in ("one", 0, 1):
+            took, status, done = out[key]
+            print("  %-22s %6.1f s  %5.0f%% of ideal  (HTTP %d, %s done)" % (
+                "one run" if key == "one" else "two at once, run %d" % (key + 1),
+                took, 100 * ideal / took, status, done))
+    finally:
+        stack.stop()
+        up.stop()
+
+
 def main():
-    parts = os.environ.get("BENCH_ONLY", "routes exec slow").split()
+    parts = os.environ.get("BENCH_ONLY", "routes exec slow golden").split()
     if "routes" in parts or "exec" in parts:
         fast_bench(parts)
     if "slow" in parts:
         print()
         slow_bench(int(os.environ.get("BENCH_CONNECTIONS_SLOW", "1000")))
+    if "golden" in parts:
+        print()
+        golden_bench()
 
 
 def fast_bench(parts):

@@ -335,11 +335,18 @@ class Page:
         return r.get("result", {}).get("value")
 
     def wait_for(self, expression, timeout=10, interval=0.05, what=None):
-        """Poll a JavaScript expression until it is truthy; returns its value.
-        Raises CDPError naming what after timeout seconds."""
+        """Poll a JavaScript expression until it is truthy; returns its value
+        (a navigation during a poll counts as falsy). Raises CDPError naming
+        what after timeout seconds."""
         end = time.time() + timeout
         while True:
-            v = self.evaluate(expression)
+            try:
+                v = self.evaluate(expression)
+            except CDPError as e:
+                # the page navigated while being read: read the next one
+                if "navigated" not in str(e) and "context" not in str(e):
+                    raise
+                v = None
             if v:
                 return v
             if time.time() > end:
