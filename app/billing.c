@@ -17,6 +17,7 @@
 #include "log.h"
 #include "msg.h"
 #include "stripe_objects.h"
+#include "users.h"
 #include "util.h"
 
 int64_t billing_read_us(void)
@@ -187,15 +188,13 @@ static int recompute_tx(struct db *db, int64_t user_id, int64_t now,
 }
 
 /* Take the user's row for the rest of the transaction: the plan of one
- * user is set by one transaction at a time. */
+ * user is set by one transaction at a time. A user who is gone is not an
+ * error here (what follows finds nothing of theirs). */
 static int lock_user(struct db *db, int64_t user_id)
 {
-	struct db_res res;
-	int64_t n = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
-	    DB_ARGS(db_i(user_id)), &res);
+	int rc = user_lock(db, user_id);
 
-	db_res_free(&res);
-	return n < 0 ? (int)n : 0;
+	return rc == PM_NOTFOUND ? 0 : rc;
 }
 
 struct recompute_tx {

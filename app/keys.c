@@ -9,6 +9,7 @@
 #include "db.h"
 #include "error.h"
 #include "plans.h"
+#include "users.h"
 #include "util.h"
 
 static unsigned char secret[64];
@@ -143,15 +144,11 @@ static int create_fn(struct db *db, void *arg)
 {
 	struct create_tx *t = arg;
 	char hash[SHA256_HEX_LEN + 1], prefix[API_KEY_PREFIX + 1];
-	struct db_res res;
 	int64_t n, rc;
 	int tries;
 
-	n = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
-	    DB_ARGS(db_i(t->user_id)), &res);
-	db_res_free(&res);
-	if (n <= 0)
-		return n < 0 ? (int)n : PM_NOTFOUND;
+	if ((rc = user_lock(db, t->user_id)) != 0)
+		return (int)rc;
 	if (t->max_keys >= 0) {
 		if ((n = api_key_count(db, t->user_id, t->now)) < 0)
 			return (int)n;

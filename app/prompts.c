@@ -12,6 +12,7 @@
 #include "db.h"
 #include "jsonx.h"
 #include "models.h"
+#include "users.h"
 #include "util.h"
 
 /* Words a slug may not be: the literal path segments beside :slug in the
@@ -529,12 +530,9 @@ struct delete_tx {
 static int delete_tx(struct db *db, void *arg)
 {
 	struct delete_tx *t = arg;
-	struct db_res res = { 0 };
-	int64_t rc = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
-	    DB_ARGS(db_i(t->uid)), &res);
+	int64_t rc = user_lock(db, t->uid);
 
-	db_res_free(&res);
-	if (rc < 0)
+	if (rc != 0)
 		return (int)rc;
 	rc = db_exec(db, "UPDATE prompts SET deleted_at = ?, updated_at = ?"
 	    " WHERE user_id = ? AND live_slug = ?",

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "plans.h"
+#include "users.h"
 #include "util.h"
 
 void run_job_free(struct run_job *j)
@@ -48,11 +49,8 @@ static int under_cap(struct db *db, int64_t uid)
 	int64_t n, running;
 	int rc;
 
-	n = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
-	    DB_ARGS(db_i(uid)), &res);
-	db_res_free(&res);
-	if (n <= 0)
-		return (int)n;
+	if ((rc = user_lock(db, uid)) != 0)
+		return rc == PM_NOTFOUND ? 0 : rc;
 	n = db_query(db, "SELECT COUNT(*) FROM golden_run_items"
 	    " WHERE user_id = ? AND status = 'running' LOCK IN SHARE MODE",
 	    DB_ARGS(db_i(uid)), &res);

@@ -141,6 +141,16 @@ int user_find_by_email(struct db *db, const char *email_norm,
 	    out);
 }
 
+int user_lock(struct db *db, int64_t id)
+{
+	struct db_res res = { 0 };
+	int64_t n = db_query(db, "SELECT id FROM users WHERE id = ? FOR UPDATE",
+	    DB_ARGS(db_i(id)), &res);
+
+	db_res_free(&res);
+	return n < 0 ? (int)n : n == 0 ? PM_NOTFOUND : 0;
+}
+
 int user_find_by_id(struct db *db, int64_t id, struct user_row *out)
 {
 	static const char q[] = "SELECT id, email, password_hash, role"

@@ -41,6 +41,11 @@ int user_find_by_email(struct db *db, const char *email_norm,
     struct user_row *out);
 /* Find a user by id. Same returns as user_find_by_email. */
 int user_find_by_id(struct db *db, int64_t id, struct user_row *out);
+/* Lock user id's row for the rest of the caller's transaction (SELECT ...
+ * FOR UPDATE): what is changed of one account at a time (its plan, its
+ * keys, the runs it admits) is serialised on it. Returns 0, PM_NOTFOUND
+ * or a db_err. */
+int user_lock(struct db *db, int64_t id);
 /* Replace a user's password (hashed here). Returns 0 or a negative enum
  * db_err. */
 int user_set_password(struct db *db, int64_t id, const char *password,
