@@ -568,10 +568,10 @@ int golden_run_list(struct db *db, int64_t uid, const char *slug,
 		return (int)n;
 	n = db_query(db, "SELECT " RUN_COLS " FROM golden_runs r"
 	    " JOIN prompts p ON p.id = r.prompt_id"
-	    " WHERE r.user_id = ? AND p.live_slug = ? AND r.kind = ?"
-	    " AND (? = 0 OR r.id < ?) ORDER BY r.id DESC LIMIT 51",
-	    DB_ARGS(db_i(uid), db_s(slug), db_s(kind), db_i(before),
-	    db_i(before)), &res);
+	    " WHERE r.prompt_id = ? AND r.kind = ?"
+	    " AND (? = 0 OR r.id < ?) ORDER BY r.id DESC LIMIT ?",
+	    DB_ARGS(db_i(n), db_s(kind), db_i(before), db_i(before),
+	    db_i(RUNS_PAGE + 1)), &res);
 	if (n < 0) {
 		db_res_free(&res);
 		return (int)n;
