@@ -61,13 +61,9 @@ static void add_cents(json_object *o, const char *key, int64_t cents)
 static const char *site_url(struct req *r)
 {
 	const char *host = req_env(r, "HTTP_HOST"), *pub = cfg_str(CFG_PUBLIC_BASE_URL);
-	size_t n;
 
-	if (*pub != '\0') {
-		n = strlen(pub);
-		return req_printf(r, "%.*s", (int)(n > 0 && pub[n - 1] == '/' ?
-		    n - 1 : n), pub);
-	}
+	if (*pub != '\0')		/* checked at start: no trailing slash */
+		return pub;
 	if (host == NULL || *host == '\0' || strlen(host) > 255 ||
 	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789.-:[]") != strlen(host))

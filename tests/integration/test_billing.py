@@ -27,10 +27,11 @@ KEY_RE = re.compile(r"^pm_[0-9a-f]{64}$")
 
 class BillingBase(unittest.TestCase):
     plans = None
+    settings = {}
 
     @classmethod
     def setUpClass(cls):
-        cls.stack = Stack(server="both", workers=2).start()
+        cls.stack = Stack(server="both", workers=2, settings=cls.settings).start()
         cls.fake = FakeStripe(cls.stack)
         if cls.plans:
             for args in (("plans", "load", cls.plans), ("stripe", "sync-prices")):
@@ -763,6 +764,30 @@ class CatalogBillingTest(BillingBase):
             os.unlink(f.name)
             self.assertEqual(self.stack.admin("plans", "load", "agents-platform").returncode, 0)
             self.assertEqual(self.stack.admin("stripe", "sync-prices").returncode, 0)
+
+
+class BillingFromHostTest(BillingBase):
+    """Without public_base_url, Stripe's return pages are the request's
+    own site; a Host header that is not a host name is refused first."""
+    settings = {"public_base_url": ""}
+
+    def test_return_pages_follow_the_request(self):
+        c = new_user(self.stack, server="apache")
+        self.fake.clear()
+        self.fake.config(deliver=False)
+        upgrade(c)
+        p = self.fake.requests("/v1/checkout/sessions", "POST")[-1]["params"]
+        self.assertEqual(p["success_url"], "http://127.0.0.1:%d/billing/success?session_id="
+                         "{CHECKOUT_SESSION_ID}" % self.stack.apache_port)
+        self.assertEqual(p["cancel_url"], "http://127.0.0.1:%d/billing?checkout=cancelled"
+                         % self.stack.apache_port)
+        # a Host that is not a host name never reaches the application
+        d = new_user(self.stack)
+        self.fake.clear()
+        r = d.request("POST", "/billing/checkout", headers={"Host": "bad_host.example"},
+                      form={"plan": "PRO", "interval": "month", "_csrf": d.csrf_token()})
+        self.assertEqual(r.status, 400, r.text[:500])
+        self.assertEqual(self.fake.requests("/v1/checkout/sessions", "POST"), [])
 
 
 class BillingOffTest(unittest.TestCase):
