@@ -127,25 +127,30 @@ BYOK_KEY = "sk-or-v1-" + "b7" * 32      # the bench users' own OpenRouter key
 ROW_GROUP = 5                             # rows per connection count
 
 
+def pro_account(stack, email, slug, timeout=30):
+    """A new PRO account with a prompt slug on fake/fast ("Say {{text}}"):
+    (client, CSRF token)."""
+    c = Client(stack, timeout=timeout)
+    assert c.signup(email, "correct-horse-battery").status == 303
+    token = c.csrf("/dashboard")
+    r = stack.admin("set-plan", email, "PRO")
+    assert r.returncode == 0, r.stderr
+    r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
+        "name": slug, "slug": slug, "model": "fake/fast", "user_template": "Say {{text}}"})
+    assert r.status == 201, r.text
+    return c, token
+
+
 def byok_users(stack, n=16):
     """n PRO accounts whose own OpenRouter key (BYOK_KEY, tested with the
     stand-in and saved) runs their prompt "byok-bench": [(cookie, csrf)]."""
     users = []
     for i in range(n):
-        c = Client(stack)
-        email = "byok%d@example.com" % i
-        assert c.signup(email, "correct-horse-battery").status == 303
-        token = c.csrf("/dashboard")
-        r = stack.admin("set-plan", email, "PRO")
-        assert r.returncode == 0, r.stderr
+        c, token = pro_account(stack, "byok%d@example.com" % i, "byok-bench")
         r = c.post_form("/settings/byok/test", {"provider": "openrouter", "key": BYOK_KEY,
                                                 "base_url": ""})
         assert r.status == 200, r.text
         assert c.post_form("/settings/byok/save", {"provider": "openrouter"}).status == 303
-        r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
-            "name": "BYOK bench", "slug": "byok-bench", "model": "fake/fast",
-            "user_template": "Say {{text}}"})
-        assert r.status == 201, r.text
         if i == 0:          # the figures are of runs on the user's key
             r = c.request("POST", "/api/v1/prompts/byok-bench/execute",
                           headers={"X-CSRF-Token": token}, json={"variables": {"text": "x"}})
@@ -167,16 +172,7 @@ def execute_bench(stack, up):
     import http.client
     users = []
     for i in range(16):
-        c = Client(stack)
-        email = "exec%d@example.com" % i
-        assert c.signup(email, "correct-horse-battery").status == 303
-        token = c.csrf("/dashboard")
-        r = stack.admin("set-plan", email, "PRO")
-        assert r.returncode == 0, r.stderr
-        r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
-            "name": "Exec bench", "slug": "exec-bench", "model": "fake/fast",
-            "user_template": "Say {{text}}"})
-        assert r.status == 201, r.text
+        c, token = pro_account(stack, "exec%d@example.com" % i, "exec-bench")
         r = c.request("POST", "/api/v1/keys", headers={"X-CSRF-Token": token},
                       json={"name": "bench", "scope": "execute"})
         assert r.status == 201, r.text
@@ -397,16 +393,7 @@ def golden_bench(samples=50, delay_ms=2000):
     stack.start()
     try:
         def account(i):
-            c = Client(stack, timeout=300)
-            email = "golden%d@example.com" % i
-            assert c.signup(email, "correct-horse-battery").status == 303
-            token = c.csrf("/dashboard")
-            r = stack.admin("set-plan", email, "PRO")
-            assert r.returncode == 0, r.stderr
-            r = c.request("POST", "/api/v1/prompts", headers={"X-CSRF-Token": token}, json={
-                "name": "Golden bench", "slug": "golden", "model": "fake/fast",
-                "user_template": "Say {{text}}"})
-            assert r.status == 201, r.text
+            c, token = pro_account(stack, "golden%d@example.com" % i, "golden", timeout=300)
             for k in range(samples):
                 r = c.request("POST", "/api/v1/prompts/golden/samples",
                               headers={"X-CSRF-Token": token},

@@ -16,10 +16,11 @@ import re
 import time
 import unittest
 
-from tests.fakes.stripe_helpers import (FakeStripe, deliver, main_text, plan_of,
+from tests.fakes.stripe_helpers import (deliver, main_text, plan_of,
                                         secrets, signature, subscribe, upgrade,
                                         user_id)
-from tests.integration.stack import PASSWORD, Client, Stack, new_user
+from tests.integration.stack import PASSWORD, Client, new_user
+from tests.integration.test_billing import BillingBase
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "..", "fakes", "stripe_fixtures.json")) as f:
@@ -50,37 +51,17 @@ def stored(stack, event_id):
                      " WHERE event_id = '%s'" % event_id)
 
 
-class WebhookTest(unittest.TestCase):
+class WebhookTest(BillingBase):
     @classmethod
     def setUpClass(cls):
-        cls.stack = Stack(server="both", workers=2).start()
-        cls.fake = FakeStripe(cls.stack)
-        cls.price = cls.stack.sql("SELECT price_id FROM billing_prices WHERE"
-                                  " lookup_key = 'pm_prompt_manager_PRO_month'")[0][0]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.stack.stop()
-
-    def setUp(self):
-        self.fake.clear_faults()
-        self.fake.config(deliver=True)
-
-    def tearDown(self):
-        self.fake.idle()
-        self.stack.set_clock(None)
-        self.fake.clear_faults()
-        self.fake.config(deliver=True)
+        super().setUpClass()
+        cls.pro_price = cls.stack.sql("SELECT price_id FROM billing_prices WHERE"
+                                      " lookup_key = 'pm_prompt_manager_PRO_month'")[0][0]
 
     def write_secrets(self, lines):
         path = self.stack.path("secrets", "stripe_webhook_secret")
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
-
-    def relogin(self, c):
-        """Log in again after the clock moved past the session's life."""
-        c.cookies.clear()
-        self.assertEqual(c.login(c.email, PASSWORD).status, 303)
 
     def events_count(self):
         return int(self.stack.sql("SELECT COUNT(*) FROM billing_events")[0][0])
@@ -235,7 +216,7 @@ class WebhookTest(unittest.TestCase):
         self.assertEqual(stored(self.stack, e["id"]), [("ignored", "1", "")])
         # a subscription of a customer that is not one of ours
         cus = self.fake.api("POST", "/v1/customers", [("email", "stranger@example.com")])["id"]
-        evs = self.fake.control("lifecycle", {"customer": cus, "price": self.price})
+        evs = self.fake.control("lifecycle", {"customer": cus, "price": self.pro_price})
         r = deliver(self.stack, evs[0])
         self.assertEqual((r.status, r.json()["outcome"]), (200, "flagged"), r.text)
         self.assertEqual(stored(self.stack, evs[0]["id"]), [(
@@ -358,7 +339,7 @@ class WebhookTest(unittest.TestCase):
         self.fake.config(deliver=False)
 
         def lifecycle(cus):
-            return self.fake.control("lifecycle", {"customer": cus, "price": self.price})
+            return self.fake.control("lifecycle", {"customer": cus, "price": self.pro_price})
 
         orders = list(itertools.permutations(range(5)))
         self.assertEqual(len(orders), 120)
@@ -373,7 +354,7 @@ class WebhookTest(unittest.TestCase):
         def past_due(cus):
             sid = self.fake.api("POST", "/v1/checkout/sessions", [
                 ("mode", "subscription"), ("customer", cus),
-                ("line_items[0][price]", self.price), ("line_items[0][quantity]", "1"),
+                ("line_items[0][price]", self.pro_price), ("line_items[0][quantity]", "1"),
                 ("success_url", "http://x/ok")])["id"]
             n = len(self.fake.events())
             self.fake.pay(sid)
