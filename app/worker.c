@@ -40,6 +40,7 @@ static struct {
 	int		 fd;		/* the listening socket, non-blocking */
 	int		 wake[2];	/* written once when stopping */
 	struct db_pool	*pool;
+	struct db_pool	*run_pool;	/* the background runners' own */
 	pthread_mutex_t	 accept_lock;
 	atomic_int	 stopping;
 	atomic_llong	 served;
@@ -274,7 +275,16 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 	}
 	sweep_interrupted();
 	(void)mail_sender_start(w.pool);	/* logs why when it cannot */
-	(void)run_worker_start(w.pool);		/* likewise */
+	/* The runners of golden samples get connections of their own (opened
+	 * when first used): however many wait on a lock, the requests' pool
+	 * stays free for pages and the API. */
+	if (cfg_int(CFG_RUN_THREADS) > 0 && (w.run_pool = db_pool_open(
+	    (size_t)cfg_int(CFG_RUN_THREADS), &err)) == NULL) {
+		log_error("runs: no database pool: %s", buf_cstr(&err));
+		buf_free(&err);
+	}
+	if (w.run_pool != NULL)
+		(void)run_worker_start(w.run_pool);	/* likewise */
 	atomic_store(&w.shared->slot_accepting[w.slot], 1);
 	tids = xcalloc((size_t)threads, sizeof(*tids));
 	pthread_attr_init(&attr);
@@ -305,6 +315,8 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 	free(tids);
 	mail_sender_stop();
 	run_worker_stop();
+	if (w.run_pool != NULL)
+		db_pool_close(w.run_pool);
 	db_pool_close(w.pool);
 	close(w.wake[0]);
 	close(w.wake[1]);

@@ -337,8 +337,7 @@ class RegressionTest(unittest.TestCase):
                        [{"type": "contains", "value": "t"}])
         rid = run_api(c, slug, {"version": 1}).json()["id"]
         # Deleted once the first 10 (the cap) are admitted and wait on the
-        # model. (A deletion during an admission of the same account can
-        # meet a deadlock in MariaDB and answer 500: not the runs' doing.)
+        # model.
         deadline = time.time() + 60
         while time.time() < deadline and self.stack.sql(
                 "SELECT COUNT(*) FROM executions e JOIN users u ON u.id = e.user_id"
