@@ -240,10 +240,12 @@ int64_t tm_levenshtein(const char *a, size_t al, const char *b, size_t bl,
 
 	if (bound < 0)
 		bound = 0;
-	/* The distance never exceeds the longer length. */
+	/* The distance never exceeds the longer length: a larger bound is
+	 * that length (and bound + 1 cannot overflow). */
 	w = (int64_t)(la > lb ? la : lb);
-	if (bound < w)
-		w = bound;
+	if (bound > w)
+		bound = w;
+	w = bound;
 	big = bound + 1;
 	diff = (int64_t)la - (int64_t)lb;
 	if (diff < 0)

@@ -62,6 +62,9 @@ static void test_levenshtein(void **state)
 	assert_int_equal(tm_levenshtein(S("abc"), S(""), 1), 2);
 	assert_int_equal(tm_levenshtein(S("abc"), S("abc"), 0), 0);
 	assert_int_equal(tm_levenshtein(S("abc"), S("abd"), 0), 1);
+	/* The largest bound a check can hold: no overflow, the distance. */
+	assert_int_equal(tm_levenshtein(S("kitten"), S("sitting"), INT64_MAX), 3);
+	assert_int_equal(tm_levenshtein(S(""), S(""), INT64_MAX), 0);
 	/* Characters, not bytes: é is two bytes, one character. */
 	assert_int_equal(tm_levenshtein(S("café"), S("cafe"), 10), 1);
 	assert_int_equal(tm_levenshtein(S("日本語"), S("日本"), 10), 1);
