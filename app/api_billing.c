@@ -26,9 +26,9 @@ void h_api_billing_status(struct req *r)
 		answer_fail(r, rc, NULL);
 		return;
 	}
-	/* The plan as it is now (the session was read as the request began,
-	 * after any webhook that came before it). */
-	if (billing_user_plan(r, &p) == 0) {
+	/* The plan as it is now: the webhook that made the session active
+	 * may have landed after this request read its user. */
+	if (billing_user_plan_now(r, &p) == 0) {
 		plan = json_object_new_object();
 		json_object_object_add(plan, "code", json_object_new_string(p.code));
 		json_object_object_add(plan, "name", json_object_new_string(p.name));

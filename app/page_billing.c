@@ -396,7 +396,7 @@ void h_billing_success(struct req *r)
 	    json_object_object_get(st, "state"))), json_object_new_boolean(1));
 	json_object_object_add(d, "message", json_object_get(
 	    json_object_object_get(st, "message")));
-	if (billing_user_plan(r, &p) == 0) {
+	if (billing_user_plan_now(r, &p) == 0) {
 		json_object_object_add(d, "plan_name", json_object_new_string(p.name));
 		json_object_object_add(d, "plan_lines", billing_plan_lines(&p));
 		plan_free(&p);

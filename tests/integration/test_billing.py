@@ -181,6 +181,48 @@ class BillingTest(BillingBase):
         self.assertEqual(Client(self.stack).get("/api/v1/billing/status?session_id=" + sid).status, 401)
         self.assertEqual(c.get("/billing/success?session_id=").status, 400)
 
+    def test_status_while_the_webhook_lands_names_the_new_plan(self):
+        """Pages polled while the webhook makes the user PRO: a session shown
+        active is shown with the plan it made active, never the one the
+        request found as it began (the success page said "You are on Free.
+        Thank you!" when the webhook landed mid-request)."""
+        seen, stop = [], threading.Event()
+
+        def poll(c, sid, path):
+            while not stop.is_set():
+                if path == "api":
+                    st = api(c, "GET", "/api/v1/billing/status?session_id=" + sid).json()
+                    seen.append((st["state"], st["plan"]["code"]))
+                else:
+                    t = main_text(c.get("/billing/success?session_id=" + sid))
+                    if "Thank you!" in t:
+                        seen.append(("active", "PRO" if "You are on Pro." in t else t))
+        for _ in range(8):
+            c = new_user(self.stack)
+            self.fake.clear()
+            self.fake.config(deliver=False)
+            sid, _ = upgrade(c)
+            self.fake.pay(sid)
+            cus = self.stack.sql("SELECT customer_id FROM billing_customers WHERE user_id = %d"
+                                 % user_id(self.stack, c))[0][0]
+            evs = [e for e in self.fake.events() if e["data"]["object"].get("customer") == cus]
+            stop.clear()
+            pollers = [threading.Thread(target=poll, args=(c, sid, k))
+                       for k in ("api", "page", "api", "page")]
+            for t in pollers:
+                t.start()
+            time.sleep(0.05)
+            for e in evs:
+                self.assertEqual(deliver(self.stack, e).status, 200)
+            time.sleep(0.05)
+            stop.set()
+            for t in pollers:
+                t.join()
+            self.assertEqual(plan_of(self.stack, c), ("PRO", "stripe"))
+        active = [s for s in seen if s[0] == "active"]
+        self.assertTrue(active, seen)
+        self.assertEqual([s for s in active if s[1] != "PRO"], [])
+
     def test_double_click_makes_one_session(self):
         c = new_user(self.stack)
         self.fake.clear()
