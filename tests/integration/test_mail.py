@@ -477,11 +477,27 @@ class EmailChangeTest(MailStackTest):
         c = new_user(self.stack)
         a, b = "first-" + c.email, "second-" + c.email
         self.assertEqual(self.change(c, a).status, 303)
-        self.assertEqual(self.change(c, b).status, 303)
+        # the first link has arrived (one still queued would not be sent)
         ta = self.box.token(self.box.wait_for(a), "/confirm-email")
+        self.assertEqual(self.change(c, b).status, 303)
+        self.box.wait_for(b)
         self.assertEqual(Client(self.stack).get("/confirm-email?token=" + ta).status, 410)
         self.assertIn(b, c.get("/settings").text)
 
+
+    def test_a_voided_link_still_queued_is_never_sent(self):
+        c = new_user(self.stack)
+        a, b = "first-" + c.email, "second-" + c.email
+        self.box.set_mode("refuse")
+        self.addCleanup(self.box.set_mode, "normal")
+        self.assertEqual(self.change(c, a).status, 303)
+        self.assertEqual(self.change(c, b).status, 303)
+        self.assertEqual([r[2] for r in self.box.outbox("kind = 'email_change' AND to_addr"
+                                                       " LIKE '%%%s'" % c.email)], [b])
+        self.box.set_mode("normal")
+        self.box.wait_for(b, timeout=30)
+        self.box.wait_outbox_empty()
+        self.assertEqual(self.box.messages(a), [])
 
 class OutageTest(MailStackTest):
     def test_server_down_answered_at_once_retried_delivered_once(self):
