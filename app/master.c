@@ -157,6 +157,7 @@ static void slot_release(pid_t pid)
 
 			atomic_fetch_sub(&shared->site_runs, left);
 			atomic_store(&shared->slot_accepting[i], 0);
+			atomic_store(&shared->slot_busy[i], 0);
 			slot_owner[i] = 0;
 			if (left > 0)
 				log_warn("worker %d ended holding %ld run%s",
@@ -176,6 +177,7 @@ static pid_t spawn(int fd)
 		return -1;
 	}
 	atomic_store(&shared->slot_runs[slot], 0);
+	atomic_store(&shared->slot_busy[slot], 0);
 	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);

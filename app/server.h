@@ -21,13 +21,16 @@ int master_run(int fd, const char *config_path);
 /* What the master and its workers share (shared memory made before the
  * first fork): the prompt runs the site holds, and each worker slot's
  * share of them, which the master takes off the total when that worker
- * dies; and whether the slot's worker is accepting requests (set by the
- * worker while it serves, cleared when it stops or dies), so that a busy
- * worker can leave a connection to a less busy one. */
+ * dies; the requests each slot's worker has accepted and not yet answered
+ * (runs among them, and requests that may become runs); and whether the
+ * slot's worker is accepting requests (set by the worker while it serves,
+ * cleared when it stops or dies), so that a busy worker can leave a
+ * connection to a less busy one. */
 #define SERVER_SLOTS	512
 struct server_shared {
 	_Atomic long	 site_runs;
 	_Atomic long	 slot_runs[SERVER_SLOTS];
+	_Atomic long	 slot_busy[SERVER_SLOTS];
 	_Atomic int	 slot_accepting[SERVER_SLOTS];
 };
 

@@ -103,15 +103,18 @@ void server_run_leave(void)
 	atomic_fetch_sub(&w.shared->site_runs, 1);
 }
 
-/* Whether this process is at its cap of runs, or holds more runs than
- * some other accepting process by more than an eighth of the cap (and at
- * least 8): the load then goes to the others first. */
+/* Whether this process is at its cap of runs, or has more requests in
+ * flight than some other accepting process by more than an eighth of the
+ * cap (and at least 8): the load then goes to the others first. Requests
+ * in flight, not runs: in a burst, requests accepted but not yet admitted
+ * would become runs beyond the cap of a process that took them all. */
 static int busier_than_others(void)
 {
-	long mine = atomic_load(&w.runs), margin = w.max_runs_process / 8;
+	long mine = atomic_load(&w.shared->slot_busy[w.slot]);
+	long margin = w.max_runs_process / 8;
 	int i;
 
-	if (mine >= w.max_runs_process)
+	if (atomic_load(&w.runs) >= w.max_runs_process)
 		return 1;
 	if (margin < 8)
 		margin = 8;
@@ -119,7 +122,7 @@ static int busier_than_others(void)
 		return 0;
 	for (i = 0; i < SERVER_SLOTS; i++)
 		if (i != w.slot && atomic_load(&w.shared->slot_accepting[i]) &&
-		    atomic_load(&w.shared->slot_runs[i]) + margin < mine)
+		    atomic_load(&w.shared->slot_busy[i]) + margin < mine)
 			return 1;
 	return 0;
 }
@@ -149,10 +152,11 @@ static int accept_one(FCGX_Request *rq)
 			return -1;
 		if (!(p[0].revents & POLLIN))
 			continue;
-		/* A process holding many more runs than another, or at its
-		 * cap (it would have to refuse a run another can hold), lets
-		 * the others take the connection first. Only when they do not
-		 * does it accept (a page, or a run it refuses at once). */
+		/* A process with many more requests in flight than another,
+		 * or at its cap of runs (it would have to refuse a run another
+		 * can hold), lets the others take the connection first. Only
+		 * when they do not does it accept (a page, or a run it refuses
+		 * at once). */
 		if (busier_than_others()) {
 			usleep(atomic_load(&w.runs) >= w.max_runs_process ?
 			    3000 : 1000);
@@ -161,8 +165,10 @@ static int accept_one(FCGX_Request *rq)
 		}
 		/* Another process may take the connection first: the
 		 * socket is non-blocking, so that is EAGAIN, not a wait. */
-		if ((rc = FCGX_Accept_r(rq)) == 0)
+		if ((rc = FCGX_Accept_r(rq)) == 0) {
+			atomic_fetch_add(&w.shared->slot_busy[w.slot], 1);
 			return 0;
+		}
 		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR) {
 			/* EMFILE and the like: do not spin */
 			log_warn("accept failed: %s", strerror(-rc));
@@ -197,6 +203,7 @@ static void *serve(void *arg)
 		req_end(&r);
 		db_release(db);
 		FCGX_Finish_r(&rq);
+		atomic_fetch_sub(&w.shared->slot_busy[w.slot], 1);
 		if (w.max_requests > 0 &&
 		    atomic_fetch_add(&w.served, 1) + 1 == w.max_requests) {
 			log_info("worker served %lld requests, retiring",
