@@ -80,6 +80,21 @@ def wait_run(c, rid, kind="regressions", timeout=180):
         time.sleep(0.2)
 
 
+def run_state(stack, email):
+    """What the database and the log say of email's runs: for the message
+    of a test whose run did not end in time."""
+    return "items %r\nqueries %r\ntransactions %r\nlog:\n%s" % (
+        stack.sql("SELECT i.id, i.run_id, i.status, i.claimed_by, i.lease_until,"
+                  " i.attempts, i.not_before, COALESCE(i.error, '') FROM golden_run_items i"
+                  " JOIN golden_runs r ON r.id = i.run_id JOIN users u ON u.id = r.user_id"
+                  " WHERE u.email = %s ORDER BY i.id" % q(email)),
+        stack.sql("SELECT id, state, time, LEFT(info, 200) FROM information_schema.processlist"
+                  " WHERE command <> 'Sleep'"),
+        stack.sql("SELECT trx_id, trx_state, trx_started, trx_mysql_thread_id,"
+                  " LEFT(trx_query, 200) FROM information_schema.innodb_trx"),
+        stack.log_text()[-8000:])
+
+
 def start_page(c, slug, n, model=None):
     form = {"_csrf": c.api_token}
     if model:
@@ -432,6 +447,9 @@ class RegressionTest(unittest.TestCase):
             t.start()
         for t in ts:
             t.join(120)
+        if None in out:
+            self.fail("a run with wait did not answer within 120 s:\n"
+                      + run_state(self.stack, c.email))
         for r in out:
             self.assertEqual(r.status, 200, r.text)
             o = r.json()
