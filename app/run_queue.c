@@ -265,13 +265,23 @@ int run_requeue(struct db *db, const struct run_job *j, const char *me,
 	return n < 0 ? (int)n : n > 0;
 }
 
-/* Skip every item of run still queued, counted as done, not run. */
-static int skip_queued(struct db *db, int64_t run, int64_t now)
+/* Locks are taken items first, then their run, in every transaction
+ * here (claim, finish, release, stop): two of them never wait on each
+ * other in a cycle. */
+
+/* Mark every item of run still queued skipped (finished, not run). Returns
+ * how many, or a db_err. The run's counters are the caller's to add, after
+ * (count_skipped()). */
+static int64_t skip_queued(struct db *db, int64_t run, int64_t now)
 {
-	int64_t n = db_exec(db, "UPDATE golden_run_items SET status = 'skipped',"
+	return db_exec(db, "UPDATE golden_run_items SET status = 'skipped',"
 	    " finished_at = ? WHERE run_id = ? AND status = 'queued'",
 	    DB_ARGS(db_i(now), db_i(run)));
+}
 
+/* Count n skipped items as done in run's counters. */
+static int count_skipped(struct db *db, int64_t run, int64_t n, int64_t now)
+{
 	if (n > 0)
 		n = db_exec(db, "UPDATE golden_runs SET"
 		    " finished_at = IF(items_done + ? >= items_total, ?,"
@@ -292,25 +302,27 @@ static int stop_fn(struct db *db, void *arg)
 {
 	struct stop_tx *t = arg;
 	struct item_outcome none = { 0 };
-	int64_t n;
+	int64_t mine, queued, n;
 	int rc;
 
+	mine = db_exec(db, "UPDATE golden_run_items SET status = 'skipped',"
+	    " claimed_by = NULL, lease_until = NULL, finished_at = ?, error = ?"
+	    " WHERE id = ? AND status = 'running' AND claimed_by = ?",
+	    DB_ARGS(db_i(t->now), db_s(t->message), db_i(t->j->item_id),
+	    db_s(t->me)));
+	if (mine < 0)
+		return (int)mine;
+	if ((queued = skip_queued(db, t->j->run_id, t->now)) < 0)
+		return (int)queued;
 	n = db_exec(db, "UPDATE golden_runs SET status = 'stopped_limit',"
 	    " message = ? WHERE id = ? AND status IN ('queued','running')",
 	    DB_ARGS(db_s(t->message), db_i(t->j->run_id)));
 	if (n < 0)
 		return (int)n;
-	n = db_exec(db, "UPDATE golden_run_items SET status = 'skipped',"
-	    " claimed_by = NULL, lease_until = NULL, finished_at = ?, error = ?"
-	    " WHERE id = ? AND status = 'running' AND claimed_by = ?",
-	    DB_ARGS(db_i(t->now), db_s(t->message), db_i(t->j->item_id),
-	    db_s(t->me)));
-	if (n < 0)
-		return (int)n;
-	if (n == 1 && (rc = count_item(db, t->j->run_id, "skipped", &none,
+	if (mine == 1 && (rc = count_item(db, t->j->run_id, "skipped", &none,
 	    t->now)) != 0)
 		return rc;
-	return skip_queued(db, t->j->run_id, t->now);
+	return count_skipped(db, t->j->run_id, queued, t->now);
 }
 
 int run_stop_limit(struct db *db, const struct run_job *j, const char *me,
@@ -326,17 +338,35 @@ struct cancel_tx {
 	int	 stopped;
 };
 
+/* Not stopped after all (the run ended between the look and the update):
+ * what was skipped is rolled back. */
+#define NOT_STOPPED	1
+
 static int cancel_fn(struct db *db, void *arg)
 {
 	struct cancel_tx *t = arg;
-	int64_t n = db_exec(db, "UPDATE golden_runs SET status = 'stopped'"
-	    " WHERE id = ? AND user_id = ? AND status IN ('queued','running')",
-	    DB_ARGS(db_i(t->run), db_i(t->uid)));
+	struct db_res res = { 0 };
+	int64_t n, queued;
 
+	t->stopped = 0;
+	/* A plain read: the run's row is locked after its items. */
+	n = db_query(db, "SELECT 1 FROM golden_runs WHERE id = ? AND"
+	    " user_id = ? AND status IN ('queued','running')",
+	    DB_ARGS(db_i(t->run), db_i(t->uid)), &res);
+	db_res_free(&res);
 	if (n <= 0)
 		return (int)n;
+	if ((queued = skip_queued(db, t->run, t->now)) < 0)
+		return (int)queued;
+	n = db_exec(db, "UPDATE golden_runs SET status = 'stopped'"
+	    " WHERE id = ? AND user_id = ? AND status IN ('queued','running')",
+	    DB_ARGS(db_i(t->run), db_i(t->uid)));
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return NOT_STOPPED;
 	t->stopped = 1;
-	return skip_queued(db, t->run, t->now);
+	return count_skipped(db, t->run, queued, t->now);
 }
 
 int run_stop(struct db *db, int64_t uid, int64_t run, int64_t now)
@@ -344,6 +374,8 @@ int run_stop(struct db *db, int64_t uid, int64_t run, int64_t now)
 	struct cancel_tx t = { uid, run, now, 0 };
 	int rc = db_tx(db, cancel_fn, &t);
 
+	if (rc == NOT_STOPPED)
+		return 0;
 	return rc < 0 ? rc : t.stopped;
 }
 
