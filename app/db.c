@@ -36,6 +36,7 @@ struct db_pool {
 	size_t		 size;
 	size_t		 lent;
 	char		*password;
+	int		 read_committed;	/* db_pool_read_committed() */
 };
 
 /* What one thread uses: the pool, and the connection it holds now. */
@@ -122,8 +123,9 @@ static void disconnect(struct db_conn *c)
 	c->conn = NULL;
 }
 
-static int connect_db(struct db_conn *c, const char *password)
+static int connect_db(struct db_conn *c, const struct db_pool *p)
 {
+	const char *password = p->password;
 	unsigned int timeout = (unsigned int)cfg_int(CFG_DB_CONNECT_TIMEOUT);
 	unsigned int rw_timeout = 120;
 	my_bool off = 0;
@@ -140,6 +142,9 @@ static int connect_db(struct db_conn *c, const char *password)
 	mysql_options(m, MYSQL_INIT_COMMAND,
 	    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'");
+	if (p->read_committed)
+		mysql_options(m, MYSQL_INIT_COMMAND,
+		    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 	if (mysql_real_connect(m, sock[0] ? NULL : cfg_str(CFG_DB_HOST),
 	    cfg_str(CFG_DB_USER), password, cfg_str(CFG_DB_NAME),
 	    (unsigned int)cfg_int(CFG_DB_PORT), sock[0] ? sock : NULL,
@@ -181,6 +186,11 @@ struct db_pool *db_pool_open(size_t size, struct buf *err)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->freed, NULL);
 	return p;
+}
+
+void db_pool_read_committed(struct db_pool *p)
+{
+	p->read_committed = 1;
 }
 
 void db_pool_close(struct db_pool *p)
@@ -437,7 +447,7 @@ static int64_t attempt(struct db *db, const char *sql, const struct dbv *args,
 	db->maybe_applied = 0;
 	if (hold(db) != 0)
 		return DB_DOWN;
-	if (db->c->conn == NULL && connect_db(db->c, db->pool->password) != DB_OK)
+	if (db->c->conn == NULL && connect_db(db->c, db->pool) != DB_OK)
 		return DB_DOWN;
 	if ((st = statement(db->c, sql, &rc)) == NULL)
 		return rc;
@@ -635,7 +645,7 @@ int db_exec_raw(struct db *db, const char *sql, struct buf *err)
 	MYSQL *m;
 
 	if (hold(db) != 0 || (db->c->conn == NULL &&
-	    connect_db(db->c, db->pool->password) != DB_OK)) {
+	    connect_db(db->c, db->pool) != DB_OK)) {
 		buf_puts(err, "cannot connect to the database");
 		return DB_DOWN;
 	}

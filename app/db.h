@@ -105,6 +105,11 @@ struct db_pool;
  * Returns NULL with a message in err when the password file cannot be
  * read. Thread-safe once made. */
 struct db_pool *db_pool_open(size_t size, struct buf *err);
+/* Transactions on p's connections run at READ COMMITTED (no gap locks):
+ * for a queue's claimers, whose locking reads of a range would otherwise
+ * lock the gaps that finished items move into. Call before p's first
+ * statement. */
+void db_pool_read_committed(struct db_pool *p);
 /* Close every connection of p and free it; no handle may use it any more.
  * Accepts NULL. */
 void db_pool_close(struct db_pool *p);

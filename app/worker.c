@@ -290,8 +290,10 @@ void worker_run(int fd, struct server_shared *shared, int slot)
 		log_error("runs: no database pool: %s", buf_cstr(&err));
 		buf_free(&err);
 	}
-	if (w.run_pool != NULL)
+	if (w.run_pool != NULL) {
+		db_pool_read_committed(w.run_pool);
 		(void)run_worker_start(w.run_pool);	/* likewise */
+	}
 	atomic_store(&w.shared->slot_accepting[w.slot], 1);
 	tids = xcalloc((size_t)threads, sizeof(*tids));
 	pthread_attr_init(&attr);
