@@ -123,6 +123,9 @@ static void disconnect(struct db_conn *c)
 	c->conn = NULL;
 }
 
+/* How long the server lets a transaction stand idle (a string, for SQL). */
+#define DB_IDLE_TX_SECONDS	"30"
+
 static int connect_db(struct db_conn *c, const struct db_pool *p)
 {
 	const char *password = p->password;
@@ -142,6 +145,11 @@ static int connect_db(struct db_conn *c, const struct db_pool *p)
 	mysql_options(m, MYSQL_INIT_COMMAND,
 	    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'");
+	/* No transaction here waits on anything but the database: one left
+	 * idle with its locks (a bug) is ended by the server after a while,
+	 * instead of stalling every statement that needs those rows. */
+	mysql_options(m, MYSQL_INIT_COMMAND,
+	    "SET SESSION idle_transaction_timeout = " DB_IDLE_TX_SECONDS);
 	if (p->read_committed)
 		mysql_options(m, MYSQL_INIT_COMMAND,
 		    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");

@@ -91,7 +91,8 @@ def run_state(stack, email):
         stack.sql("SELECT id, state, time, LEFT(info, 200) FROM information_schema.processlist"
                   " WHERE command <> 'Sleep'"),
         stack.sql("SELECT trx_id, trx_state, trx_started, trx_mysql_thread_id,"
-                  " LEFT(trx_query, 200) FROM information_schema.innodb_trx"),
+                  " trx_isolation_level, trx_rows_locked, LEFT(trx_query, 200)"
+                  " FROM information_schema.innodb_trx"),
         stack.log_text()[-8000:])
 
 
