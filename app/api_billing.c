@@ -28,7 +28,7 @@ void h_api_billing_status(struct req *r)
 	}
 	/* The plan as it is now: the webhook that made the session active
 	 * may have landed after this request read its user. */
-	if (billing_user_plan_now(r, &p) == 0) {
+	if (plan_for_user(r->db, r->user.id, &p) == 0) {
 		plan = json_object_new_object();
 		json_object_object_add(plan, "code", json_object_new_string(p.code));
 		json_object_object_add(plan, "name", json_object_new_string(p.name));

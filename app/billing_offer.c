@@ -232,11 +232,6 @@ int billing_user_plan(struct req *r, struct plan *p)
 	return plan_of(r->db, &ref, p);
 }
 
-int billing_user_plan_now(struct req *r, struct plan *p)
-{
-	return plan_for_user(r->db, r->user.id, p);
-}
-
 struct next_plan {
 	int64_t		 above;		/* position of the user's plan */
 	json_object	*offer;

@@ -45,9 +45,5 @@ void billing_notice(struct req *r, json_object *d);
 /* The user's plan (plan_of() of the request's user): 0 with p (caller
  * frees), or an error. */
 int billing_user_plan(struct req *r, struct plan *p);
-/* The user's plan read from the database now (plan_for_user()), not as it
- * was when the request began: for pages that show what a webhook that
- * landed during the request did. 0 with p (caller frees), or an error. */
-int billing_user_plan_now(struct req *r, struct plan *p);
 
 #endif

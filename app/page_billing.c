@@ -22,6 +22,7 @@
 #include "money.h"
 #include "msg.h"
 #include "pages.h"
+#include "plans.h"
 #include "stripe_objects.h"
 #include "util.h"
 
@@ -396,7 +397,9 @@ void h_billing_success(struct req *r)
 	    json_object_object_get(st, "state"))), json_object_new_boolean(1));
 	json_object_object_add(d, "message", json_object_get(
 	    json_object_object_get(st, "message")));
-	if (billing_user_plan_now(r, &p) == 0) {
+	/* Read now, not as the request began: the webhook that made the
+	 * session active may have landed since. */
+	if (plan_for_user(r->db, r->user.id, &p) == 0) {
 		json_object_object_add(d, "plan_name", json_object_new_string(p.name));
 		json_object_object_add(d, "plan_lines", billing_plan_lines(&p));
 		plan_free(&p);
