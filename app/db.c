@@ -25,6 +25,9 @@ struct db_conn {
 	size_t		 nslots;
 	size_t		 used;
 	struct db_conn	*next_free;
+	const char	*tx_opened_by;	/* the statements of the transaction */
+	const char	*last_sql;	/* open on the server, for the log */
+	int		 tx_open;
 };
 
 /* The connections of a process, lent to handles. */
@@ -121,6 +124,7 @@ static void disconnect(struct db_conn *c)
 	if (c->conn != NULL)
 		mysql_close(c->conn);
 	c->conn = NULL;
+	c->tx_open = 0;
 }
 
 /* How long the server lets a transaction stand idle (a string, for SQL). */
@@ -280,12 +284,37 @@ static int hold(struct db *db)
 	return 0;
 }
 
+/* A connection must come back to its pool outside any transaction: one
+ * left open keeps its locks and hides its writes from every other
+ * connection (a bug). Say so with the statements that opened it and
+ * last ran in it, and end it. */
+static void end_stray_transaction(struct db_conn *c)
+{
+	if (c->conn == NULL ||
+	    !(c->conn->server_status & SERVER_STATUS_IN_TRANS))
+		return;
+	log_error("db: a connection came back to its pool inside a"
+	    " transaction, rolled back (opened by: %.120s; last: %.120s)",
+	    c->tx_opened_by ? c->tx_opened_by : "?",
+	    c->last_sql ? c->last_sql : "?");
+	if (mysql_rollback(c->conn) != 0)
+		disconnect(c);
+	c->tx_open = 0;
+}
+
 void db_release(struct db *db)
 {
 	struct db_pool *p;
 
-	if (db == NULL || db->c == NULL || db->in_tx)
+	if (db == NULL || db->c == NULL)
 		return;
+	if (db->in_tx) {
+		/* what follows would wait with the transaction's locks */
+		log_error("db: a connection given back inside db_tx() (last: %.120s)",
+		    db->c->last_sql ? db->c->last_sql : "?");
+		return;
+	}
+	end_stray_transaction(db->c);
 	p = db->pool;
 	pthread_mutex_lock(&p->lock);
 	db->c->next_free = p->free_list;
@@ -353,10 +382,26 @@ static MYSQL_STMT *statement(struct db_conn *c, const char *sql, int *rc)
 		return NULL;
 	}
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
+	if (s->sql == NULL)
+		c->used++;
 	s->sql = sql;
 	s->st = st;
-	c->used++;
 	return st;
+}
+
+/* Close the statement for sql, so that its next use prepares it anew. A
+ * statement that failed after the server sent its columns (a locking read
+ * that met a deadlock or timed out) is left by the client library waiting
+ * for rows that never come: executed again, it would wait for them until
+ * the read timeout, its transaction holding its locks. */
+static void forget_statement(struct db_conn *c, const char *sql)
+{
+	struct stmt_slot *s = slot_find(c, sql);
+
+	if (s->st != NULL) {
+		mysql_stmt_close(s->st);
+		s->st = NULL;
+	}
 }
 
 static int fetch_rows(MYSQL_STMT *st, MYSQL_RES *meta, struct db_res *res)
@@ -519,6 +564,16 @@ out:
 		mysql_free_result(meta);
 		mysql_stmt_free_result(st);
 	}
+	if (rc != DB_OK && rc != DB_DOWN && db->c->conn != NULL)
+		forget_statement(db->c, sql);
+	if (db->c->conn != NULL) {
+		int open = db->c->conn->server_status & SERVER_STATUS_IN_TRANS;
+
+		if (open && !db->c->tx_open)
+			db->c->tx_opened_by = sql;
+		db->c->tx_open = open;
+		db->c->last_sql = sql;
+	}
 	if (b != stackbind)
 		free(b);
 	return rc != DB_OK ? rc : out;
@@ -612,6 +667,12 @@ int db_tx(struct db *db, db_tx_fn fn, void *arg)
 {
 	int attempt_no, rc = DB_DOWN;
 
+	/* START TRANSACTION would commit the one open: the work joins it
+	 * instead (a bug all the same, said in the log). */
+	if (db->in_tx) {
+		log_error("db: a transaction begun inside a transaction");
+		return fn(db, arg);
+	}
 	for (attempt_no = 0; attempt_no < 3; attempt_no++) {
 		if ((rc = (int)db_exec(db, SQL_BEGIN, DB_NOARGS)) < 0)
 			return rc;

@@ -116,7 +116,9 @@ void db_pool_close(struct db_pool *p);
 /* A new handle on p for one thread (caller frees with db_close). */
 struct db *db_handle(struct db_pool *p);
 /* Give the handle's connection back to its pool, unless a transaction is
- * open. Accepts NULL and a handle that holds none. */
+ * open. Accepts NULL and a handle that holds none. A connection the server
+ * says is still inside a transaction (a bug) is rolled back first, and
+ * the log says which statements left it so. */
 void db_release(struct db *db);
 /* A handle with a pool of one connection of its own (pm-admin). Returns
  * NULL with a message in err when the password file cannot be read. */
@@ -149,8 +151,9 @@ typedef int (*db_tx_fn)(struct db *db, void *arg);
 /* Run fn inside a transaction: COMMIT when it returns 0, ROLLBACK
  * otherwise. A deadlock (DB_RETRY) or a connection lost before COMMIT runs
  * the whole function again, up to 3 times, so fn must only change state
- * through the database. Returns 0, fn's non-zero result, or a negative
- * enum db_err. */
+ * through the database. Called inside a transaction (a bug, logged), fn
+ * joins the one open. Returns 0, fn's non-zero result, or a negative enum
+ * db_err. */
 int db_tx(struct db *db, db_tx_fn fn, void *arg);
 /* Check the server answers (SELECT 1). Returns DB_OK or DB_DOWN. */
 int db_ping(struct db *db);

@@ -182,9 +182,16 @@ class Stack:
         if self.stopped:
             return
         self.stopped = True
+        stray = []
         try:
             if os.path.isdir(self.dir):
                 self._stack_sh("stop", check=False)
+                # a connection given back inside a transaction is a bug
+                # the application logs (and ends): every stack fails on it
+                stray = [l for l in self.log_text().splitlines()
+                         if "came back to its pool inside a transaction" in l
+                         or "a transaction begun inside a transaction" in l
+                         or "a connection given back inside db_tx()" in l]
         finally:
             if os.environ.get("STACK_KEEP"):
                 print("stack: kept %s (STACK_KEEP is set)" % self.dir)
@@ -194,6 +201,9 @@ class Stack:
                 atexit.unregister(self.stop)
             except Exception:
                 pass
+        if stray:
+            raise AssertionError("the application left transactions open:\n"
+                                 + "\n".join(stray[:10]))
 
     def __enter__(self):
         return self.start()

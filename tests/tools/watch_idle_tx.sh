@@ -2,7 +2,7 @@
 # watch_idle_tx.sh - a tool for hunting stalls, not a test: watch the
 # MariaDB of every test stack under /tmp/pm-test-* (or $STACKS) for a
 # transaction that stands idle (no statement) longer than $IDLE seconds
-# (12), and at the first one write its stack's transactions, connections
+# (12), or waits that long for a lock, and at the first one write its stack's transactions, connections
 # and the backtraces of all its pm-fcgi threads (gdb) to a file in $OUT
 # (/tmp), then exit. Run it beside `make integration` in a loop.
 #
@@ -17,8 +17,10 @@ while [ $SECONDS -lt $end ]; do
 		[ -S "$sock" ] || continue
 		hit=$(mariadb --no-defaults --socket="$sock" -uroot -N -B -e \
 		    "SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX
-		     WHERE trx_query IS NULL AND
-		     TIMESTAMPDIFF(SECOND, trx_started, NOW()) > $idle" 2>/dev/null)
+		     WHERE (trx_query IS NULL AND
+		     TIMESTAMPDIFF(SECOND, trx_started, NOW()) > $idle) OR
+		     (trx_state = 'LOCK WAIT' AND
+		     TIMESTAMPDIFF(SECOND, trx_wait_started, NOW()) > $idle)" 2>/dev/null)
 		[ -n "$hit" ] || continue
 		f=$out_dir/idle-tx-$(date -u +%H%M%S).txt
 		{
