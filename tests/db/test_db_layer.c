@@ -143,11 +143,16 @@ static int outer_fn(struct db *db, void *arg)
 
 	if (rc != 0)
 		return rc;
+	/* the bug of a wait inside a transaction: the connection stays */
+	db_release(db);
+	if (db_exec(db, SQL_SET, DB_ARGS(db_i(6), db_i(2))) != 1)
+		return -1;
 	return 1;	/* fails after the inner work: all of it rolls back */
 }
 
 /* db_tx() inside db_tx() joins the transaction open (START TRANSACTION
- * would have committed it): the outer failure undoes the inner work. */
+ * would have committed it), and db_release() inside it keeps the
+ * connection: the outer failure undoes all the work. */
 static void test_a_transaction_inside_a_transaction_joins_it(void **state)
 {
 	struct db *a = open_db();
@@ -158,6 +163,7 @@ static void test_a_transaction_inside_a_transaction_joins_it(void **state)
 	assert_int_equal(db_tx(a, outer_fn, &n), 1);
 	assert_int_equal(n.calls, 1);
 	assert_int_equal(value_of(a, 1), 0);
+	assert_int_equal(value_of(a, 2), 0);
 	db_close(a);
 }
 

@@ -31,6 +31,8 @@ class DbLayerTest(unittest.TestCase):
                       " rolled back (opened by: START TRANSACTION; last: UPDATE"
                       " db_layer_probe SET v = ? WHERE id = ?)", out)
         self.assertIn("db: a transaction begun inside a transaction", out)
+        self.assertIn("db: a connection given back inside db_tx() (last: UPDATE"
+                      " db_layer_probe SET v = ? WHERE id = ?)", out)
 
 
 if __name__ == "__main__":
