@@ -393,7 +393,8 @@ static MYSQL_STMT *statement(struct db_conn *c, const char *sql, int *rc)
  * statement that failed after the server sent its columns (a locking read
  * that met a deadlock or timed out) is left by the client library waiting
  * for rows that never come: executed again, it would wait for them until
- * the read timeout, its transaction holding its locks. */
+ * the read timeout, its transaction holding its locks. A failed execution
+ * (a duplicate key, say) leaves the statement ready: it is kept. */
 static void forget_statement(struct db_conn *c, const char *sql)
 {
 	struct stmt_slot *s = slot_find(c, sql);
@@ -563,9 +564,10 @@ out:
 	if (meta != NULL) {
 		mysql_free_result(meta);
 		mysql_stmt_free_result(st);
+		/* failed while its rows were read: see forget_statement() */
+		if (rc != DB_OK && rc != DB_DOWN)
+			forget_statement(db->c, sql);
 	}
-	if (rc != DB_OK && rc != DB_DOWN && db->c->conn != NULL)
-		forget_statement(db->c, sql);
 	if (db->c->conn != NULL) {
 		int open = db->c->conn->server_status & SERVER_STATUS_IN_TRANS;
 
